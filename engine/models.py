@@ -1,0 +1,246 @@
+"""SQLAlchemy tables: agencies, officials, definition versions, dossiers, steps, events, timers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always returns them aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, date: Date}
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    level: Mapped[str] = mapped_column(String(32), default="province")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    contacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    lookup_key: Mapped[str] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime]
+
+
+class Official(Base):
+    __tablename__ = "officials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    roles: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class DefinitionVersion(Base):
+    __tablename__ = "definition_versions"
+    __table_args__ = (
+        UniqueConstraint("procedure_code", "version"),
+        UniqueConstraint("procedure_code", "sha256", name="uq_definition_versions_code_sha256"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(500))
+    process_id: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    bpmn: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    legal_working_days: Mapped[Any] = mapped_column(Numeric(8, 3))
+    reduced_working_days: Mapped[Any | None] = mapped_column(Numeric(8, 3))
+    metadata_json: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    decision_number: Mapped[str] = mapped_column(String(128), default="")
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    deployed_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    deployed_at: Mapped[datetime]
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("definition_versions.id"))
+    procedure_code: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(255))
+    applicant_search: Mapped[str] = mapped_column(String(255), index=True)
+    applicant_id_number: Mapped[str] = mapped_column(String(32), default="", index=True)
+    applicant_phone: Mapped[str] = mapped_column(String(32), default="")
+    applicant_email: Mapped[str] = mapped_column(String(255), default="")
+    applicant_address: Mapped[str] = mapped_column(String(500), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    receiving_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    received_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    counting_from: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    original_due_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(32), default="")
+    lookup_secret: Mapped[str] = mapped_column(String(32), default="")
+    supplement_count: Mapped[int] = mapped_column(Integer, default=0)
+    paused_at: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    apology_count: Mapped[int] = mapped_column(Integer, default=0)
+    state_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WorkflowState(Base):
+    """The serialized SpiffWorkflow instance of a dossier (without its spec)."""
+
+    __tablename__ = "workflow_states"
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class Step(Base):
+    """One human task of a dossier: the row every inbox query reads."""
+
+    __tablename__ = "steps"
+    __table_args__ = (
+        Index("ix_steps_inbox", "agency_id", "state", "due_at"),
+        Index("ix_steps_assignee", "assignee_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    element_id: Mapped[str] = mapped_column(String(255))
+    task_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(500))
+    lane: Mapped[str] = mapped_column(String(255), default="")
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    step_kind: Mapped[str] = mapped_column(String(32), default="")
+    state: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    working_days: Mapped[Any] = mapped_column(Numeric(8, 3))
+    ready_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    due_at: Mapped[datetime | None]
+    overdue_marked_at: Mapped[datetime | None]
+    warned_at: Mapped[datetime | None]
+    form_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    timeliness: Mapped[str | None] = mapped_column(String(16))
+
+
+class Event(Base):
+    """Append-only log of every action; database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Timer(Base):
+    """A timer event of a dossier, due in working time; the worker fires it."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_pending", "fired_at", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    element_id: Mapped[str] = mapped_column(String(255))
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    expression: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+
+class DossierSequence(Base):
+    """Per agency and day, the last sequence number used in dossier codes."""
+
+    __tablename__ = "dossier_sequences"
+    agency_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(6), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class CalendarOverride(Base):
+    """An admin's yearly change to the calendar: an extra day off or a make-up working day."""
+
+    __tablename__ = "calendar_overrides"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(255), default="")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class LoginAttempt(Base):
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime]
+    success: Mapped[bool] = mapped_column(Boolean, default=False)
