@@ -1,0 +1,552 @@
+"""``lienthong validate``: check a BPMN file and answer in the designer's terms, line by line.
+
+Every check reports a Problem with the line and element id. Nothing here raises on bad input:
+malformed XML, a file that is not BPMN, a DOCTYPE or an oversized file all become an ERROR.
+
+Executable processes (``isExecutable="true"``) get the full set of checks; a process that is not
+executable can still be published as a flowchart, so it gets only the structural checks and one
+WARNING. Human steps are ``userTask``, ``manualTask`` and plain ``task``: all three become a step
+an official completes, so all three need a ``working_days`` budget.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path as FilePath
+from typing import Any
+
+from lxml import etree
+
+from engine import expressions
+from engine.bpmn_model import (
+    BPMN_NS,
+    CONTAINER_KINDS,
+    BpmnDocument,
+    FlowNode,
+    Lane,
+    Process,
+    check_root,
+    read_root,
+)
+from engine.errors import DefinitionError, ExpressionError
+from engine.paths import enumerate_paths, main_path, parse_duration, path_name, working_days
+from engine.problems import Problem, error, warning
+from engine.xmlsafe import parse_xml
+
+_B = "{" + BPMN_NS + "}"
+
+#: Kinds the engine runs as a step an official completes.
+HUMAN_KINDS = frozenset({"userTask", "manualTask", "task"})
+#: Most over-the-limit paths reported one by one; the rest are counted.
+MAX_PATH_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    """An agency as the validator needs it: the code and name a lane may carry."""
+
+    code: str
+    name: str
+
+
+def _normalise(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def lane_agency(lane_name: str, agencies: Sequence[AgencyRef]) -> AgencyRef | None:
+    """The agency whose code or name the lane carries (case, spacing and Unicode form ignored)."""
+    wanted = _normalise(lane_name)
+    if not wanted:
+        return None
+    for agency in agencies:
+        if wanted in (_normalise(agency.code), _normalise(agency.name)):
+            return agency
+    return None
+
+
+def _label(node: FlowNode) -> str:
+    name = " ".join(node.name.split())
+    return f"«{name}»" if name else f"«{node.id}»"
+
+
+def _days(value: Decimal) -> str:
+    text = format(value.quantize(Decimal("0.01")).normalize(), "f")
+    return text.replace(".", ",")
+
+
+def _positive(raw: str | None) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() and value > 0 else None
+
+
+def _describe_kind(node: FlowNode) -> str:
+    if node.kind in CONTAINER_KINDS and node.triggered_by_event:
+        return f"{node.kind} (event subprocess)"
+    if node.event_kinds:
+        return f"{node.kind} ({', '.join(node.event_kinds)})"
+    return node.kind
+
+
+def unsupported_reason(node: FlowNode) -> str | None:
+    """Why the engine cannot execute this node, or None if it can."""
+    kinds = set(node.event_kinds)
+    supported = False
+    if node.kind in HUMAN_KINDS or node.kind in {"scriptTask", "exclusiveGateway", "parallelGateway",
+                                                  "inclusiveGateway"}:
+        supported = True
+    elif node.kind == "startEvent":
+        supported = not kinds
+    elif node.kind == "endEvent":
+        supported = kinds <= {"terminate"}
+    elif node.kind in {"intermediateCatchEvent", "boundaryEvent"}:
+        supported = kinds == {"timer"} and len(node.event_kinds) == 1
+    elif node.kind == "subProcess":
+        supported = not node.triggered_by_event
+    if supported:
+        return None
+    return f"{_label(node)} không thực thi được (the engine cannot execute {_describe_kind(node)})"
+
+
+def _safe(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
+    """Call into the sandbox's static checks; a crash there becomes a message, never an exception."""
+    try:
+        return fn(*args, **kwargs), None
+    except ExpressionError as exc:
+        return None, str(exc) or type(exc).__name__
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+class _ProcessCheck:
+    """The executable-only checks of one process."""
+
+    def __init__(self, process: Process, element: etree._Element | None,
+                 agencies: Sequence[AgencyRef] | None, filename: str):
+        self.process = process
+        self.element = element
+        self.agencies = agencies
+        self.filename = filename
+        self.problems: list[Problem] = []
+
+    def err(self, message: str, line: int, element: str | None) -> None:
+        self.problems.append(error(message, line, element))
+
+    def run(self) -> list[Problem]:
+        self.check_properties()
+        self.check_lanes()
+        self.check_nodes()
+        self.check_reachability()
+        self.check_gateways()
+        self.check_expressions()
+        self.check_budget()
+        self.check_with_spiff()
+        return self.problems
+
+    # -- process metadata -------------------------------------------------------------------
+    def limit(self) -> tuple[Decimal, str] | None:
+        props = self.process.properties
+        legal = _positive(props.get("legal_working_days"))
+        if legal is None:
+            return None
+        reduced = _positive(props.get("reduced_working_days"))
+        if reduced is not None and reduced <= legal:
+            return reduced, "thời hạn rút gọn (reduced limit)"
+        return legal, "thời hạn luật định (legal limit)"
+
+    def check_properties(self) -> None:
+        p = self.process
+        props = p.properties
+        if not props.get("procedure_code", "").strip():
+            self.err("Quy trình thiếu thuộc tính procedure_code (mã thủ tục hành chính) trong "
+                     "camunda:properties (missing procedure_code)", p.line, p.id)
+        legal_raw = props.get("legal_working_days")
+        legal = _positive(legal_raw)
+        if legal_raw is None or not legal_raw.strip():
+            self.err("Quy trình thiếu thời hạn luật định legal_working_days (số ngày làm việc) trong "
+                     "camunda:properties (missing legal_working_days)", p.line, p.id)
+        elif legal is None:
+            self.err(f"legal_working_days «{legal_raw}» phải là số ngày làm việc dương "
+                     f"(must be a positive number of working days)", p.line, p.id)
+        reduced_raw = props.get("reduced_working_days")
+        if reduced_raw is not None and reduced_raw.strip():
+            reduced = _positive(reduced_raw)
+            if reduced is None:
+                self.err(f"reduced_working_days «{reduced_raw}» phải là số ngày làm việc dương "
+                         f"(must be a positive number of working days)", p.line, p.id)
+            elif legal is not None and reduced > legal:
+                self.err(f"Thời hạn rút gọn reduced_working_days ({_days(reduced)} ngày) lớn hơn thời hạn "
+                         f"luật định ({_days(legal)} ngày) (reduced limit exceeds the legal limit)",
+                         p.line, p.id)
+
+    def check_lanes(self) -> None:
+        if self.agencies is None:
+            return
+        lanes = self.process.lanes
+        parents: list[int | None] = []
+        children: dict[int, list[int]] = {i: [] for i in range(len(lanes))}
+        stack: list[int] = []
+        for i, lane in enumerate(lanes):
+            while stack and lanes[stack[-1]].depth >= lane.depth:
+                stack.pop()
+            parent = stack[-1] if stack else None
+            parents.append(parent)
+            if parent is not None:
+                children[parent].append(i)
+            stack.append(i)
+        bound = [lane_agency(lane.name, self.agencies) is not None for lane in lanes]
+
+        def covered(i: int) -> bool:
+            j = parents[i]
+            while j is not None:
+                if bound[j]:
+                    return True
+                j = parents[j]
+            return False
+
+        def fully_bound(i: int) -> bool:
+            return bound[i] or (bool(children[i]) and all(fully_bound(c) for c in children[i]))
+
+        for i, lane in enumerate(lanes):
+            if bound[i] or covered(i) or fully_bound(i):
+                continue
+            self.err(self.lane_message(lane), lane.line, lane.id)
+
+    def lane_message(self, lane: Lane) -> str:
+        name = " ".join(lane.name.split())
+        shown = f"«{name}»" if name else f"«{lane.id}» (không tên)"
+        return (f"Làn {shown} không ứng với cơ quan nào trong danh mục: tên làn phải trùng mã hoặc tên "
+                f"một cơ quan (lane bound to no agency)")
+
+    # -- nodes ------------------------------------------------------------------------------
+    def check_nodes(self) -> None:
+        p = self.process
+        if not any(n.kind == "startEvent" and n.parent_id is None for n in p.nodes.values()):
+            self.err("Quy trình không có sự kiện bắt đầu (no start event)", p.line, p.id)
+        if not any(n.kind == "endEvent" and n.parent_id is None for n in p.nodes.values()):
+            self.err("Quy trình không có sự kiện kết thúc (no end event)", p.line, p.id)
+        for node in p.nodes.values():
+            reason = unsupported_reason(node)
+            if reason is not None:
+                self.err(reason, node.line, node.id)
+                continue
+            if node.kind in HUMAN_KINDS:
+                raw = node.properties.get("working_days")
+                days = working_days(node)
+                if raw is None or not raw.strip():
+                    self.err(f"Bước {_label(node)} thiếu thời gian xử lý working_days (số ngày làm việc) "
+                             f"trong camunda:properties (missing working_days)", node.line, node.id)
+                elif days is None or days < 0:
+                    self.err(f"working_days «{raw}» của bước {_label(node)} phải là số ngày làm việc "
+                             f"không âm, ví dụ 0.5 hoặc 3 (must be a non-negative number)",
+                             node.line, node.id)
+            if "timer" in node.event_kinds:
+                self.check_timer(node)
+            if node.kind == "subProcess":
+                starts = [n for n in p.nodes.values() if n.parent_id == node.id and n.kind == "startEvent"]
+                if len(starts) != 1:
+                    self.err(f"Quy trình con {_label(node)} cần đúng một sự kiện bắt đầu, có {len(starts)} "
+                             f"(an embedded subprocess needs exactly one start event)", node.line, node.id)
+        if self.element is not None:
+            for ref in self.element.iter(_B + "dataStoreReference"):
+                ref_id = ref.get("id", "")
+                self.err(f"Kho dữ liệu «{ref.get('name') or ref_id}» không thực thi được "
+                         f"(the engine cannot execute dataStoreReference)", ref.sourceline or 0, ref_id)
+
+    def check_timer(self, node: FlowNode) -> None:
+        text = (node.timer or "").strip()
+        if not text:
+            self.err(f"Hẹn giờ {_label(node)} không có thời hạn (timer without a time)", node.line, node.id)
+            return
+        if node.timer_kind == "duration":
+            if parse_duration(text) is None:
+                self.err(f"Thời hạn hẹn giờ «{text}» của {_label(node)} không đọc được; dùng dạng ISO 8601 "
+                         f"như P2D hoặc PT4H (unreadable timer duration)", node.line, node.id)
+        elif node.timer_kind == "date":
+            try:
+                datetime.fromisoformat(text.strip("\"'"))
+            except ValueError:
+                self.err(f"Ngày giờ hẹn «{text}» của {_label(node)} không đọc được; dùng dạng ISO 8601 như "
+                         f"2025-07-01T08:00:00+07:00 (unreadable timer date)", node.line, node.id)
+
+    # -- graph ------------------------------------------------------------------------------
+    def check_reachability(self) -> None:
+        from engine.paths import dead_end_nodes, unreachable_nodes
+
+        nodes = self.process.nodes
+        unreachable = unreachable_nodes(self.process)
+        for nid in unreachable:
+            node = nodes[nid]
+            self.err(f"{_label(node)} không thể đến được từ sự kiện bắt đầu (unreachable from a start event)",
+                     node.line, nid)
+        skip = set(unreachable)
+        for nid in dead_end_nodes(self.process):
+            node = nodes[nid]
+            if node.kind == "endEvent":
+                continue
+            message = f"Từ {_label(node)} không thể đi tới sự kiện kết thúc (cannot reach an end event)"
+            if nid in skip and not node.outgoing:
+                message = f"{_label(node)} không có luồng ra (no outgoing flow)"
+            self.err(message, node.line, nid)
+
+    def check_gateways(self) -> None:
+        p = self.process
+        for node in p.nodes.values():
+            if node.default_flow and node.default_flow not in node.outgoing:
+                self.err(f"Luồng mặc định «{node.default_flow}» của {_label(node)} không phải "
+                         f"luồng ra của nó (default flow is not an outgoing flow)", node.line, node.id)
+            if node.kind not in {"exclusiveGateway", "inclusiveGateway"} or len(node.outgoing) < 2:
+                continue
+            bare = [fid for fid in node.outgoing
+                    if fid != node.default_flow and (f := p.flows.get(fid)) is not None and not f.condition]
+            if bare:
+                self.err(f"Cổng {_label(node)} có {len(node.outgoing)} luồng ra nhưng luồng "
+                         f"{', '.join(bare)} không có điều kiện và không phải luồng mặc định "
+                         f"(outgoing flows without a condition that are not the default)", node.line, node.id)
+
+    def upstream(self, node_id: str) -> set[str]:
+        """Nodes whose data is set before the token leaves ``node_id`` (the node itself included)."""
+        nodes = self.process.nodes
+        back: dict[str, list[str]] = {nid: [] for nid in nodes}
+        for flow in self.process.flows.values():
+            if flow.source in nodes and flow.target in nodes:
+                back[flow.target].append(flow.source)
+        for node in nodes.values():
+            if node.attached_to in nodes:
+                back[node.id].append(node.attached_to)
+            if node.parent_id in nodes and node.kind == "startEvent":
+                back[node.id].append(node.parent_id)
+        seen = {node_id}
+        queue = deque([node_id])
+        while queue:
+            for prev in back[queue.popleft()]:
+                if prev not in seen:
+                    seen.add(prev)
+                    queue.append(prev)
+        containers = {nid for nid in seen if nodes[nid].kind in CONTAINER_KINDS}
+        if containers:
+            for node in nodes.values():
+                parent = node.parent_id
+                while parent is not None:
+                    if parent in containers:
+                        seen.add(node.id)
+                        break
+                    parent = nodes[parent].parent_id if parent in nodes else None
+        return seen
+
+    def names_set_by(self, node_ids: set[str], exclude_script_of: str | None = None) -> set[str]:
+        names: set[str] = set()
+        for node in self.process.nodes.values():
+            if node.kind == "startEvent" or node.id in node_ids:
+                names.update(f.id for f in node.form if f.id)
+            if node.id in node_ids and node.script and node.id != exclude_script_of:
+                assigned, _ = _safe(expressions.assigned_names, node.script)
+                names.update(assigned or ())
+        return names
+
+    def check_expressions(self) -> None:
+        p = self.process
+        for flow in p.flows.values():
+            if flow.condition is None:
+                continue
+            refused, crash = _safe(expressions.check_expression, flow.condition)
+            message = refused or crash
+            if message and flow.condition.startswith("="):
+                message += ("; biểu thức FEEL của Camunda 8 (dấu = ở đầu) không được hỗ trợ "
+                            "(FEEL is not supported)")
+            if message:
+                self.err(f"Điều kiện «{flow.condition}» của luồng «{flow.name or flow.id}» bị từ chối: "
+                         f"{message} (condition refused by the sandbox)", flow.line, flow.id)
+                continue
+            if flow.source not in p.nodes:
+                continue
+            used, _ = _safe(expressions.referenced_names, flow.condition)
+            known = self.names_set_by(self.upstream(flow.source))
+            for name in sorted(set(used or ()) - known):
+                self.err(f"Điều kiện «{flow.condition}» dùng biến «{name}» mà không trường biểu mẫu "
+                         f"hay script nào phía trước đặt (variable set by no form field or script upstream)",
+                         flow.line, flow.id)
+        for node in p.nodes.values():
+            if node.kind != "scriptTask":
+                continue
+            if not (node.script or "").strip():
+                self.err(f"Bước script {_label(node)} không có nội dung (empty script)", node.line, node.id)
+                continue
+            refused, crash = _safe(expressions.check_script, node.script)
+            message = refused or crash
+            if message:
+                self.err(f"Script của {_label(node)} bị từ chối: {message} (script refused by the sandbox)",
+                         node.line, node.id)
+                continue
+            used, _ = _safe(expressions.referenced_names, node.script, script=True)
+            own, _ = _safe(expressions.assigned_names, node.script)
+            known = self.names_set_by(self.upstream(node.id), exclude_script_of=node.id) | set(own or ())
+            for name in sorted(set(used or ()) - known):
+                self.err(f"Script của {_label(node)} đọc biến «{name}» mà không trường biểu mẫu hay "
+                         f"script nào phía trước đặt (variable set by no form field or script upstream)",
+                         node.line, node.id)
+
+    def check_budget(self) -> None:
+        limit = self.limit()
+        if limit is None:
+            return
+        value, which = limit
+        p = self.process
+        report = enumerate_paths(p)
+        over = [path for path in report.paths if path.budget > value]
+        for path in over[:MAX_PATH_PROBLEMS]:
+            self.err(f"Đường đi «{path_name(p, path)}» cần tổng {_days(path.budget)} ngày làm việc, vượt "
+                     f"{which} {_days(value)} ngày (path total {_days(path.budget)} exceeds the limit "
+                     f"{_days(value)} working days)", p.line, p.id)
+        if len(over) > MAX_PATH_PROBLEMS:
+            self.err(f"Còn {len(over) - MAX_PATH_PROBLEMS} đường đi khác cũng vượt {which} "
+                     f"(more paths exceed the limit)", p.line, p.id)
+        if report.truncated:
+            self.problems.append(warning(
+                f"Quy trình có quá nhiều đường đi; chỉ kiểm tra {len(report.paths)} đường đầu tiên "
+                f"(too many paths, only the first were checked)", p.line, p.id))
+        best = main_path(p, report)
+        if best is not None and not over and best.budget < value:
+            self.problems.append(warning(
+                f"Tổng thời gian đường chính «{path_name(p, best)}» là {_days(best.budget)} ngày, ít hơn "
+                f"{which} {_days(value)} ngày (main path total is below the limit)", p.line, p.id))
+
+    def check_with_spiff(self) -> None:
+        if self.element is None:
+            return
+        from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+
+        flagged = {prob.element for prob in self.problems if prob.is_error}
+        for flow in self.process.flows.values():  # a flow and its ends are one place to the designer
+            if {flow.id, flow.source, flow.target} & flagged:
+                flagged.update((flow.id, flow.source, flow.target))
+        root = self.element.getroottree().getroot()
+        try:
+            parser = CamundaParser()
+            parser.add_bpmn_xml(root, filename=self.filename or None)
+            parser.get_spec(self.process.id)
+        except Exception as exc:
+            element_id = str(getattr(exc, "id", "") or "") or None
+            if element_id is not None and element_id in flagged:
+                return
+            if element_id is None and flagged:
+                return
+            node = self.process.nodes.get(element_id or "")
+            line = node.line if node is not None else _line_of(root, element_id) or self.process.line
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.err(f"Bộ máy thực thi (SpiffWorkflow) từ chối quy trình: {message} "
+                     f"(the execution engine rejects the diagram)", line, element_id or self.process.id)
+
+
+def _line_of(root: etree._Element, element_id: str | None) -> int:
+    if not element_id:
+        return 0
+    for el in root.iter():
+        if el.get("id") == element_id:
+            return el.sourceline or 0
+    return 0
+
+
+def _structure(root: etree._Element, doc: BpmnDocument) -> list[Problem]:
+    """Checks that hold for every process, executable or not."""
+    problems: list[Problem] = []
+    first_line: dict[str, int] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        ident = el.get("id")
+        if ident is None:
+            continue
+        line = el.sourceline or 0
+        if ident in first_line:
+            problems.append(error(f"Mã (id) «{ident}» bị trùng, đã dùng ở dòng {first_line[ident]} "
+                                  f"(duplicate id)", line, ident))
+        else:
+            first_line[ident] = line
+    if not doc.processes:
+        problems.append(error("Tệp không chứa quy trình (process) nào (no process in the file)",
+                              root.sourceline or 0, root.get("id")))
+    all_nodes: set[str] = set()
+    participants = {pt.id for pt in doc.participants}
+    for process in doc.processes:
+        all_nodes.update(process.nodes)
+        for node in process.nodes.values():
+            if not node.id:
+                problems.append(error(f"Phần tử <{node.kind}> thiếu thuộc tính id (missing id)", node.line))
+        for flow in process.flows.values():
+            if not flow.id:
+                problems.append(error("Luồng (sequenceFlow) thiếu thuộc tính id (missing id)", flow.line))
+            shown = flow.name or flow.id
+            bad = False
+            for end, ref in (("nguồn (source)", flow.source), ("đích (target)", flow.target)):
+                if ref not in process.nodes:
+                    bad = True
+                    problems.append(error(
+                        f"Luồng «{shown}» có {end} «{ref}» không phải phần tử nào của quy trình "
+                        f"(sequence flow points at an unknown element)", flow.line, flow.id or None))
+            if not bad and process.nodes[flow.source].parent_id != process.nodes[flow.target].parent_id:
+                problems.append(error(
+                    f"Luồng «{shown}» nối hai phần tử ở hai cấp khác nhau (trong và ngoài quy trình con) "
+                    f"(sequence flow crosses a subprocess boundary)", flow.line, flow.id))
+        for node in process.nodes.values():
+            if node.attached_to is not None and node.attached_to not in process.nodes:
+                problems.append(error(
+                    f"Sự kiện biên {_label(node)} gắn vào phần tử không tồn tại «{node.attached_to}» "
+                    f"(boundary event attached to an unknown element)", node.line, node.id))
+    for mf in doc.message_flows:
+        for end, ref in (("nguồn (source)", mf.source), ("đích (target)", mf.target)):
+            if ref not in all_nodes and ref not in participants:
+                problems.append(error(
+                    f"Luồng thông điệp «{mf.name or mf.id}» có {end} «{ref}» không tồn tại "
+                    f"(message flow points at an unknown element)", mf.line, mf.id))
+    return problems
+
+
+def _validate(data: bytes, agencies: Sequence[AgencyRef] | None, filename: str) -> list[Problem]:
+    root = parse_xml(data).getroot()
+    check_root(root)
+    doc = read_root(root)
+    problems = _structure(root, doc)
+    elements = {el.get("id"): el for el in root.iterchildren(_B + "process")}
+    for process in doc.processes:
+        if not process.executable:
+            name = " ".join(process.name.split()) or process.id
+            problems.append(warning(
+                f"Quy trình «{name}» không đánh dấu isExecutable=\"true\": có thể công bố nhưng không chạy "
+                f"được (can be published but not run)", process.line, process.id))
+            continue
+        problems.extend(_ProcessCheck(process, elements.get(process.id), agencies, filename).run())
+    return problems
+
+
+def validate_bpmn(data: bytes, agencies: Sequence[AgencyRef] | None = None, *,
+                  file: str = "") -> list[Problem]:
+    """Every problem of a BPMN file, sorted by line; never raises."""
+    try:
+        problems = _validate(data, agencies, file)
+    except DefinitionError as exc:
+        problems = list(exc.problems)
+    except TypeError:
+        problems = [error("Dữ liệu không phải là nội dung tệp (expected the file's bytes)")]
+    except Exception as exc:  # a validator must answer, whatever it was given
+        problems = [error(f"Không kiểm tra được tệp: {type(exc).__name__}: {exc} (validation failed)")]
+    return sorted((replace(p, file=file) for p in problems), key=lambda p: p.line)
+
+
+def validate_file(path: str | FilePath, agencies: Sequence[AgencyRef] | None = None) -> list[Problem]:
+    """Validate a BPMN file on disk; an unreadable file is one ERROR."""
+    try:
+        data = FilePath(path).read_bytes()
+    except OSError as exc:
+        return [replace(error(f"Không đọc được tệp: {exc.strerror or exc} (cannot read the file)"),
+                        file=str(path))]
+    return validate_bpmn(data, agencies, file=str(path))
