@@ -534,3 +534,13 @@ def test_paths_enter_embedded_subprocesses() -> None:
     assert path.node_ids == ("s", "sub", "s2", "t", "e2", "e")
     assert path.budget == Decimal(3)
     assert path_name(process, path) == "Cấp huyện → Thẩm định"
+
+
+def test_main_path_below_the_limit_is_a_warning() -> None:
+    xml = edit('<camunda:property name="legal_working_days" value="5" />',
+               '<camunda:property name="legal_working_days" value="6" />')
+    (problem,) = check(xml)
+    assert problem.severity is Severity.WARNING and problem.element == "Proc_MaiTang"
+    assert "đường chính «Tiếp nhận và chuyển hồ sơ → Thẩm định hồ sơ → Tính mức hỗ trợ → Quyết định hỗ trợ»" \
+        in problem.message
+    assert "là 5 ngày, ít hơn thời hạn luật định (legal limit) 6 ngày" in problem.message
