@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 DEFAULT_SQLITE = "sqlite:///var/lienthong.sqlite"
+#: Execution option marking a connection whose transaction will write (see _configure_sqlite).
+WRITE_OPTION = "lienthong_write"
 
 
 def database_url() -> str:
@@ -50,10 +52,14 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Every transaction takes the write lock at its start: read-modify-write actions (claim,
-        # complete, dossier codes) are then serialised across threads and processes, and a
-        # reader never has to upgrade its lock halfway (which SQLite would refuse with BUSY).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A write transaction takes the write lock at its start: read-modify-write actions
+        # (claim, complete, dossier codes) are then serialised across threads and processes, and
+        # never have to upgrade a read lock halfway (which SQLite refuses with BUSY). Reads begin
+        # deferred and see a WAL snapshot without blocking anyone.
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

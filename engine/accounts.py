@@ -1,0 +1,217 @@
+"""Agencies and officials: records, roles, password hashing (Argon2id), lane binding keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import models
+from engine.errors import Conflict, InvalidInput, NotFound
+
+ROLES = ("clerk", "officer", "leader", "designer", "admin")
+#: Roles that handle steps of their own agency.
+HANDLING_ROLES = frozenset({"clerk", "officer", "leader"})
+LEVELS = ("central", "province", "district", "commune", "unit")
+_hasher = PasswordHasher()  # Argon2id, the library's RFC 9106 low-memory profile
+_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD = 8
+
+
+def lookup_key(text: str) -> str:
+    """Case-, whitespace- and Unicode-form-insensitive key that binds a lane name to an agency."""
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A fixed hash to verify against when the username is unknown, so timing does not reveal it.
+_DUMMY_HASH = hash_password("lienthong-no-such-user")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The official performing an action, as the engine needs to know them."""
+
+    id: int
+    username: str
+    full_name: str
+    agency_id: int
+    agency_code: str
+    agency_name: str
+    roles: frozenset[str]
+
+    def has(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+@dataclass(frozen=True)
+class AgencyInfo:
+    id: int
+    code: str
+    name: str
+    parent_code: str | None
+    level: str
+    address: str
+    phone: str
+    email: str
+    contacts: dict[str, Any]
+
+
+def parse_roles(roles: str | Iterable[str]) -> frozenset[str]:
+    items = roles.split(",") if isinstance(roles, str) else list(roles)
+    out = frozenset(r.strip().lower() for r in items if r.strip())
+    unknown = out - set(ROLES)
+    if unknown or not out:
+        raise InvalidInput(f"Vai trò không hợp lệ: {', '.join(sorted(unknown)) or '(trống)'}; "
+                           f"dùng {', '.join(ROLES)}")
+    return out
+
+
+def _agency_info(session: Session, a: models.Agency) -> AgencyInfo:
+    parent = session.get(models.Agency, a.parent_id) if a.parent_id else None
+    return AgencyInfo(a.id, a.code, a.name, parent.code if parent else None, a.level, a.address, a.phone,
+                      a.email, dict(a.contacts or {}))
+
+
+def add_agency(session: Session, code: str, name: str, *, now: datetime, parent: str | None = None,
+               level: str = "province", address: str = "", phone: str = "", email: str = "",
+               contacts: dict[str, Any] | None = None, update: bool = False) -> AgencyInfo:
+    """Create (or with ``update`` refresh) an agency; codes are unique, names bind lanes too."""
+    code = code.strip()
+    if not _CODE_RE.match(code):
+        raise InvalidInput(f"Mã cơ quan không hợp lệ: {code!r} (chữ, số, . _ -)")
+    if not name.strip():
+        raise InvalidInput("Tên cơ quan không được trống")
+    if level not in LEVELS:
+        raise InvalidInput(f"Cấp không hợp lệ: {level}; dùng {', '.join(LEVELS)}")
+    parent_row = None
+    if parent:
+        parent_row = session.scalar(select(models.Agency).where(models.Agency.code == parent))
+        if parent_row is None:
+            raise NotFound(f"Không có cơ quan cha {parent!r}")
+    row = session.scalar(select(models.Agency).where(models.Agency.code == code))
+    if row is not None and not update:
+        raise Conflict(f"Mã cơ quan {code!r} đã tồn tại")
+    clash = session.scalar(select(models.Agency).where(models.Agency.lookup_key == lookup_key(name),
+                                                       models.Agency.code != code))
+    if clash is not None:
+        raise Conflict(f"Tên cơ quan {name!r} trùng với {clash.code}")
+    if row is None:
+        row = models.Agency(code=code, created_at=now)
+        session.add(row)
+    row.name = " ".join(name.split())
+    row.lookup_key = lookup_key(name)
+    row.parent_id = parent_row.id if parent_row else None
+    row.level, row.address, row.phone, row.email = level, address, phone, email
+    row.contacts = dict(contacts or {})
+    session.flush()
+    return _agency_info(session, row)
+
+
+def list_agencies(session: Session) -> list[AgencyInfo]:
+    rows = session.scalars(select(models.Agency).order_by(models.Agency.code)).all()
+    return [_agency_info(session, a) for a in rows]
+
+
+def get_agency(session: Session, code: str) -> AgencyInfo:
+    row = session.scalar(select(models.Agency).where(models.Agency.code == code))
+    if row is None:
+        raise NotFound(f"Không có cơ quan {code!r}")
+    return _agency_info(session, row)
+
+
+def agency_for_lane(session: Session, lane_name: str) -> models.Agency | None:
+    """The agency whose code or name equals the lane's name (case- and whitespace-insensitive)."""
+    key = lookup_key(lane_name)
+    row = session.scalar(select(models.Agency).where(models.Agency.lookup_key == key))
+    if row is not None:
+        return row
+    for agency in session.scalars(select(models.Agency)):
+        if lookup_key(agency.code) == key:
+            return agency
+    return None
+
+
+def add_official(session: Session, username: str, *, full_name: str, agency_code: str,
+                 roles: str | Iterable[str], password: str, now: datetime) -> Actor:
+    """Create an official of an agency with roles and a password (hashed with Argon2id)."""
+    username = username.strip().lower()
+    if not _USERNAME_RE.match(username):
+        raise InvalidInput(f"Tên đăng nhập không hợp lệ: {username!r} (chữ thường, số, . _ -)")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"Mật khẩu phải dài ít nhất {MIN_PASSWORD} ký tự")
+    role_set = parse_roles(roles)
+    agency = session.scalar(select(models.Agency).where(models.Agency.code == agency_code))
+    if agency is None:
+        raise NotFound(f"Không có cơ quan {agency_code!r}")
+    if session.scalar(select(models.Official).where(models.Official.username == username)) is not None:
+        raise Conflict(f"Tên đăng nhập {username!r} đã tồn tại")
+    row = models.Official(username=username, full_name=full_name.strip() or username, agency_id=agency.id,
+                          roles=",".join(sorted(role_set)), password_hash=hash_password(password),
+                          active=True, created_at=now)
+    session.add(row)
+    session.flush()
+    return actor_of(session, row)
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"Mật khẩu phải dài ít nhất {MIN_PASSWORD} ký tự")
+    row = session.scalar(select(models.Official).where(models.Official.username == username))
+    if row is None:
+        raise NotFound(f"Không có cán bộ {username!r}")
+    row.password_hash = hash_password(password)
+
+
+def actor_of(session: Session, row: models.Official) -> Actor:
+    agency = session.get(models.Agency, row.agency_id)
+    assert agency is not None
+    return Actor(row.id, row.username, row.full_name, agency.id, agency.code, agency.name,
+                 frozenset(r for r in row.roles.split(",") if r))
+
+
+def get_actor(session: Session, official_id: int) -> Actor | None:
+    row = session.get(models.Official, official_id)
+    if row is None or not row.active:
+        return None
+    return actor_of(session, row)
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor | None:
+    """The official when the password matches, else None (constant work for unknown users)."""
+    row = session.scalar(select(models.Official).where(models.Official.username == username.strip().lower()))
+    if row is None or not row.active:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(row.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(row.password_hash):
+        row.password_hash = hash_password(password)
+    return actor_of(session, row)
+
+
+def list_officials(session: Session, agency_code: str | None = None) -> list[Actor]:
+    stmt = select(models.Official).order_by(models.Official.username)
+    if agency_code:
+        stmt = stmt.join(models.Agency, models.Agency.id == models.Official.agency_id).where(
+            models.Agency.code == agency_code)
+    return [actor_of(session, r) for r in session.scalars(stmt)]

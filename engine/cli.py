@@ -1,0 +1,283 @@
+"""The `lienthong` command line; every command takes the database from DATABASE_URL."""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine import accounts, db
+from engine.errors import DefinitionError, LienThongError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS_DIR = REPO_ROOT / "workflows"
+
+
+def _engine() -> Any:
+    from engine.runtime import Engine
+
+    return Engine(db.database_url())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"lỗi: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """LienThong: inter-agency administrative procedures (thủ tục hành chính liên thông)."""
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    url = db.database_url()
+    db.upgrade(url)
+    click.echo(f"Cơ sở dữ liệu đã sẵn sàng: {db.make_engine(url).url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check BPMN files; one line per problem: FILE:LINE: ERROR|WARNING [ELEMENT] message."""
+    from engine.validation import validate_bpmn
+
+    agencies = _known_agencies()
+    failed = False
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            click.echo(f"{path}:0: ERROR không đọc được tệp: {exc.strerror or exc}")
+            failed = True
+            continue
+        try:
+            problems = validate_bpmn(data, agencies, file=str(path))
+        except Exception as exc:  # a validator bug must still print one line, never a traceback
+            click.echo(f"{path}:0: ERROR lỗi nội bộ khi kiểm tra: {type(exc).__name__}: {exc}")
+            failed = True
+            continue
+        for problem in problems:
+            click.echo(problem.format(str(path)))
+        failed = failed or any(p.is_error for p in problems)
+    sys.exit(1 if failed else 0)
+
+
+def _known_agencies() -> list[Any]:
+    """Agencies from the database when it has some, else from workflows/agencies.toml."""
+    from engine.validation import AgencyRef
+
+    try:
+        from engine.runtime import Engine
+
+        eng = Engine(db.database_url())
+        try:
+            with eng.Session() as session:
+                found = [AgencyRef(a.code, a.name) for a in accounts.list_agencies(session)]
+        finally:
+            eng.close()
+        if found:
+            return found
+    except Exception:  # noqa: S110 - no database yet: fall back to the registry file
+        pass
+    from engine.catalog import load_agency_registry
+
+    registry = WORKFLOWS_DIR / "agencies.toml"
+    if registry.exists():
+        return [AgencyRef(a.code, a.name) for a in load_agency_registry(registry)]
+    return []
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--decision", default="", help="Số quyết định phê duyệt quy trình")
+def deploy(files: tuple[Path, ...], decision: str) -> None:
+    """Publish BPMN files as new procedure versions (unchanged files keep their version)."""
+    eng = _engine()
+    failed = False
+    for path in files:
+        try:
+            meta = _metadata_for(path)
+            result = eng.deploy(path.read_bytes(), filename=path.name, decision_number=decision, metadata=meta)
+        except DefinitionError as exc:
+            for problem in exc.problems:
+                click.echo(problem.format(str(path)))
+            failed = True
+            continue
+        except LienThongError as exc:
+            click.echo(f"{path}:0: ERROR {exc}")
+            failed = True
+            continue
+        state = "phiên bản mới" if result.created else "không đổi"
+        click.echo(f"{path}: {result.code} v{result.version} ({state})")
+    eng.close()
+    sys.exit(1 if failed else 0)
+
+
+def _metadata_for(path: Path) -> dict[str, Any]:
+    toml_path = path.with_suffix(".toml")
+    if not toml_path.exists():
+        return {}
+    import tomllib
+
+    with toml_path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@main.group()
+def agency() -> None:
+    """Agencies (cơ quan): add and list."""
+
+
+@agency.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--parent", default=None)
+@click.option("--level", default="province", type=click.Choice(accounts.LEVELS))
+@click.option("--address", default="")
+@click.option("--phone", default="")
+def agency_add(code: str, name: str, parent: str | None, level: str, address: str, phone: str) -> None:
+    """Add an agency."""
+    eng = _engine()
+    try:
+        with eng.transaction() as session:
+            info = accounts.add_agency(session, code, name, parent=parent, level=level, address=address,
+                                       phone=phone, now=eng.now())
+    except LienThongError as exc:
+        _fail(str(exc))
+    click.echo(f"Đã thêm cơ quan {info.code}: {info.name}")
+
+
+@agency.command("list")
+def agency_list() -> None:
+    """List agencies."""
+    eng = _engine()
+    with eng.Session() as session:
+        for a in accounts.list_agencies(session):
+            click.echo(f"{a.code}\t{a.name}\t{a.parent_code or '-'}\t{a.level}")
+
+
+@main.group()
+def user() -> None:
+    """Officials (cán bộ): add."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--agency", "agency_code", required=True)
+@click.option("--role", "roles", required=True, multiple=True,
+              help="clerk, officer, leader, designer, admin (repeat or comma-separate)")
+@click.option("--name", "full_name", default="")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input")
+def user_add(username: str, agency_code: str, roles: tuple[str, ...], full_name: str, password_stdin: bool) -> None:
+    """Add an official; the password is read from standard input, never from arguments."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    eng = _engine()
+    try:
+        with eng.transaction() as session:
+            actor = accounts.add_official(session, username, full_name=full_name or username,
+                                          agency_code=agency_code, roles=",".join(roles), password=password,
+                                          now=eng.now())
+    except LienThongError as exc:
+        _fail(str(exc))
+    click.echo(f"Đã thêm cán bộ {actor.username} ({', '.join(sorted(actor.roles))}) - {actor.agency_code}")
+
+
+@main.command("seed-demo")
+@click.option("--password", default="lienthong-demo", show_default=True, help="Password of every demo login")
+def seed_demo(password: str) -> None:
+    """Load the demo: agencies, officials and every procedure in workflows/; print the logins."""
+    from engine.demo import seed
+
+    eng = _engine()
+    try:
+        logins = seed(eng, WORKFLOWS_DIR, password)
+    except LienThongError as exc:
+        _fail(str(exc))
+    click.echo(f"Tài khoản demo (mật khẩu: {password}):")
+    for username, roles, agency_name in logins:
+        click.echo(f"  {username:<28} {roles:<22} {agency_name}")
+
+
+@main.command()
+@click.argument("received_at")
+@click.argument("working_days")
+def due(received_at: str, working_days: str) -> None:
+    """Print the due time of RECEIVED_AT plus WORKING_DAYS (ISO 8601 with offset)."""
+    from engine.calendar import parse_datetime, parse_working_days
+
+    try:
+        days = parse_working_days(working_days)
+        cal = _calendar_for_cli()
+        start = parse_datetime(received_at, cal.config.timezone)
+        click.echo(cal.due(start, days).isoformat())
+    except LienThongError as exc:
+        _fail(str(exc))
+
+
+def _calendar_for_cli() -> Any:
+    """The calendar with the database's overrides when a database is there, else the plain one."""
+    from engine.calendar import WorkingCalendar
+
+    try:
+        eng = _engine()
+        try:
+            return eng.calendar()
+        finally:
+            eng.close()
+    except Exception:
+        return WorkingCalendar()
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("diagrams"))
+@click.option("--format", "formats", default="svg,png,pdf", show_default=True)
+@click.option("--all", "all_files", is_flag=True, help="Render every procedure in workflows/")
+def render(files: tuple[Path, ...], out_dir: Path, formats: str, all_files: bool) -> None:
+    """Render BPMN files as flowcharts (graphviz): svg, png, pdf."""
+    from engine.flowchart import render_files
+
+    paths = list(files) + (sorted(WORKFLOWS_DIR.glob("*.bpmn")) if all_files else [])
+    if not paths:
+        _fail("chưa chỉ ra tệp nào (give files or --all)")
+    fmts = [f.strip() for f in formats.split(",") if f.strip()]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    failures = render_files(paths, out_dir, fmts)
+    for line in failures:
+        click.echo(line)
+    click.echo(f"Đã vẽ {len(paths) - len(failures)}/{len(paths)} tệp vào {out_dir}")
+    sys.exit(1 if failures else 0)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run one pass and exit")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between passes")
+def worker(once: bool, interval: float) -> None:
+    """Background worker: fire due timers, mark overdue steps, warn before due times."""
+    from engine.worker import run_worker
+
+    run_worker(_engine(), once=once, interval=interval, echo=click.echo)
+
+
+def _register_plugins() -> None:
+    """Commands contributed by other packages (the web UI's `serve`), via entry points."""
+    for ep in entry_points(group="lienthong.commands"):
+        if ep.name in main.commands:
+            continue
+        try:
+            command = ep.load()
+        except Exception as exc:  # a broken plugin must not break the rest of the CLI
+            click.echo(f"cảnh báo: không nạp được lệnh {ep.name}: {exc}", err=True)
+            continue
+        main.add_command(command, ep.name)
+
+
+def run() -> None:
+    """Console entry point: add plugin commands, then run (importing engine.cli loads no plugin)."""
+    _register_plugins()
+    main()

@@ -1,0 +1,130 @@
+"""Read-side queries with plain SQL joins: inboxes, steps, dossiers, history. Never loads a workflow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from engine import models
+from engine.accounts import Actor
+from engine.views import DossierView, EventView, StepView
+
+OPEN_STATES = ("ready", "claimed")
+
+_assignee = aliased(models.Official)
+_completer = aliased(models.Official)
+
+
+def _step_select() -> Any:
+    return (
+        select(models.Step, models.Dossier.code, models.Dossier.procedure_code, models.Dossier.applicant_name,
+               models.Agency.code, models.Agency.name, _assignee.full_name, _completer.full_name)
+        .join(models.Dossier, models.Dossier.id == models.Step.dossier_id)
+        .join(models.Agency, models.Agency.id == models.Step.agency_id)
+        .outerjoin(_assignee, _assignee.id == models.Step.assignee_id)
+        .outerjoin(_completer, _completer.id == models.Step.completed_by)
+    )
+
+
+def _step_view(row: Any) -> StepView:
+    step, dcode, pcode, applicant, acode, aname, assignee, completer = row
+    return StepView(
+        id=step.id, dossier_id=step.dossier_id, dossier_code=dcode, procedure_code=pcode,
+        element_id=step.element_id, name=step.name, agency_id=step.agency_id, agency_code=acode,
+        agency_name=aname, state=step.state, step_kind=step.step_kind,
+        working_days=Decimal(step.working_days), ready_at=step.ready_at, due_at=step.due_at,
+        assignee_id=step.assignee_id, assignee_name=assignee, claimed_at=step.claimed_at,
+        completed_at=step.completed_at, completed_by=step.completed_by, completed_by_name=completer,
+        timeliness=step.timeliness, note=step.note or "", form_data=step.form_data,
+        applicant_name=applicant,
+    )
+
+
+def inbox(session: Session, agency_id: int, *, procedure: str | None = None, mine_only_of: int | None = None,
+          limit: int = 200, offset: int = 0) -> list[StepView]:
+    """Open steps of an agency, soonest due first (so overdue ones lead)."""
+    stmt = _step_select().where(models.Step.agency_id == agency_id, models.Step.state.in_(OPEN_STATES))
+    if procedure:
+        stmt = stmt.where(models.Dossier.procedure_code == procedure)
+    if mine_only_of is not None:
+        stmt = stmt.where(models.Step.assignee_id == mine_only_of)
+    stmt = stmt.order_by(models.Step.due_at, models.Step.id).limit(limit).offset(offset)
+    return [_step_view(r) for r in session.execute(stmt)]
+
+
+def step(session: Session, step_id: int) -> StepView | None:
+    row = session.execute(_step_select().where(models.Step.id == step_id)).first()
+    return _step_view(row) if row else None
+
+
+def steps_of(session: Session, dossier_id: int) -> list[StepView]:
+    stmt = _step_select().where(models.Step.dossier_id == dossier_id).order_by(models.Step.ready_at,
+                                                                               models.Step.id)
+    return [_step_view(r) for r in session.execute(stmt)]
+
+
+def events_of(session: Session, dossier_id: int) -> list[EventView]:
+    stmt = (select(models.Event, models.Official.full_name)
+            .outerjoin(models.Official, models.Official.id == models.Event.actor_id)
+            .where(models.Event.dossier_id == dossier_id).order_by(models.Event.id))
+    return [EventView(e.id, e.action, e.at, e.actor_id, name, e.step_id, dict(e.details or {}))
+            for e, name in session.execute(stmt)]
+
+
+def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool = True) -> DossierView:
+    definition = session.get(models.DefinitionVersion, dossier.definition_id)
+    agency = session.get(models.Agency, dossier.receiving_agency_id) if dossier.receiving_agency_id else None
+    assert definition is not None
+    return DossierView(
+        id=dossier.id, code=dossier.code, procedure_code=dossier.procedure_code,
+        procedure_name=definition.name, definition_id=definition.id, definition_version=definition.version,
+        status=dossier.status, outcome=dossier.outcome,
+        applicant={"name": dossier.applicant_name, "id_number": dossier.applicant_id_number,
+                   "phone": dossier.applicant_phone, "email": dossier.applicant_email,
+                   "address": dossier.applicant_address},
+        data=dict(dossier.data or {}), received_at=dossier.received_at, counting_from=dossier.counting_from,
+        due_at=dossier.due_at, original_due_at=dossier.original_due_at, finished_at=dossier.finished_at,
+        receiving_agency_code=agency.code if agency else "",
+        receiving_agency_name=agency.name if agency else "",
+        steps=steps_of(session, dossier.id) if with_history else [],
+        events=events_of(session, dossier.id) if with_history else [],
+        supplement_count=dossier.supplement_count, apology_count=dossier.apology_count,
+        paused_at=dossier.paused_at,
+    )
+
+
+def visible_condition(actor: Actor) -> Any:
+    """SQL condition: dossiers the official's agency takes part in (received it or holds a step).
+
+    The rule: an official sees a dossier only when their agency received it at its desk or has
+    (had) a step in it; an admin sees all. Leaders see what their agency sees.
+    """
+    if actor.has("admin"):
+        return True
+    takes_part = exists().where(models.Step.dossier_id == models.Dossier.id,
+                                models.Step.agency_id == actor.agency_id)
+    return or_(models.Dossier.receiving_agency_id == actor.agency_id, takes_part)
+
+
+def can_view(session: Session, actor: Actor, dossier_id: int) -> bool:
+    stmt = select(models.Dossier.id).where(and_(models.Dossier.id == dossier_id, visible_condition(actor)))
+    return session.scalar(stmt) is not None
+
+
+def current_agency_names(session: Session, dossier_ids: Sequence[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if not dossier_ids:
+        return out
+    stmt = (select(models.Step.dossier_id, models.Agency.name)
+            .join(models.Agency, models.Agency.id == models.Step.agency_id)
+            .where(models.Step.dossier_id.in_(dossier_ids), models.Step.state.in_(OPEN_STATES))
+            .order_by(models.Step.id))
+    for did, name in session.execute(stmt):
+        names = out.setdefault(did, [])
+        if name not in names:
+            names.append(name)
+    return out
