@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
@@ -134,7 +135,7 @@ class Procedure:
 
     def chain(self, *ids: str) -> None:
         """Connect the nodes in order with unconditional flows."""
-        for a, b in zip(ids, ids[1:], strict=False):
+        for a, b in itertools.pairwise(ids):
             self.flow(a, b)
 
 
@@ -274,7 +275,7 @@ def _route(proc: Procedure, f: Flow, boxes: dict[str, Box], back: bool) -> list[
 
 
 def _n(v: float) -> str:
-    return str(int(round(v)))
+    return str(round(v))
 
 
 def _field_xml(fd: Field, ind: str) -> list[str]:

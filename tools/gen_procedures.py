@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bpmn_writer import Field, Procedure, to_xml  # noqa: E402
+from bpmn_writer import Field, Procedure, to_xml
 
 # --------------------------------------------------------------------------- agencies (lane names)
 TTPVHCC = "Trung tâm Phục vụ hành chính công tỉnh Bình Thuận"
