@@ -1,0 +1,69 @@
+"""LienThong's web UI: the Flask app factory (blueprints per area, engine attached once)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def _secret_key(data_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under the data folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``test_config`` overrides settings (DATABASE_URL, CLOCK, WTF_CSRF_ENABLED…)."""
+    from engine.db import database_url
+    from engine.runtime import Engine
+    from webui import errors, i18n, security
+    from webui.auth import login_manager
+
+    app = Flask(__name__)
+    data_dir = Path(os.environ.get("LIENTHONG_DATA_DIR", "var")).resolve()
+    app.config.from_mapping(
+        DATABASE_URL=database_url(),
+        DATA_DIR=str(data_dir),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("LIENTHONG_SECURE_COOKIES", "") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="vi",
+        LOGIN_RATE_LIMIT=(10, 300),  # attempts per key per seconds
+        CLOCK=None,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.config["DATA_DIR"]))
+
+    engine = app.config.get("ENGINE") or Engine(app.config["DATABASE_URL"], clock=app.config["CLOCK"])
+    app.extensions["lienthong_engine"] = engine
+
+    security.init_app(app)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    errors.init_app(app)
+
+    from webui import admin, api, auth, dashboard, designer, desk, dossiers, inbox, portal, steps
+
+    for module in (auth, portal, inbox, steps, desk, dossiers, dashboard, designer, admin, api):
+        app.register_blueprint(module.bp)
+    security.exempt_api(app, api.bp)
+    return app

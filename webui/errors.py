@@ -1,0 +1,61 @@
+"""Engine errors become clear pages (HTML) or JSON (API) with the right status."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (
+    Conflict,
+    DefinitionError,
+    ExpressionError,
+    FormInvalid,
+    InvalidInput,
+    LienThongError,
+    NotFound,
+    PermissionDenied,
+)
+
+STATUS = [(NotFound, 404), (PermissionDenied, 403), (Conflict, 409), (FormInvalid, 400), (InvalidInput, 400),
+          (DefinitionError, 422), (ExpressionError, 422)]
+
+
+def status_of(exc: LienThongError) -> int:
+    for cls, code in STATUS:
+        if isinstance(exc, cls):
+            return code
+    return 400
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(LienThongError)
+    def _engine_error(exc: LienThongError):  # type: ignore[no-untyped-def]
+        code = status_of(exc)
+        if wants_json():
+            if isinstance(exc, FormInvalid):
+                return jsonify(error=_("Dữ liệu biểu mẫu không hợp lệ"), errors=exc.errors), code
+            if isinstance(exc, DefinitionError):
+                return jsonify(error=_("Sơ đồ không hợp lệ"),
+                               errors=[{"line": p.line, "element": p.element, "message": p.message}
+                                       for p in exc.problems]), code
+            return jsonify(error=str(exc)), code
+        return render_template("error.html", code=code, message=str(exc)), code
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+        message = _("Phiên làm việc đã hết hạn hoặc thiếu mã bảo vệ CSRF; hãy tải lại trang.")
+        if wants_json():
+            return jsonify(error=message), 400
+        return render_template("error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if wants_json():
+            return jsonify(error=exc.description or exc.name), exc.code or 500
+        return render_template("error.html", code=exc.code, message=exc.description or exc.name), exc.code or 500
