@@ -138,3 +138,17 @@ def world(engine: Engine) -> World:
 def deployed(engine: Engine, world: World) -> str:
     result = engine.deploy((DATA / "three_agencies.bpmn").read_bytes(), filename="three_agencies.bpmn")
     return result.code
+
+
+@pytest.fixture
+def app(engine: Engine) -> Any:
+    """The Flask app on the test database and fake clock (CSRF on, as in production)."""
+    from webui import create_app
+
+    return create_app({"ENGINE": engine, "SECRET_KEY": "test-secret", "TESTING": True,
+                       "DATABASE_URL": str(engine.db.url.render_as_string(hide_password=False))})
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
