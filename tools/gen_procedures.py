@@ -238,7 +238,7 @@ def tho_cung_liet_si() -> Procedure:
     p.user("Task_huyen_kiem_tra", PLD_HTB, "Phòng LĐ-TB&XH huyện kiểm tra hồ sơ", "8", "examine",
            "Phiếu kiểm soát (Mẫu 05)", [
                choice("ket_qua_kiem_tra_huyen", "Kết quả kiểm tra",
-                      [("dat", "Đạt, chuyển Sở"), ("bo_sung", "Cần bổ sung hồ sơ")]),
+                      [("chuyen_so", "Đạt, chuyển Sở"), ("bo_sung", "Cần bổ sung hồ sơ")]),
                text("ly_do_huyen", "Nội dung cần bổ sung", required=False),
            ])
     p.gateway("Gateway_kiem_tra_huyen", PLD_HTB, "Kết quả kiểm tra?")
@@ -263,7 +263,7 @@ def tho_cung_liet_si() -> Procedure:
     p.end("End_tu_choi", XA_HL, "Không được trợ cấp", "refused")
     p.chain("StartEvent_1", "Task_tiep_nhan", "Task_xa_xac_nhan", "Task_xa_chuyen", "Task_huyen_kiem_tra",
             "Gateway_kiem_tra_huyen")
-    p.flow("Gateway_kiem_tra_huyen", "Task_huyen_chuyen", "Đạt", 'ket_qua_kiem_tra_huyen == "dat"')
+    p.flow("Gateway_kiem_tra_huyen", "Task_huyen_chuyen", "Đạt", 'ket_qua_kiem_tra_huyen == "chuyen_so"')
     supplement_loop(p, "Gateway_kiem_tra_huyen", XA_HL, "Task_huyen_kiem_tra",
                     'ket_qua_kiem_tra_huyen == "bo_sung"')
     p.chain("Task_huyen_chuyen", "Task_so_tham_dinh", "Task_so_truong_phong", "Task_so_ky", "Gateway_ket_qua")
@@ -303,7 +303,8 @@ def lien_thong_khai_sinh() -> Procedure:
     p.user("Task_thuong_tru", CA_PN, "Đăng ký thường trú cho trẻ", "1.5", "consult",
            "Thông báo kết quả đăng ký thường trú", [
                choice("ket_qua_thuong_tru", "Kết quả đăng ký thường trú",
-                      [("da_dang_ky", "Đã đăng ký"), ("khong_dang_ky", "Không đăng ký được")]),
+                      [("da_dang_ky_thuong_tru", "Đã đăng ký thường trú"),
+                       ("chua_dang_ky_thuong_tru", "Chưa đăng ký được")]),
                text("ghi_chu_thuong_tru", "Ghi chú", required=False, maxlength=500),
            ])
     p.user("Task_the_bhyt", BHXH_PT, "Cấp thẻ bảo hiểm y tế cho trẻ dưới 6 tuổi", "1", "consult",
