@@ -49,6 +49,7 @@ from engine.errors import (
 )
 from engine.expressions import make_script_engine
 from engine.forms import validate_form
+from engine.lifecycle import LifecycleMixin
 from engine.problems import error
 from engine.store import WorkflowCache, WorkflowCodec, compact
 from engine.timeliness import timeliness
@@ -76,7 +77,7 @@ def mask_name(name: str) -> str:
     return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
 
 
-class Engine:
+class Engine(LifecycleMixin):
     """LienThong's workflow engine on one database; thread-safe, one instance per process."""
 
     def __init__(self, url: str | None = None, *, clock: Clock | None = None,
