@@ -270,3 +270,10 @@ def test_unknown_lane_and_duplicate_agency_are_reported(tmp_path: Path) -> None:
     assert any("duplicate code" in line for line in check_metadata(registry))
     with pytest.raises(DefinitionError):
         load_agency_registry(registry)
+
+
+@pytest.mark.parametrize(("bpmn", "toml"), PAIRS, ids=IDS)
+def test_every_id_attribute_is_unique_in_the_file(bpmn: Path, toml: Path) -> None:
+    root = parse_xml(bpmn.read_bytes()).getroot()
+    ids = [el.get("id") for el in root.iter() if el.get("id")]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
