@@ -69,6 +69,7 @@ class AgencyInfo:
     code: str
     name: str
     parent_code: str | None
+    unit_code: str
     level: str
     address: str
     phone: str
@@ -88,13 +89,13 @@ def parse_roles(roles: str | Iterable[str]) -> frozenset[str]:
 
 def _agency_info(session: Session, a: models.Agency) -> AgencyInfo:
     parent = session.get(models.Agency, a.parent_id) if a.parent_id else None
-    return AgencyInfo(a.id, a.code, a.name, parent.code if parent else None, a.level, a.address, a.phone,
-                      a.email, dict(a.contacts or {}))
+    return AgencyInfo(a.id, a.code, a.name, parent.code if parent else None, a.unit_code or "", a.level,
+                      a.address, a.phone, a.email, dict(a.contacts or {}))
 
 
 def add_agency(session: Session, code: str, name: str, *, now: datetime, parent: str | None = None,
                level: str = "province", address: str = "", phone: str = "", email: str = "",
-               contacts: dict[str, Any] | None = None, update: bool = False) -> AgencyInfo:
+               contacts: dict[str, Any] | None = None, unit_code: str = "", update: bool = False) -> AgencyInfo:
     """Create (or with ``update`` refresh) an agency; codes are unique, names bind lanes too."""
     code = code.strip()
     if not _CODE_RE.match(code):
@@ -122,6 +123,7 @@ def add_agency(session: Session, code: str, name: str, *, now: datetime, parent:
     row.lookup_key = lookup_key(name)
     row.parent_id = parent_row.id if parent_row else None
     row.level, row.address, row.phone, row.email = level, address, phone, email
+    row.unit_code = unit_code.strip()
     row.contacts = dict(contacts or {})
     session.flush()
     return _agency_info(session, row)

@@ -165,7 +165,9 @@ def load_definition(data: bytes, filename: str = "") -> Definition:
                 documentation=node.documentation,
             )
         elif node.kind == "endEvent":
-            outcome = node.properties.get("outcome", "completed").strip() or "completed"
+            outcome = node.properties.get("outcome", "").strip()
+            if not outcome:
+                continue
             if outcome not in OUTCOMES:
                 problems.append(error(f"outcome '{outcome}' không hợp lệ; dùng một trong {sorted(OUTCOMES)}",
                                       node.line, node.id))

@@ -65,6 +65,8 @@ class Agency(Base):
     __tablename__ = "agencies"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Circular 10/2016/TT-BTTTT unit code (e.g. 000.00.15.H12) used in dossier codes, when known.
+    unit_code: Mapped[str] = mapped_column(String(64), default="")
     name: Mapped[str] = mapped_column(String(255))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     level: Mapped[str] = mapped_column(String(32), default="province")

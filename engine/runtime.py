@@ -59,6 +59,7 @@ Clock = Callable[[], datetime]
 FAR_FUTURE = "9999-12-31T00:00:00+00:00"
 MAX_NOTE = 4000
 SUPPLEMENT_RULES = ("restart", "pause")
+OUTCOME_PRIORITY = ("withdrawn", "refused", "returned", "completed")
 
 
 def system_clock() -> datetime:
@@ -191,7 +192,7 @@ class Engine(LifecycleMixin):
                 procedure_code=definition.procedure_code, version=last + 1, name=definition.name,
                 process_id=definition.process_id, filename=filename, bpmn=definition.bpmn,
                 sha256=definition.sha256, legal_working_days=definition.legal_working_days,
-                reduced_working_days=definition.reduced_working_days, metadata_json=dict(metadata or {}),
+                reduced_working_days=definition.reduced_working_days, metadata_json=_json_safe(dict(metadata or {})),
                 decision_number=decision_number, decision_date=decision_date,
                 deployed_by=actor.id if actor else None, deployed_at=now)
             session.add(row)
@@ -264,7 +265,8 @@ class Engine(LifecycleMixin):
             cal = self.calendar()
             counting_from = cal.counting_start(now)
             due = cal.add(counting_from, days=definition.limit_working_days)
-            code = self._next_code(session, actor.agency_code, now)
+            desk = session.get(models.Agency, actor.agency_id)
+            code = self._next_code(session, (desk.unit_code if desk else "") or actor.agency_code, now)
             dossier = models.Dossier(
                 code=code, definition_id=row.id, procedure_code=row.procedure_code, status="received",
                 applicant_name=clean_applicant["name"], applicant_search=search_key(clean_applicant["name"]),
@@ -357,11 +359,11 @@ class Engine(LifecycleMixin):
     def _update_status(self, session: Session, dossier: models.Dossier, definition: Definition,
                        wf: BpmnWorkflow, now: datetime, actor_id: int | None) -> None:
         if wf.is_completed():
-            outcome = "completed"
-            for task in wf.get_tasks(state=TaskState.COMPLETED):
-                found = definition.outcomes.get(task.task_spec.bpmn_id)
-                if found:
-                    outcome = found
+            # End events of side branches (a reminder timer's) carry no outcome; of those that do,
+            # the strongest wins: a withdrawal or refusal is never reported as a plain completion.
+            reached = {definition.outcomes.get(t.task_spec.bpmn_id)
+                       for t in wf.get_tasks(state=TaskState.COMPLETED)}
+            outcome = next((o for o in OUTCOME_PRIORITY if o in reached), "completed")
             dossier.outcome = outcome
             dossier.status = outcome
             dossier.finished_at = now
@@ -649,6 +651,19 @@ class Engine(LifecycleMixin):
                     "procedure_name": definition.name if definition else "",
                     "current_agencies": agencies, "received_at": row.received_at, "due_at": row.due_at,
                     "finished_at": row.finished_at, "applicant": mask_name(row.applicant_name)}
+
+
+def _json_safe(value: Any) -> Any:
+    """TOML metadata (dates, decimals) as plain JSON values."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def _state_conflict(step: models.Step) -> Conflict:

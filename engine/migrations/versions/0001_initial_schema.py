@@ -24,6 +24,7 @@ def upgrade() -> None:
         "agencies",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("unit_code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("level", sa.String(length=32), nullable=False),

@@ -1,0 +1,63 @@
+"""The demo: agencies from the registry, officials for each agency's demo roles, every procedure."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import accounts, models
+from engine.catalog import load_agency_registry, procedure_files
+from engine.errors import DefinitionError
+from engine.problems import Problem
+
+
+def demo_username(agency_code: str, role: str) -> str:
+    """'UBNDX.PN' + 'clerk' → 'ubndx.pn.clerk'."""
+    base = unicodedata.normalize("NFKD", agency_code).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9.]+", "-", base).strip("-.") + "." + role
+
+
+def seed(engine: Any, workflows_dir: Path, password: str) -> list[tuple[str, str, str]]:
+    """Load agencies, officials and procedures (idempotent); return (username, roles, agency) logins."""
+    registry = load_agency_registry(workflows_dir / "agencies.toml")
+    now = engine.now()
+    logins: list[tuple[str, str, str]] = []
+    with engine.transaction() as session:
+        for rec in registry:  # the registry lists parents before their children
+            contacts = {"feedback_officials": [f.__dict__ for f in rec.feedback_officials],
+                        "short_name": rec.short_name, "notes": list(rec.notes)}
+            accounts.add_agency(session, rec.code, rec.name, now=now, parent=rec.parent, level=rec.level,
+                                address=rec.address, phone=rec.phone, email=rec.email, contacts=contacts,
+                                unit_code=rec.unit_code, update=True)
+        for rec in registry:
+            for role in rec.demo_roles:
+                username = demo_username(rec.code, role)
+                exists = session.scalar(select(models.Official).where(models.Official.username == username))
+                if exists is None:
+                    title = {"clerk": "Cán bộ một cửa", "officer": "Chuyên viên", "leader": "Lãnh đạo"}.get(role, role)
+                    accounts.add_official(session, username, full_name=f"{title} {rec.short_name or rec.name}",
+                                          agency_code=rec.code, roles=[role], password=password, now=now)
+                logins.append((username, role, rec.name))
+        for username, roles, code in (("thietke", "designer", "SLDTBXH.VP"), ("quantri", "admin", "SLDTBXH.VP")):
+            if session.scalar(select(models.Official).where(models.Official.username == username)) is None:
+                accounts.add_official(session, username, full_name=f"{roles.title()} Demo", agency_code=code,
+                                      roles=[roles], password=password, now=now)
+            logins.append((username, roles, code))
+    problems: list[Problem] = []
+    for bpmn_path, toml_path in procedure_files(workflows_dir):
+        with toml_path.open("rb") as fh:
+            metadata = tomllib.load(fh)
+        try:
+            engine.deploy(bpmn_path.read_bytes(), filename=bpmn_path.name, metadata=metadata,
+                          decision_number=str(metadata.get("approval_decision", "")))
+        except DefinitionError as exc:
+            problems.extend(replace(p, file=str(bpmn_path)) for p in exc.problems)
+    if problems:
+        raise DefinitionError(problems)
+    return logins
