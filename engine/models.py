@@ -246,3 +246,82 @@ class LoginAttempt(Base):
     key: Mapped[str] = mapped_column(String(255))
     at: Mapped[datetime]
     success: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DossierTracking(Base):
+    """Lifecycle facts of a dossier beyond its core row: rule marks, worker marks, result collection.
+
+    One row per dossier, created on first need (see engine.lifecycle.tracking_row). The worker
+    claims ``warned_at`` and ``overdue_marked_at`` with an atomic upsert, so each happens once.
+    """
+
+    __tablename__ = "dossier_tracking"
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
+    supplement_requests: Mapped[int] = mapped_column(Integer, default=0)
+    late_by_rule: Mapped[bool] = mapped_column(Boolean, default=False)
+    late_reason: Mapped[str] = mapped_column(String(255), default="")
+    warned_at: Mapped[datetime | None]
+    overdue_marked_at: Mapped[datetime | None]
+    returned_at: Mapped[datetime | None]
+    collection_method: Mapped[str] = mapped_column(String(16), default="")
+    collection_note: Mapped[str] = mapped_column(String(500), default="")
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class DeskNotice(Base):
+    """A written notice given at the desk before a dossier is received: Mẫu 02 (supplement) or 03 (refusal)."""
+
+    __tablename__ = "desk_notices"
+    __table_args__ = (UniqueConstraint("agency_id", "kind", "year", "number", name="uq_desk_notices_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    procedure_code: Mapped[str] = mapped_column(String(64), default="")
+    procedure_name: Mapped[str] = mapped_column(String(500), default="")
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
+    applicant_name: Mapped[str] = mapped_column(String(255))
+    applicant_id_number: Mapped[str] = mapped_column(String(32), default="")
+    applicant_phone: Mapped[str] = mapped_column(String(32), default="")
+    applicant_email: Mapped[str] = mapped_column(String(255), default="")
+    applicant_address: Mapped[str] = mapped_column(String(500), default="")
+    request: Mapped[str] = mapped_column(Text, default="")
+    documents: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    guidance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"))
+    created_at: Mapped[datetime]
+
+
+class Apology(Base):
+    """Mẫu 04: the apology and new appointment of the agency at fault (at most one per dossier)."""
+
+    __tablename__ = "apologies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id"))
+    issued_by: Mapped[int] = mapped_column(ForeignKey("officials.id"))
+    issued_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    original_due_at: Mapped[datetime]
+    new_due_at: Mapped[datetime]
+    extension_seconds: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Notification(Base):
+    """Something an agency should see on its dashboard: a step or dossier due soon or overdue."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_agency", "agency_id", "read_at", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id"))
+    due_at: Mapped[datetime | None]
+    message: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
