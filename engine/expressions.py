@@ -12,6 +12,7 @@ bare ISO 8601 timer texts (``P2D``, ``R3/PT1H``, ``2025-01-01T08:00:00+07:00``),
 from __future__ import annotations
 
 import ast
+import contextlib
 import decimal
 import functools
 import operator
@@ -27,8 +28,9 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from engine.errors import ExpressionError
 
-__all__ = ["FUNCTIONS", "ExpressionError", "SandboxEnvironment", "SandboxScriptEngine", "check_expression",
-           "check_script", "evaluate", "execute", "make_script_engine", "translate_juel"]
+__all__ = ["FUNCTIONS", "ExpressionError", "SandboxEnvironment", "SandboxScriptEngine", "assigned_names",
+           "check_expression", "check_script", "evaluate", "execute", "make_script_engine", "referenced_names",
+           "translate_juel"]
 
 MAX_SOURCE_CHARS = 4000
 MAX_NODES = 1000
@@ -46,11 +48,8 @@ MAX_NDIGITS = 64
 def _to_date(value: Any) -> date:
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        return date.fromisoformat(value.strip()[:10])
     raise ExpressionError(f"Giá trị {value!r} không phải ngày dạng YYYY-MM-DD (not an ISO date)")
 
 
@@ -89,24 +88,15 @@ def _text(value: Any) -> str:
 
 
 FUNCTIONS: Mapping[str, Callable[..., Any]] = {
-    "abs": lambda x: abs(x),
-    "bool": lambda x: bool(x),
-    "contains": contains,
-    "date_diff_days": date_diff_days,
-    "endswith": lambda s, suffix: _text(s).endswith(_text(suffix)),
-    "float": lambda x: float(x),
-    "int": lambda x: int(_integral(x)),
-    "is_empty": is_empty,
-    "len": lambda x: len(x),
-    "lower": lambda s: _text(s).lower(),
+    "abs": lambda x: abs(x), "bool": lambda x: bool(x), "float": lambda x: float(x),
+    "int": lambda x: int(_integral(x)), "len": lambda x: len(x), "str": lambda x: str(x),
+    "round": _round, "sum": lambda items: sum(items),
     "max": lambda *args: max(args[0]) if len(args) == 1 else max(args),
     "min": lambda *args: min(args[0]) if len(args) == 1 else min(args),
-    "round": _round,
+    "lower": lambda s: _text(s).lower(), "upper": lambda s: _text(s).upper(), "strip": lambda s: _text(s).strip(),
     "startswith": lambda s, prefix: _text(s).startswith(_text(prefix)),
-    "str": lambda x: str(x),
-    "strip": lambda s: _text(s).strip(),
-    "sum": lambda items: sum(items),
-    "upper": lambda s: _text(s).upper(),
+    "endswith": lambda s, suffix: _text(s).endswith(_text(suffix)),
+    "contains": contains, "is_empty": is_empty, "date_diff_days": date_diff_days,
 }
 """The only callables an expression can reach: pure, positional-only in use, results bounded."""
 
@@ -273,20 +263,14 @@ def translate_juel(text: str) -> str:
 
 
 def _juel_operand_end(tokens: list[tuple[str, str]], i: int) -> int:
-    """Index just past the operand of JUEL ``empty`` starting at ``i`` (value plus [..]/.x suffixes)."""
-    def skip_group(j: int, opening: str, closing: str) -> int:
-        level = 0
-        while j < len(tokens):
-            level += {opening: 1, closing: -1}.get(tokens[j][1], 0) if tokens[j][0] == "op" else 0
-            j += 1
-            if level == 0:
-                break
-        return j
-    if i >= len(tokens):
-        return i
-    i = skip_group(i, "(", ")") if tokens[i] == ("op", "(") else i + 1
-    while i < len(tokens) and (tokens[i][0] == "sub" or tokens[i] == ("op", "[")):
-        i = i + 1 if tokens[i][0] == "sub" else skip_group(i, "[", "]")
+    """Index just past the operand of JUEL ``empty`` at ``i``: a value or (...), then [...] and .x suffixes."""
+    depth = 0
+    while i < len(tokens):
+        kind, value = tokens[i]
+        depth += (kind == "op" and value in ("(", "[")) - (kind == "op" and value in (")", "]"))
+        i += 1
+        if depth <= 0 and not (i < len(tokens) and (tokens[i][0] == "sub" or tokens[i] == ("op", "["))):
+            break
     return i
 
 
@@ -312,6 +296,26 @@ def check_expression(text: str) -> None:
 def check_script(text: str) -> None:
     """Raise ExpressionError if the script would be refused."""
     _parse(text, True)
+
+
+def referenced_names(text: str, script: bool = False) -> set[str]:
+    """Variables an expression (or script) reads, for validation; called function names are not included."""
+    source = text if script else _prepare(text)
+    if source is None:
+        return set()
+    nodes = list(ast.walk(_parse(source, script)))
+    called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+    read = [n for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in called]
+    read += [n.target for n in nodes if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)]
+    return {n.id for n in read if isinstance(n, ast.Name)}
+
+
+def assigned_names(script: str) -> set[str]:
+    """Variables a script sets (on any branch), for validation."""
+    nodes = list(ast.walk(_parse(script, True)))
+    targets = [t for n in nodes if isinstance(n, ast.Assign) for t in n.targets]
+    targets += [n.target for n in nodes if isinstance(n, ast.AugAssign)]
+    return {t.id for t in targets if isinstance(t, ast.Name)}
 
 
 # --- the interpreter ------------------------------------------------------------------------------
@@ -531,10 +535,7 @@ def execute(script: str, context: MutableMapping[str, Any],
 # --- SpiffWorkflow integration --------------------------------------------------------------------
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """SpiffWorkflow script environment that evaluates everything in the sandbox."""
-
-    def __init__(self) -> None:
-        super().__init__({})
+    """SpiffWorkflow script environment that evaluates everything in the sandbox (no globals, no eval)."""
 
     def evaluate(self, expression: str, context: Mapping[str, Any],
                  external_context: Mapping[str, Any] | None = None) -> Any:

@@ -14,9 +14,11 @@ from engine.errors import ExpressionError
 from engine.expressions import (
     MAX_LEN,
     MAX_SOURCE_CHARS,
+    assigned_names,
     check_expression,
     evaluate,
     execute,
+    referenced_names,
     translate_juel,
 )
 
@@ -128,6 +130,20 @@ def test_script_reads_external_context_but_writes_only_to_context() -> None:
     execute("x = han_muc + 1", context, external)
     assert context == {"x": 8}
     assert external == {"han_muc": 7}
+
+
+def test_validation_helpers_list_variables_read_and_set() -> None:
+    assert referenced_names("len(giay_to) > 1 and nguoi_nop['tuoi'] >= tuoi_min") == {
+        "giay_to", "nguoi_nop", "tuoi_min"}
+    assert referenced_names("${dong_y && !empty ho_so.giay_to}") == {"dong_y", "ho_so"}
+    assert referenced_names("P2D") == set()
+    script = "phi = len(trang) * don_gia\nif khan:\n    phi += 1\nelse:\n    muc = nhan = 'thường'"
+    assert referenced_names(script, script=True) == {"trang", "don_gia", "khan", "phi"}
+    assert assigned_names(script) == {"phi", "muc", "nhan"}
+    with pytest.raises(ExpressionError, match="__class__"):
+        referenced_names("x.__class__")
+    with pytest.raises(ExpressionError, match="vòng lặp"):
+        assigned_names("for i in x:\n    y = i")
 
 
 def test_missing_variable_has_a_clear_message() -> None:
