@@ -379,6 +379,7 @@ class Engine(LifecycleMixin):
                 dossier.paused_at = now
                 session.add(models.Event(dossier_id=dossier.id, actor_id=actor_id, at=now,
                                          action="dossier.waiting_supplement", details={}))
+                self._on_supplement_requested(session, dossier, now, actor_id)
         elif dossier.status == "waiting_supplement":
             self._resume_after_supplement(session, dossier, definition, now, actor_id)
         elif dossier.status == "received" and dossier.state_version > 0:
