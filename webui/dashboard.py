@@ -1,12 +1,30 @@
-"""Blueprint 'dashboard' (to be filled in)."""
+"""The leaders' dashboard: the agency's load, overdue and soon-due steps, on-time rates."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, render_template, request
+
+from engine import accounts
+from engine.dashboard_queries import agency_dashboard
+from webui.auth import actor, roles_required
+from webui.extensions import get_engine
 
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.route("/dashboard")
-def index() -> str:
-    return "TODO"
+@roles_required("leader", "admin")
+def index():  # type: ignore[no-untyped-def]
+    engine = get_engine()
+    me = actor()
+    agencies = []
+    agency_id, agency_name = me.agency_id, me.agency_name
+    if me.has("admin"):  # an admin may look at any agency
+        with engine.Session() as s:
+            agencies = accounts.list_agencies(s)
+        chosen = next((a for a in agencies if a.code == request.args.get("agency")), None)
+        if chosen is not None:
+            agency_id, agency_name = chosen.id, chosen.name
+    board = agency_dashboard(engine, agency_id)
+    return render_template("dashboard/index.html", board=board, agency_name=agency_name, agencies=agencies,
+                           agency_id=agency_id, now=engine.now())

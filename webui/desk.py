@@ -1,12 +1,124 @@
-"""Blueprint 'desk' (to be filled in)."""
+"""The reception desk: choose a procedure, enter the applicant and documents, issue the receipt (Mẫu 01)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+from typing import Any
+
+import segno
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine import receipts
+from engine.errors import FormInvalid, NotFound
+from engine.receipts import ReceivedDocument
+from engine.views import ProcedureSummary
+from webui import forms_render
+from webui.auth import actor, roles_required
+from webui.extensions import get_engine
 
 bp = Blueprint("desk", __name__)
 
+APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(0, min(99, int(value)))
+    except (TypeError, ValueError):
+        return 0
+
+
+def checklist(summary: ProcedureSummary) -> list[dict[str, Any]]:
+    """The procedure's required documents from its metadata, whatever shape the entries take."""
+    raw = summary.metadata.get("documents") or summary.metadata.get("required_documents") or []
+    out = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or not str(item.get("name", "")).strip():
+            continue
+        out.append({"name": str(item["name"]).strip(), "originals": _count(item.get("originals", 1)),
+                    "copies": _count(item.get("copies", 0)), "required": item.get("required", True) is not False,
+                    "note": str(item.get("note", ""))})
+    return out
+
+
+def _chosen(code: str) -> ProcedureSummary | None:
+    if not code:
+        return None
+    try:
+        return get_engine().procedure(code)
+    except NotFound:
+        return None
+
+
+def _render(summary: ProcedureSummary | None, applicant: dict[str, str] | None = None,
+            values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+            checked: list[int] | None = None, status: int = 200) -> tuple[str, int]:
+    engine = get_engine()
+    fields = engine.definition(summary.definition_id).start_fields if summary else ()
+    docs = checklist(summary) if summary else []
+    return render_template(
+        "desk/index.html", procedures=engine.procedures(), summary=summary,
+        widgets=forms_render.widgets(fields, values, errors), applicant=applicant or {}, errors=errors or {},
+        documents=docs, checked=set(range(len(docs))) if checked is None else set(checked)), status
+
 
 @bp.route("/desk")
-def index() -> str:
-    return "TODO"
+@roles_required("clerk")
+def index():  # type: ignore[no-untyped-def]
+    return _render(_chosen(request.args.get("procedure", "").strip()))
+
+
+@bp.route("/desk", methods=["POST"])
+@roles_required("clerk")
+def receive():  # type: ignore[no-untyped-def]
+    engine = get_engine()
+    summary = _chosen(request.form.get("procedure", "").strip())
+    if summary is None:
+        flash(_("Hãy chọn thủ tục."), "error")
+        return redirect(url_for("desk.index"))
+    fields = engine.definition(summary.definition_id).start_fields
+    applicant = {k: request.form.get(f"applicant_{k}", "") for k in APPLICANT_FIELDS}
+    values = forms_render.read_values(fields, request.form)
+    docs = checklist(summary)
+    checked = [i for i in range(len(docs)) if request.form.get(f"doc_{i}")]
+    received = [ReceivedDocument(docs[i]["name"], _count(request.form.get(f"doc_{i}_originals")),
+                                 _count(request.form.get(f"doc_{i}_copies"))) for i in checked]
+    try:
+        dossier = engine.start_dossier(actor(), summary.code, applicant, values)
+    except FormInvalid as exc:
+        flash(_("Thông tin chưa hợp lệ; hãy sửa các trường được đánh dấu."), "error")
+        return _render(summary, applicant, values, exc.errors, checked, 400)
+    receipts.record_documents(engine, actor(), dossier.code, received)
+    flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
+    return redirect(url_for("desk.receipt", code=dossier.code))
+
+
+def _lookup_url(code: str) -> str:
+    return url_for("portal.lookup", code=code, _external=True)
+
+
+@bp.route("/desk/receipt/<code>")
+@roles_required("clerk", "leader", "admin")
+def receipt(code: str):  # type: ignore[no-untyped-def]
+    engine = get_engine()
+    dossier = engine.dossier(code, actor())
+    summary = engine.procedure(dossier.procedure_code, dossier.definition_version)
+    limit = summary.reduced_working_days if summary.reduced_working_days is not None else summary.legal_working_days
+    return render_template("desk/receipt.html", dossier=dossier, summary=summary, limit=limit,
+                           documents=receipts.documents_of(engine, code), lookup_url=_lookup_url(code),
+                           receiver=next((e.actor_name for e in dossier.events if e.action == "dossier.received"), ""))
+
+
+@bp.route("/desk/receipt/<code>/qr.svg")
+@roles_required("clerk", "leader", "admin")
+def receipt_qr(code: str):  # type: ignore[no-untyped-def]
+    get_engine().dossier(code, actor())  # the dossier must exist and be visible
+    if len(code) > 64:
+        abort(404)
+    out = io.BytesIO()
+    segno.make(_lookup_url(code), error="m").save(out, kind="svg", scale=4, border=2, xmldecl=False,
+                                                  title=code)
+    return Response(out.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})

@@ -1,12 +1,83 @@
-"""Blueprint 'dossiers' (to be filled in)."""
+"""The dossier page (live diagram, control form Mẫu 05, history) and a search by code."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import accounts, flowchart
+from engine.errors import NotFound
+from engine.views import DossierView, StepView
+from webui.auth import actor, roles_required
+from webui.extensions import get_engine
 
 bp = Blueprint("dossiers", __name__)
 
 
+def overlay(dossier: DossierView, now: object) -> dict[str, str]:
+    """Element id → live state for the flowchart; an open step outranks earlier passes."""
+    rank = {"cancelled": 0, "completed": 1, "late_completed": 1, "current": 2, "late": 2}
+    out: dict[str, str] = {}
+    for step in dossier.steps:
+        if step.is_open():
+            state = "late" if step.is_overdue(now) else "current"  # type: ignore[arg-type]
+        elif step.state == "completed":
+            state = "late_completed" if step.timeliness == "late" else "completed"
+        else:
+            state = "cancelled"
+        if rank[state] >= rank.get(out.get(step.element_id, ""), -1):
+            out[step.element_id] = state
+    return out
+
+
+def handovers(dossier: DossierView) -> list[tuple[StepView, list[str]]]:
+    """Each step with the agencies it handed the dossier to (steps made ready when it completed)."""
+    rows = []
+    for step in dossier.steps:
+        if step.state == "cancelled":
+            continue
+        receivers: list[str] = []
+        if step.completed_at is not None:
+            for nxt in dossier.steps:
+                if nxt.id != step.id and nxt.ready_at == step.completed_at and nxt.agency_name not in receivers:
+                    receivers.append(nxt.agency_name)
+            if not receivers and dossier.is_finished and dossier.finished_at == step.completed_at:
+                receivers.append(_("Người nộp hồ sơ (trả kết quả)"))
+        rows.append((step, receivers))
+    return rows
+
+
 @bp.route("/dossiers")
-def search() -> str:
-    return "TODO"
+@roles_required("clerk", "leader", "admin")
+def search():  # type: ignore[no-untyped-def]
+    code = request.args.get("code", "").strip()
+    message = ""
+    if code:
+        try:
+            found = get_engine().dossier(code, actor())
+            return redirect(url_for("dossiers.show", code=found.code))
+        except NotFound:
+            message = _("Không tìm thấy hồ sơ có mã %(code)s.", code=code)
+    return render_template("dossiers/search.html", code=code, message=message)
+
+
+@bp.route("/dossiers/<code>")
+@login_required
+def show(code: str):  # type: ignore[no-untyped-def]
+    engine = get_engine()
+    dossier = engine.dossier(code, actor())
+    return render_template("dossiers/show.html", dossier=dossier, rows=handovers(dossier), now=engine.now())
+
+
+@bp.route("/dossiers/<code>/diagram.svg")
+@login_required
+def diagram(code: str):  # type: ignore[no-untyped-def]
+    engine = get_engine()
+    dossier = engine.dossier(code, actor())
+    definition = engine.definition(dossier.definition_id)
+    with engine.Session() as s:
+        names = {lane: agency.name for lane in definition.lanes
+                 if (agency := accounts.agency_for_lane(s, lane)) is not None}
+    svg = flowchart.render_bytes(definition.bpmn, "svg", overlay=overlay(dossier, engine.now()), agency_names=names)
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-cache"})
