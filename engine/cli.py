@@ -247,7 +247,10 @@ def render(files: tuple[Path, ...], out_dir: Path, formats: str, all_files: bool
         _fail("chưa chỉ ra tệp nào (give files or --all)")
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
     out_dir.mkdir(parents=True, exist_ok=True)
-    failures = render_files(paths, out_dir, fmts)
+    try:
+        failures = render_files(paths, out_dir, fmts)
+    except LienThongError as exc:
+        _fail(str(exc))
     for line in failures:
         click.echo(line)
     click.echo(f"Đã vẽ {len(paths) - len(failures)}/{len(paths)} tệp vào {out_dir}")

@@ -19,10 +19,17 @@ _assignee = aliased(models.Official)
 _completer = aliased(models.Official)
 
 
+_STEP = models.Step.__table__.c
+
+
 def _step_select() -> Any:
+    """Plain column rows (no ORM identity map): listing steps stays cheap at any size."""
     return (
-        select(models.Step, models.Dossier.code, models.Dossier.procedure_code, models.Dossier.applicant_name,
-               models.Agency.code, models.Agency.name, _assignee.full_name, _completer.full_name)
+        select(*_STEP, models.Dossier.code.label("dossier_code"),
+               models.Dossier.procedure_code.label("procedure_code"),
+               models.Dossier.applicant_name.label("applicant_name"), models.Agency.code.label("agency_code"),
+               models.Agency.name.label("agency_name"), _assignee.full_name.label("assignee_name"),
+               _completer.full_name.label("completer_name"))
         .join(models.Dossier, models.Dossier.id == models.Step.dossier_id)
         .join(models.Agency, models.Agency.id == models.Step.agency_id)
         .outerjoin(_assignee, _assignee.id == models.Step.assignee_id)
@@ -31,16 +38,17 @@ def _step_select() -> Any:
 
 
 def _step_view(row: Any) -> StepView:
-    step, dcode, pcode, applicant, acode, aname, assignee, completer = row
+    step = row._mapping
     return StepView(
-        id=step.id, dossier_id=step.dossier_id, dossier_code=dcode, procedure_code=pcode,
-        element_id=step.element_id, name=step.name, agency_id=step.agency_id, agency_code=acode,
-        agency_name=aname, state=step.state, step_kind=step.step_kind,
-        working_days=Decimal(step.working_days), ready_at=step.ready_at, due_at=step.due_at,
-        assignee_id=step.assignee_id, assignee_name=assignee, claimed_at=step.claimed_at,
-        completed_at=step.completed_at, completed_by=step.completed_by, completed_by_name=completer,
-        timeliness=step.timeliness, note=step.note or "", form_data=step.form_data,
-        applicant_name=applicant,
+        id=step["id"], dossier_id=step["dossier_id"], dossier_code=step["dossier_code"],
+        procedure_code=step["procedure_code"], element_id=step["element_id"], name=step["name"],
+        agency_id=step["agency_id"], agency_code=step["agency_code"], agency_name=step["agency_name"],
+        state=step["state"], step_kind=step["step_kind"], working_days=Decimal(step["working_days"]),
+        ready_at=step["ready_at"], due_at=step["due_at"], assignee_id=step["assignee_id"],
+        assignee_name=step["assignee_name"], claimed_at=step["claimed_at"], completed_at=step["completed_at"],
+        completed_by=step["completed_by"], completed_by_name=step["completer_name"],
+        timeliness=step["timeliness"], note=step["note"] or "", form_data=step["form_data"],
+        applicant_name=step["applicant_name"],
     )
 
 
@@ -68,14 +76,16 @@ def steps_of(session: Session, dossier_id: int) -> list[StepView]:
 
 
 def events_of(session: Session, dossier_id: int) -> list[EventView]:
-    stmt = (select(models.Event, models.Official.full_name)
-            .outerjoin(models.Official, models.Official.id == models.Event.actor_id)
-            .where(models.Event.dossier_id == dossier_id).order_by(models.Event.id))
-    return [EventView(e.id, e.action, e.at, e.actor_id, name, e.step_id, dict(e.details or {}))
-            for e, name in session.execute(stmt)]
+    ev = models.Event.__table__.c
+    stmt = (select(ev.id, ev.action, ev.at, ev.actor_id, models.Official.full_name, ev.step_id, ev.details)
+            .outerjoin(models.Official, models.Official.id == ev.actor_id)
+            .where(ev.dossier_id == dossier_id).order_by(ev.id))
+    return [EventView(i, action, at, actor, name, step, dict(details or {}))
+            for i, action, at, actor, name, step, details in session.execute(stmt)]
 
 
-def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool = True) -> DossierView:
+def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool = True,
+                 with_events: bool = True) -> DossierView:
     definition = session.get(models.DefinitionVersion, dossier.definition_id)
     agency = session.get(models.Agency, dossier.receiving_agency_id) if dossier.receiving_agency_id else None
     assert definition is not None
@@ -91,7 +101,7 @@ def dossier_view(session: Session, dossier: models.Dossier, *, with_history: boo
         receiving_agency_code=agency.code if agency else "",
         receiving_agency_name=agency.name if agency else "",
         steps=steps_of(session, dossier.id) if with_history else [],
-        events=events_of(session, dossier.id) if with_history else [],
+        events=events_of(session, dossier.id) if with_history and with_events else [],
         supplement_count=dossier.supplement_count, apology_count=dossier.apology_count,
         paused_at=dossier.paused_at,
     )

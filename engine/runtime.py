@@ -526,8 +526,12 @@ class Engine(LifecycleMixin):
             return self._step_view(session, step_id)
 
     def complete(self, actor: Actor, step_id: int, data: Mapping[str, Any] | None = None,
-                 note: str = "") -> DossierView:
-        """Finish a step the official has claimed, with validated form data and a handover note."""
+                 note: str = "", *, with_events: bool = False, with_steps: bool = True) -> DossierView:
+        """Finish a step the official has claimed, with validated form data and a handover note.
+
+        Returns the dossier with its steps; its event history only when ``with_events`` (it grows
+        with every round of a long-running dossier, and most callers redirect anyway).
+        """
         now = self.now()
         note = (note or "").strip()
         if len(note) > MAX_NOTE:
@@ -563,7 +567,7 @@ class Engine(LifecycleMixin):
             if dossier.status == "received":
                 dossier.status = "processing"
             self._after_engine(session, dossier, definition, wf, now, actor.id)
-            return queries.dossier_view(session, dossier)
+            return queries.dossier_view(session, dossier, with_history=with_steps, with_events=with_events)
 
     def fire_timer(self, timer_id: int) -> bool:
         """Fire one due timer event (the worker calls this); False when it no longer applies."""
