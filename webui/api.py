@@ -1,7 +1,316 @@
-"""Blueprint 'api' (to be filled in)."""
+"""The JSON API under /api/v1: bearer tokens, procedures, dossiers, inbox, steps, public lookup, stats.
+
+The contract is public and described by webui/openapi.py (served at /api/v1/openapi.json).
+Times are ISO 8601 with the calendar's offset (Asia/Ho_Chi_Minh: +07:00); working-day figures
+are JSON numbers; every error is ``{"error": "..."}`` (field errors add ``"errors"``).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from functools import wraps
+from typing import Any, TypeVar
 
-bp = Blueprint("api", __name__)
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.utils import secure_filename
+
+from engine import models, stats, tokens
+from engine.accounts import Actor
+from engine.errors import FormInvalid
+from engine.views import DossierView, EventView, StepView
+from webui.auth import check_credentials
+from webui.extensions import get_engine
+from webui.openapi import document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_BPMN_BYTES = 5 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return get_engine().calendar().localize(value).isoformat(timespec="seconds")
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _error(status: int, message: str, **headers: str) -> Response:
+    response = jsonify(error=message)
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+def _body() -> dict[str, Any]:
+    """The request's JSON object; an empty body counts as ``{}``, anything else not an object is 400."""
+    if not request.get_data(cache=True):
+        return {}
+    payload = request.get_json(silent=True, force=True)
+    if not isinstance(payload, dict):
+        abort(400, _("Nội dung yêu cầu phải là một đối tượng JSON hợp lệ"))
+    return payload
+
+
+def _object(payload: dict[str, Any], key: str) -> dict[str, Any]:
+    value = payload.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FormInvalid({key: _("phải là một đối tượng JSON")})
+    return value
+
+
+def _token_cache() -> tokens.TokenCache:
+    cache = current_app.extensions.get("lienthong_token_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("lienthong_token_cache", tokens.TokenCache())
+    return cache
+
+
+def _bearer_actor() -> Actor | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 256:
+        return None
+    engine = get_engine()
+    now = engine.now()
+    token_hash = tokens.hash_token(token)
+    cache = _token_cache()
+    actor = cache.get(token_hash, now)
+    if actor is not None:
+        return actor
+    with engine.Session() as session:
+        found = tokens.lookup(session, token_hash, now)
+    if found is None:
+        return None
+    cache.put(token_hash, *found)
+    return found[0]
+
+
+def token_required(view: F) -> F:
+    """Allow the view only with a valid ``Authorization: Bearer <token>``; the official is in g.api_actor."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        actor = _bearer_actor()
+        if actor is None:
+            return _error(401, _("Thiếu mã truy cập hoặc mã đã hết hạn (missing or expired bearer token)"),
+                          **{"WWW-Authenticate": 'Bearer realm="lienthong"'})
+        g.api_actor = actor
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _actor() -> Actor:
+    actor: Actor = g.api_actor
+    return actor
+
+
+def _usernames(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    with get_engine().Session() as session:
+        rows = session.execute(select(models.Official.id, models.Official.username)
+                               .where(models.Official.id.in_(wanted)))
+        return {row.id: row.username for row in rows}
+
+
+def _step_json(step: StepView, usernames: dict[int, str]) -> dict[str, Any]:
+    return {"id": step.id, "name": step.name, "agency": step.agency_code, "state": step.state,
+            "assignee": usernames.get(step.assignee_id) if step.assignee_id else None,
+            "ready_at": _iso(step.ready_at), "due_at": _iso(step.due_at), "completed_at": _iso(step.completed_at),
+            "timeliness": step.timeliness}
+
+
+def _event_json(event: EventView, usernames: dict[int, str]) -> dict[str, Any]:
+    return {"id": event.id, "action": event.action, "at": _iso(event.at),
+            "actor": usernames.get(event.actor_id) if event.actor_id else None,
+            "step": event.step_id, "details": event.details}
+
+
+def _dossier_json(d: DossierView) -> dict[str, Any]:
+    usernames = _usernames([s.assignee_id for s in d.steps] + [e.actor_id for e in d.events])
+    return {"code": d.code, "procedure": d.procedure_code, "status": d.status, "received_at": _iso(d.received_at),
+            "due_at": _iso(d.due_at), "steps": [_step_json(s, usernames) for s in d.steps],
+            "events": [_event_json(e, usernames) for e in d.events]}
+
+
+def _single_step(step: StepView) -> dict[str, Any]:
+    return _step_json(step, _usernames([step.assignee_id]))
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+@bp.post("/tokens")
+def create_token() -> tuple[Response, int]:
+    payload = _body()
+    username, password = payload.get("username"), payload.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+        abort(400, _("Cần tên đăng nhập và mật khẩu (username, password)"))
+    if len(username) > 64 or len(password) > 256:
+        abort(401, _("Sai tên đăng nhập hoặc mật khẩu."))
+    actor = check_credentials(username, password)
+    if actor is None:
+        abort(401, _("Sai tên đăng nhập hoặc mật khẩu."))
+    engine = get_engine()
+    with engine.transaction() as session:
+        grant = tokens.issue(session, actor.id, engine.now())
+    return jsonify(token=grant.token), 201
+
+
+# --------------------------------------------------------------------------- procedures
+
+
+@bp.get("/procedures")
+@token_required
+def procedures() -> Response:
+    return jsonify([{"code": p.code, "name": p.name, "version": p.version,
+                     "legal_working_days": _number(p.legal_working_days),
+                     "reduced_working_days": _number(p.reduced_working_days)}
+                    for p in get_engine().procedures()])
+
+
+@bp.post("/procedures")
+@token_required
+def deploy() -> tuple[Response, int]:
+    actor = _actor()
+    if not actor.has("designer", "admin"):
+        abort(403, _("Chỉ cán bộ thiết kế quy trình hoặc quản trị được công bố quy trình"))
+    upload = request.files.get("file")
+    if upload is None:
+        abort(400, _("Thiếu tệp sơ đồ BPMN (trường 'file')"))
+    data = upload.read(MAX_BPMN_BYTES + 1)
+    if not data:
+        abort(400, _("Tệp sơ đồ rỗng"))
+    if len(data) > MAX_BPMN_BYTES:
+        abort(413, _("Tệp sơ đồ quá lớn"))
+    decision = (request.form.get("decision_number") or "").strip()[:128]
+    result = get_engine().deploy(data, filename=secure_filename(upload.filename or "") or "upload.bpmn",
+                                 actor=actor, decision_number=decision)
+    return jsonify(code=result.code, version=result.version), 201
+
+
+# --------------------------------------------------------------------------- dossiers
+
+
+@bp.post("/dossiers")
+@token_required
+def create_dossier() -> tuple[Response, int, dict[str, str]]:
+    actor = _actor()
+    if not actor.has("clerk"):
+        abort(403, _("Chỉ cán bộ một cửa được tiếp nhận hồ sơ"))
+    payload = _body()
+    procedure = payload.get("procedure")
+    if not isinstance(procedure, str) or not procedure.strip():
+        raise FormInvalid({"procedure": _("bắt buộc nhập mã thủ tục")})
+    applicant = _object(payload, "applicant")
+    data = _object(payload, "data")
+    d = get_engine().start_dossier(actor, procedure.strip(), applicant, data)
+    location = url_for("api.dossier", code=d.code)
+    return (jsonify(code=d.code, status=d.status, received_at=_iso(d.received_at), due_at=_iso(d.due_at)), 201,
+            {"Location": location})
+
+
+@bp.get("/dossiers/<code>")
+@token_required
+def dossier(code: str) -> Response:
+    return jsonify(_dossier_json(get_engine().dossier(code, _actor())))
+
+
+# --------------------------------------------------------------------------- inbox and steps
+
+
+@bp.get("/inbox")
+@token_required
+def inbox() -> Response:
+    steps = get_engine().inbox(_actor())
+    usernames = _usernames(s.assignee_id for s in steps)
+    return jsonify([{"id": s.id, "dossier": s.dossier_code, "name": s.name, "agency": s.agency_code,
+                     "state": s.state, "assignee": usernames.get(s.assignee_id) if s.assignee_id else None,
+                     "due_at": _iso(s.due_at)} for s in steps])
+
+
+@bp.post("/steps/<int:step_id>/claim")
+@token_required
+def claim(step_id: int) -> Response:
+    return jsonify(_single_step(get_engine().claim(_actor(), step_id)))
+
+
+@bp.post("/steps/<int:step_id>/unclaim")
+@token_required
+def unclaim(step_id: int) -> Response:
+    return jsonify(_single_step(get_engine().unclaim(_actor(), step_id)))
+
+
+@bp.post("/steps/<int:step_id>/complete")
+@token_required
+def complete(step_id: int) -> Response:
+    payload = _body()
+    data = _object(payload, "data")
+    note = payload.get("note") or ""
+    if not isinstance(note, str):
+        raise FormInvalid({"note": _("phải là một chuỗi")})
+    d = get_engine().complete(_actor(), step_id, data, note=note, with_events=True)
+    return jsonify(dossier=_dossier_json(d))
+
+
+# --------------------------------------------------------------------------- public and statistics
+
+
+@bp.get("/public/dossiers/<code>")
+def public_dossier(code: str) -> Response:
+    found = get_engine().public_lookup(code)
+    return jsonify(code=found["code"], status=found["status"], current_agencies=found["current_agencies"],
+                   due_at=_iso(found["due_at"]), applicant=found["applicant"])
+
+
+def _date_arg(name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400, _("Ngày không hợp lệ (YYYY-MM-DD): %(name)s", name=name))
+
+
+@bp.get("/stats")
+@token_required
+def statistics() -> Response:
+    engine = get_engine()
+    calendar = engine.calendar()
+    today = calendar.localize(engine.now()).date()
+    date_to = _date_arg("to", today)
+    date_from = _date_arg("from", date_to.replace(day=1))
+    with engine.Session() as session:
+        result = stats.compute(session, calendar, date_from, date_to, engine.now())
+    return jsonify(
+        by_agency=[{"agency": a.code, "name": a.name, "completed": a.completed, "early": a.early,
+                    "on_time": a.on_time, "late": a.late, "open": a.open, "overdue": a.overdue}
+                   for a in result.by_agency],
+        by_procedure=[{"procedure": p.code, "name": p.name, "received": p.received, "finished": p.finished,
+                       "early": p.early, "on_time": p.on_time, "late": p.late, "open": p.open,
+                       "overdue": p.overdue, "average_working_days": _number(p.average_working_days)}
+                      for p in result.by_procedure])
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document())

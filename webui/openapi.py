@@ -1,0 +1,316 @@
+"""The OpenAPI 3.1 description of the JSON API under /api/v1, written by hand (a test keeps it in step)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+VERSION = "1.0.0"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _resp(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time",
+                 "description": "ISO 8601 with the offset of Asia/Ho_Chi_Minh, e.g. 2026-03-02T08:00:00+07:00"}
+TIME = {"type": "string", "format": "date-time",
+        "description": "ISO 8601 with the offset of Asia/Ho_Chi_Minh, e.g. 2026-03-02T08:00:00+07:00"}
+TIMELINESS = {"type": ["string", "null"], "enum": ["early", "on_time", "late", None],
+              "description": "Judged when the step was completed; null while it is open"}
+STEP_STATE = {"type": "string", "enum": ["ready", "claimed", "completed", "cancelled"]}
+DOSSIER_STATUS = {"type": "string", "enum": ["received", "processing", "waiting_supplement", "completed",
+                                             "returned", "refused", "withdrawn"]}
+COUNT = {"type": "integer", "minimum": 0}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+    "FieldErrors": {
+        "type": "object", "required": ["error", "errors"],
+        "description": "Form data rejected: one message per field id (applicant fields as applicant.<name>).",
+        "properties": {"error": {"type": "string"},
+                       "errors": {"type": "object", "additionalProperties": {"type": "string"}}},
+    },
+    "DefinitionErrors": {
+        "type": "object", "required": ["errors"],
+        "properties": {
+            "error": {"type": "string"},
+            "errors": {"type": "array", "items": {
+                "type": "object", "required": ["line", "element", "message"],
+                "properties": {"line": {"type": ["integer", "null"]}, "element": {"type": ["string", "null"]},
+                               "message": {"type": "string"}}}},
+        },
+    },
+    "TokenRequest": {
+        "type": "object", "required": ["username", "password"],
+        "properties": {"username": {"type": "string", "maxLength": 64}, "password": {"type": "string"}},
+    },
+    "Token": {
+        "type": "object", "required": ["token"],
+        "properties": {"token": {"type": "string", "description": "Valid for 12 hours; send as Bearer"}},
+    },
+    "Procedure": {
+        "type": "object",
+        "required": ["code", "name", "version", "legal_working_days", "reduced_working_days"],
+        "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
+            "legal_working_days": {"type": "number"},
+            "reduced_working_days": {"type": ["number", "null"],
+                                     "description": "The limit the province cut it to, if any"},
+        },
+    },
+    "Deployed": {
+        "type": "object", "required": ["code", "version"],
+        "properties": {"code": {"type": "string"}, "version": {"type": "integer",
+                                                               "description": "Unchanged file: its existing version"}},
+    },
+    "Applicant": {
+        "type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string", "maxLength": 255},
+                       "id_number": {"type": "string", "maxLength": 32, "pattern": "^[0-9]*$"},
+                       "phone": {"type": "string", "maxLength": 32},
+                       "email": {"type": "string", "maxLength": 255},
+                       "address": {"type": "string", "maxLength": 500}},
+    },
+    "DossierRequest": {
+        "type": "object", "required": ["procedure", "applicant"],
+        "properties": {"procedure": {"type": "string", "description": "Procedure code"},
+                       "applicant": _ref("Applicant"),
+                       "data": {"type": "object", "description": "Fields of the procedure's start form"}},
+    },
+    "DossierCreated": {
+        "type": "object", "required": ["code", "status", "received_at", "due_at"],
+        "properties": {"code": {"type": "string", "description": "<unit code>-<YYMMDD>-<NNNN>"},
+                       "status": DOSSIER_STATUS, "received_at": TIME, "due_at": NULLABLE_TIME},
+    },
+    "Step": {
+        "type": "object",
+        "required": ["id", "name", "agency", "state", "assignee", "ready_at", "due_at", "completed_at",
+                     "timeliness"],
+        "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"},
+            "agency": {"type": "string", "description": "Code of the agency handling the step"},
+            "state": STEP_STATE,
+            "assignee": {"type": ["string", "null"], "description": "Username of the official holding it"},
+            "ready_at": TIME, "due_at": NULLABLE_TIME, "completed_at": NULLABLE_TIME, "timeliness": TIMELINESS,
+        },
+    },
+    "Event": {
+        "type": "object", "required": ["id", "action", "at", "actor", "step", "details"],
+        "properties": {
+            "id": {"type": "integer"},
+            "action": {"type": "string", "examples": ["dossier.received", "step.claimed", "step.completed"]},
+            "at": TIME, "actor": {"type": ["string", "null"], "description": "Username; null for the system"},
+            "step": {"type": ["integer", "null"]}, "details": {"type": "object"},
+        },
+    },
+    "Dossier": {
+        "type": "object", "required": ["code", "procedure", "status", "received_at", "due_at", "steps", "events"],
+        "properties": {
+            "code": {"type": "string"}, "procedure": {"type": "string"}, "status": DOSSIER_STATUS,
+            "received_at": TIME, "due_at": NULLABLE_TIME,
+            "steps": {"type": "array", "items": _ref("Step")},
+            "events": {"type": "array", "items": _ref("Event")},
+        },
+    },
+    "InboxItem": {
+        "type": "object", "required": ["id", "dossier", "name", "agency", "state", "assignee", "due_at"],
+        "properties": {
+            "id": {"type": "integer"}, "dossier": {"type": "string", "description": "Dossier code"},
+            "name": {"type": "string"}, "agency": {"type": "string"},
+            "state": {"type": "string", "enum": ["ready", "claimed"]},
+            "assignee": {"type": ["string", "null"]}, "due_at": NULLABLE_TIME,
+        },
+    },
+    "CompleteRequest": {
+        "type": "object",
+        "properties": {"data": {"type": "object", "description": "Fields of the step's form"},
+                       "note": {"type": "string", "maxLength": 4000, "description": "Handover note"}},
+    },
+    "Completed": {"type": "object", "required": ["dossier"], "properties": {"dossier": _ref("Dossier")}},
+    "PublicDossier": {
+        "type": "object", "required": ["code", "status", "current_agencies", "due_at", "applicant"],
+        "additionalProperties": False,
+        "properties": {
+            "code": {"type": "string"}, "status": DOSSIER_STATUS,
+            "current_agencies": {"type": "array", "items": {"type": "string"},
+                                 "description": "Names of the agencies handling it now"},
+            "due_at": NULLABLE_TIME,
+            "applicant": {"type": "string", "description": "Masked name, e.g. N***** V** A*"},
+        },
+    },
+    "AgencyStats": {
+        "type": "object",
+        "required": ["agency", "name", "completed", "early", "on_time", "late", "open", "overdue"],
+        "properties": {
+            "agency": {"type": "string"}, "name": {"type": "string"},
+            "completed": {**COUNT, "description": "Steps completed in the period"},
+            "early": COUNT, "on_time": COUNT, "late": COUNT,
+            "open": {**COUNT, "description": "Open steps now"},
+            "overdue": {**COUNT, "description": "Open steps past their due time now"},
+        },
+    },
+    "ProcedureStats": {
+        "type": "object",
+        "required": ["procedure", "name", "received", "finished", "early", "on_time", "late", "open", "overdue",
+                     "average_working_days"],
+        "properties": {
+            "procedure": {"type": "string"}, "name": {"type": "string"},
+            "received": {**COUNT, "description": "Dossiers received in the period"},
+            "finished": {**COUNT, "description": "Dossiers finished in the period (early + on_time + late)"},
+            "early": COUNT, "on_time": COUNT,
+            "late": {**COUNT, "description": "Finished after the due time, or with more than one supplement"},
+            "open": {**COUNT, "description": "Dossiers not finished now"},
+            "overdue": {**COUNT, "description": "Open dossiers past their due time now (not waiting for a supplement)"},
+            "average_working_days": {"type": ["number", "null"],
+                                     "description": "Mean working days from the start of counting to the finish"},
+        },
+    },
+    "Stats": {
+        "type": "object", "required": ["by_agency", "by_procedure"],
+        "properties": {"by_agency": {"type": "array", "items": _ref("AgencyStats")},
+                       "by_procedure": {"type": "array", "items": _ref("ProcedureStats")}},
+    },
+}
+
+RESPONSES: dict[str, Any] = {
+    "BadRequest": _json(_ref("Error"), "Malformed request or JSON body"),
+    "FieldErrors": _json(_ref("FieldErrors"), "Form data rejected; nothing was changed"),
+    "Unauthorized": {**_json(_ref("Error"), "Missing, unknown or expired bearer token"),
+                     "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
+    "Forbidden": _json(_ref("Error"), "The official's agency or role does not allow this"),
+    "NotFound": _json(_ref("Error"), "No such thing"),
+    "Conflict": _json(_ref("Error"), "Claimed by someone else, not claimed by the caller, or already done"),
+    "TooManyRequests": _json(_ref("Error"), "Too many failed sign-ins; try again in a few minutes"),
+}
+
+_STEP_ID = {"name": "step_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+         "example": "000.00.15.H12-260302-0001"}
+_PUBLIC: list[dict[str, list[str]]] = []
+
+
+def _step_action(summary: str, ok: dict[str, Any], *, body: bool = False) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary, "tags": ["steps"], "parameters": [_STEP_ID],
+        "responses": {"200": ok, "401": _resp("Unauthorized"), "403": _resp("Forbidden"),
+                      "404": _resp("NotFound"), "409": _resp("Conflict")},
+    }
+    if body:
+        op["requestBody"] = {"required": False,
+                             "content": {"application/json": {"schema": _ref("CompleteRequest")}}}
+        op["responses"]["400"] = _resp("FieldErrors")
+    return op
+
+
+PATHS: dict[str, Any] = {
+    "/api/v1/tokens": {"post": {
+        "summary": "Sign in and get a bearer token", "tags": ["auth"], "security": _PUBLIC,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("TokenRequest")}}},
+        "responses": {"201": _json(_ref("Token"), "Token issued"), "400": _resp("BadRequest"),
+                      "401": _json(_ref("Error"), "Wrong username or password"),
+                      "429": _resp("TooManyRequests")},
+    }},
+    "/api/v1/procedures": {
+        "get": {
+            "summary": "Published procedures (latest version of each)", "tags": ["procedures"],
+            "responses": {"200": _json({"type": "array", "items": _ref("Procedure")}, "Procedures"),
+                          "401": _resp("Unauthorized")},
+        },
+        "post": {
+            "summary": "Publish a BPMN diagram as a new procedure version (designer, admin)",
+            "tags": ["procedures"],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "contentMediaType": "application/xml"},
+                               "decision_number": {"type": "string",
+                                                   "description": "Number of the approving decision"}}}}}},
+            "responses": {"201": _json(_ref("Deployed"), "Published (or already published unchanged)"),
+                          "400": _resp("BadRequest"), "401": _resp("Unauthorized"), "403": _resp("Forbidden"),
+                          "413": _json(_ref("Error"), "File too large"),
+                          "422": _json(_ref("DefinitionErrors"), "The diagram is invalid")},
+        },
+    },
+    "/api/v1/dossiers": {"post": {
+        "summary": "Receive a dossier at the desk (clerk)", "tags": ["dossiers"],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("DossierRequest")}}},
+        "responses": {"201": {**_json(_ref("DossierCreated"), "Received"),
+                              "headers": {"Location": {"schema": {"type": "string"}}}},
+                      "400": _resp("FieldErrors"), "401": _resp("Unauthorized"), "403": _resp("Forbidden"),
+                      "404": _resp("NotFound")},
+    }},
+    "/api/v1/dossiers/{code}": {"get": {
+        "summary": "A dossier with its steps and history (agencies taking part only)", "tags": ["dossiers"],
+        "parameters": [_CODE],
+        "responses": {"200": _json(_ref("Dossier"), "The dossier"), "401": _resp("Unauthorized"),
+                      "403": _resp("Forbidden"), "404": _resp("NotFound")},
+    }},
+    "/api/v1/inbox": {"get": {
+        "summary": "Open steps of the caller's agency, soonest due first", "tags": ["steps"],
+        "responses": {"200": _json({"type": "array", "items": _ref("InboxItem")}, "Open steps"),
+                      "401": _resp("Unauthorized")},
+    }},
+    "/api/v1/steps/{step_id}/claim": {"post": _step_action(
+        "Take a ready step exclusively", _json(_ref("Step"), "Claimed by the caller"))},
+    "/api/v1/steps/{step_id}/unclaim": {"post": _step_action(
+        "Give a claimed step back to the agency's queue", _json(_ref("Step"), "Back in the queue"))},
+    "/api/v1/steps/{step_id}/complete": {"post": _step_action(
+        "Complete a step the caller has claimed", _json(_ref("Completed"), "Completed; the dossier after it"),
+        body=True)},
+    "/api/v1/public/dossiers/{code}": {"get": {
+        "summary": "Public lookup by dossier code: status, agencies now, appointment, masked name",
+        "tags": ["public"], "security": _PUBLIC, "parameters": [_CODE],
+        "responses": {"200": _json(_ref("PublicDossier"), "The dossier"), "404": _resp("NotFound")},
+    }},
+    "/api/v1/stats": {"get": {
+        "summary": "Early / on-time / late figures per agency and per procedure", "tags": ["statistics"],
+        "parameters": [
+            {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+             "description": "First local date of the period (default: first day of the month of 'to')"},
+            {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+             "description": "Last local date of the period, included (default: today)"},
+        ],
+        "responses": {"200": _json(_ref("Stats"), "Figures"), "400": _resp("BadRequest"),
+                      "401": _resp("Unauthorized")},
+    }},
+    "/api/v1/openapi.json": {"get": {
+        "summary": "This document", "tags": ["meta"], "security": _PUBLIC,
+        "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
+    }},
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "LienThong API",
+        "version": VERSION,
+        "description": ("Inter-agency administrative procedures (thủ tục hành chính liên thông): receive "
+                        "dossiers, handle steps agency by agency, look dossiers up. Get a token with "
+                        "POST /api/v1/tokens and send it as 'Authorization: Bearer <token>'. Errors are "
+                        "JSON objects with an 'error' message."),
+        "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"bearer": []}],
+    "tags": [{"name": n} for n in ("auth", "procedures", "dossiers", "steps", "public", "statistics", "meta")],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                       "description": "Token from POST /api/v1/tokens, valid 12 hours"}},
+        "schemas": SCHEMAS,
+        "responses": RESPONSES,
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    """A copy of the OpenAPI document (callers may change it freely)."""
+    return copy.deepcopy(DOCUMENT)
