@@ -590,7 +590,7 @@ class Engine(LifecycleMixin):
 
             def fire() -> None:
                 task._set_internal_data(event_fired=True)
-                wf.refresh_waiting_tasks()
+                wf.refresh_timers()
 
             self._run(wf, definition, None, fire)
             timer.fired_at = now

@@ -52,14 +52,15 @@ def test_parallel_branches_completed_at_the_same_moment_both_land(engine: Engine
     for _round in range(5):
         d = _to_parallel_split(engine, world, deployed)
         police = open_step(engine, world["police"], "Opinion_police")
-        div = [s for s in engine.inbox(world["officer2"]) if s.element_id == "Opinion_div"
-               and s.dossier_id == d.id][0]
+        div = next(s for s in engine.inbox(world["officer2"]) if s.element_id == "Opinion_div"
+               and s.dossier_id == d.id)
         engine.claim(world["police"], police.id)
         engine.claim(world["officer2"], div.id)
         barrier = threading.Barrier(2)
         errors: list[BaseException] = []
 
-        def complete(actor: Any, step_id: int, data: dict[str, Any]) -> None:
+        def complete(actor: Any, step_id: int, data: dict[str, Any], barrier: Any = barrier,
+                     errors: list[BaseException] = errors) -> None:
             barrier.wait()
             for _attempt in range(5):
                 try:
@@ -67,7 +68,7 @@ def test_parallel_branches_completed_at_the_same_moment_both_land(engine: Engine
                     return
                 except RetryableConflict:
                     continue
-                except BaseException as exc:  # noqa: BLE001 - reported below
+                except BaseException as exc:
                     errors.append(exc)
                     return
 
@@ -99,7 +100,7 @@ def _worker(url: str, code: str, username: str, step_id: int, data: dict[str, An
             break
         except RetryableConflict:
             continue
-        except Exception as exc:  # noqa: BLE001 - sent back to the test
+        except Exception as exc:
             out.put(f"{type(exc).__name__}: {exc}")
             break
     eng.close()
@@ -108,7 +109,7 @@ def _worker(url: str, code: str, username: str, step_id: int, data: dict[str, An
 def test_parallel_branches_completed_by_two_processes(engine: Engine, world: World, deployed: str, db_url: str):
     d = _to_parallel_split(engine, world, deployed)
     police = open_step(engine, world["police"], "Opinion_police")
-    div = [s for s in engine.inbox(world["officer2"]) if s.element_id == "Opinion_div"][0]
+    div = next(s for s in engine.inbox(world["officer2"]) if s.element_id == "Opinion_div")
     engine.claim(world["police"], police.id)
     engine.claim(world["officer2"], div.id)
     ctx = multiprocessing.get_context("spawn")
