@@ -151,13 +151,13 @@ class RegisterEntry:
     status: str
 
 
-def _dialect_insert(session: Session) -> Any:
+def dialect_insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def ensure_tracking(session: Session, dossier_id: int) -> models.DossierTracking:
     """The dossier's tracking row, created if missing (safe against a concurrent worker)."""
-    ins = _dialect_insert(session)(models.DossierTracking).values(dossier_id=dossier_id)
+    ins = dialect_insert(session)(models.DossierTracking).values(dossier_id=dossier_id)
     session.execute(ins.on_conflict_do_nothing(index_elements=["dossier_id"]))
     row = session.get(models.DossierTracking, dossier_id, populate_existing=True)
     assert row is not None
