@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -58,6 +59,11 @@ class Definition:
     outcomes: dict[str, str]
     spec: Any = field(repr=False)
     subprocess_specs: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @cached_property
+    def has_timers(self) -> bool:
+        """Whether any timer event can wait in this procedure (saves a query per step when not)."""
+        return any("timer" in n.event_kinds for n in self.process.nodes.values())
 
     @property
     def limit_working_days(self) -> Decimal:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -159,6 +160,9 @@ class Step(Base):
     __tablename__ = "steps"
     __table_args__ = (
         Index("ix_steps_inbox", "agency_id", "state", "due_at"),
+        Index("ix_steps_open_by_agency", "agency_id", "due_at", "id",
+              sqlite_where=text("state IN ('ready', 'claimed')"),
+              postgresql_where=text("state IN ('ready', 'claimed')")),
         Index("ix_steps_assignee", "assignee_id", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from engine import models
@@ -14,6 +15,7 @@ from engine.accounts import Actor
 from engine.views import DossierView, EventView, StepView
 
 OPEN_STATES = ("ready", "claimed")
+OPEN_SQL = text("steps.state IN ('ready', 'claimed')")
 
 _assignee = aliased(models.Official)
 _completer = aliased(models.Official)
@@ -55,12 +57,13 @@ def _step_view(row: Any) -> StepView:
 def inbox(session: Session, agency_id: int, *, procedure: str | None = None, mine_only_of: int | None = None,
           limit: int = 200, offset: int = 0) -> list[StepView]:
     """Open steps of an agency, soonest due first (so overdue ones lead)."""
-    stmt = _step_select().where(models.Step.agency_id == agency_id, models.Step.state.in_(OPEN_STATES))
+    # Literal state values so both SQLite and PostgreSQL match the partial index ix_steps_open_by_agency.
+    stmt = _step_select().where(models.Step.agency_id == agency_id, OPEN_SQL)
     if procedure:
         stmt = stmt.where(models.Dossier.procedure_code == procedure)
     if mine_only_of is not None:
         stmt = stmt.where(models.Step.assignee_id == mine_only_of)
-    stmt = stmt.order_by(models.Step.due_at, models.Step.id).limit(limit).offset(offset)
+    stmt = stmt.order_by(models.Step.agency_id, models.Step.due_at, models.Step.id).limit(limit).offset(offset)
     return [_step_view(r) for r in session.execute(stmt)]
 
 
@@ -86,9 +89,8 @@ def events_of(session: Session, dossier_id: int) -> list[EventView]:
 
 def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool = True,
                  with_events: bool = True) -> DossierView:
-    definition = session.get(models.DefinitionVersion, dossier.definition_id)
-    agency = session.get(models.Agency, dossier.receiving_agency_id) if dossier.receiving_agency_id else None
-    assert definition is not None
+    definition = _definition_label(session, dossier.definition_id)
+    agency = _agency_label(session, dossier.receiving_agency_id) if dossier.receiving_agency_id else None
     return DossierView(
         id=dossier.id, code=dossier.code, procedure_code=dossier.procedure_code,
         procedure_name=definition.name, definition_id=definition.id, definition_version=definition.version,
@@ -105,6 +107,37 @@ def dossier_view(session: Session, dossier: models.Dossier, *, with_history: boo
         supplement_count=dossier.supplement_count, apology_count=dossier.apology_count,
         paused_at=dossier.paused_at,
     )
+
+
+class _Label:
+    """Immutable facts about a definition version or agency, cached per process."""
+
+    def __init__(self, id_: int, name: str, version: int = 0, code: str = "") -> None:
+        self.id, self.name, self.version, self.code = id_, name, version, code
+
+
+_definition_labels: dict[int, _Label] = {}
+_agency_labels: dict[int, tuple[_Label, float]] = {}
+
+
+def _definition_label(session: Session, definition_id: int) -> _Label:
+    hit = _definition_labels.get(definition_id)
+    if hit is None:  # definition versions never change once deployed
+        row = session.get(models.DefinitionVersion, definition_id)
+        assert row is not None
+        hit = _definition_labels[definition_id] = _Label(row.id, row.name, row.version, row.procedure_code)
+    return hit
+
+
+def _agency_label(session: Session, agency_id: int) -> _Label:
+    hit = _agency_labels.get(agency_id)
+    if hit is not None and time.monotonic() - hit[1] < 30:
+        return hit[0]
+    row = session.get(models.Agency, agency_id)
+    assert row is not None
+    label = _Label(row.id, row.name, code=row.code)
+    _agency_labels[agency_id] = (label, time.monotonic())
+    return label
 
 
 def visible_condition(actor: Actor) -> Any:

@@ -97,6 +97,7 @@ class Engine(LifecycleMixin):
         self._definitions_lock = threading.Lock()
         self._calendar: WorkingCalendar | None = None
         self._calendar_loaded = 0.0
+        self._lanes: dict[str, tuple[int, str, float]] = {}
 
     def close(self) -> None:
         self.db.dispose()
@@ -142,6 +143,18 @@ class Engine(LifecycleMixin):
 
     def invalidate_calendar(self) -> None:
         self._calendar = None
+
+    def _lane_agency(self, session: Session, lane: str) -> tuple[int, str]:
+        """(agency id, code) bound to a lane name; cached for 30 s (agencies are rarely renamed)."""
+        key = accounts.lookup_key(lane)
+        hit = self._lanes.get(key)
+        if hit is not None and _time.monotonic() - hit[2] < 30:
+            return hit[0], hit[1]
+        agency = accounts.agency_for_lane(session, lane)
+        if agency is None:
+            raise StateError(f"Làn '{lane}' không còn gắn với cơ quan nào")
+        self._lanes[key] = (agency.id, agency.code, _time.monotonic())
+        return agency.id, agency.code
 
     # ------------------------------------------------------------------ definitions
 
@@ -329,6 +342,7 @@ class Engine(LifecycleMixin):
         open_rows = session.scalars(select(models.Step).where(
             models.Step.dossier_id == dossier.id, models.Step.state.in_(queries.OPEN_STATES))).all()
         open_by_task = {r.task_id: r for r in open_rows}
+        open_kinds = [r.step_kind for r in open_rows if r.task_id in ready]
         for row in open_rows:
             if row.task_id not in ready:
                 row.state = "cancelled"
@@ -340,24 +354,23 @@ class Engine(LifecycleMixin):
             spec = definition.steps.get(task.task_spec.bpmn_id)
             if spec is None:
                 raise ExpressionError(f"Bước {task.task_spec.bpmn_id} không có trong định nghĩa")
-            agency = accounts.agency_for_lane(session, spec.lane)
-            if agency is None:
-                raise StateError(f"Làn '{spec.lane}' không còn gắn với cơ quan nào")
+            agency_id, agency_code = self._lane_agency(session, spec.lane)
             step = models.Step(dossier_id=dossier.id, element_id=spec.element_id, task_id=task_id, name=spec.name,
-                               lane=spec.lane, agency_id=agency.id, step_kind=spec.step_kind, state="ready",
+                               lane=spec.lane, agency_id=agency_id, step_kind=spec.step_kind, state="ready",
                                working_days=spec.working_days, ready_at=now,
                                due_at=cal.add(now, days=spec.working_days), note="")
             session.add(step)
             session.flush()
             session.add(models.Event(dossier_id=dossier.id, step_id=step.id, action="step.ready", at=now,
                                      details={"element": spec.element_id, "name": spec.name,
-                                              "agency": agency.code, "due_at": step.due_at.isoformat()
+                                              "agency": agency_code, "due_at": step.due_at.isoformat()
                                               if step.due_at else None}))
-        self._update_status(session, dossier, definition, wf, now, actor_id)
+            open_kinds.append(spec.step_kind)
+        self._update_status(session, dossier, definition, wf, now, actor_id, open_kinds)
         self._save(session, dossier, wf, new=new)
 
     def _update_status(self, session: Session, dossier: models.Dossier, definition: Definition,
-                       wf: BpmnWorkflow, now: datetime, actor_id: int | None) -> None:
+                       wf: BpmnWorkflow, now: datetime, actor_id: int | None, open_kinds: list[str]) -> None:
         if wf.is_completed():
             # End events of side branches (a reminder timer's) carry no outcome; of those that do,
             # the strongest wins: a withdrawal or refusal is never reported as a plain completion.
@@ -371,8 +384,6 @@ class Engine(LifecycleMixin):
             session.add(models.Event(dossier_id=dossier.id, actor_id=actor_id, action="dossier.finished", at=now,
                                      details={"outcome": outcome}))
             return
-        open_kinds = session.scalars(select(models.Step.step_kind).where(
-            models.Step.dossier_id == dossier.id, models.Step.state.in_(queries.OPEN_STATES))).all()
         if "supplement" in open_kinds:
             if dossier.status != "waiting_supplement":
                 dossier.status = "waiting_supplement"
@@ -407,6 +418,8 @@ class Engine(LifecycleMixin):
     def _sync_timers(self, session: Session, dossier: models.Dossier, definition: Definition,
                      wf: BpmnWorkflow, now: datetime) -> None:
         """Register waiting timer events with due times in working time; the worker fires them."""
+        if not definition.has_timers:
+            return
         waiting: dict[str, Any] = {}
         for task in wf.get_tasks(state=TaskState.WAITING):
             event = getattr(task.task_spec, "event_definition", None)
@@ -539,7 +552,8 @@ class Engine(LifecycleMixin):
         with self.transaction() as session:
             step = self._step_for_action(session, actor, step_id)
             dossier = self._lock_dossier(session, step.dossier_id)
-            session.refresh(step, with_for_update=True)
+            if session.get_bind().dialect.name != "sqlite":  # SQLite: the whole write is serialised
+                session.refresh(step, with_for_update=True)
             if step.state in ("completed", "cancelled"):
                 raise _state_conflict(step)
             if step.state != "claimed" or step.assignee_id != actor.id:

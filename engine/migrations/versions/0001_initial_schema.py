@@ -216,6 +216,14 @@ def upgrade() -> None:
         batch_op.create_index("ix_steps_assignee", ["assignee_id", "state"], unique=False)
         batch_op.create_index(batch_op.f("ix_steps_dossier_id"), ["dossier_id"], unique=False)
         batch_op.create_index("ix_steps_inbox", ["agency_id", "state", "due_at"], unique=False)
+        # The inbox query: open steps of one agency, soonest due first, read straight off this index.
+        batch_op.create_index(
+            "ix_steps_open_by_agency",
+            ["agency_id", "due_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("state IN ('ready', 'claimed')"),
+            postgresql_where=sa.text("state IN ('ready', 'claimed')"),
+        )
 
     op.create_table(
         "timers",
@@ -307,6 +315,7 @@ def downgrade() -> None:
     op.drop_table("timers")
     with op.batch_alter_table("steps", schema=None) as batch_op:
         batch_op.drop_index("ix_steps_inbox")
+        batch_op.drop_index("ix_steps_open_by_agency")
         batch_op.drop_index(batch_op.f("ix_steps_dossier_id"))
         batch_op.drop_index("ix_steps_assignee")
 
