@@ -160,3 +160,249 @@ def _by_procedure(session: Session, calendar: WorkingCalendar, start: datetime, 
         average = (sum(spans, Decimal(0)) / len(spans)).quantize(Decimal("0.01"), ROUND_HALF_UP) if spans else None
         rows.append(ProcedureStats(code, names.get(code, code), average_working_days=average, **c))
     return sorted(rows, key=lambda r: r.code)
+
+
+# ---------------------------------------------------------------------- dossier-level report
+#
+# The dashboard report: one fact per dossier received in the period, then rows per agency, per
+# procedure or per month. Rules (QĐ 766 as summarised in docs/DOMAIN):
+#
+# - a finished dossier is judged at its finish against its due time *before* any apology (an
+#   apology admits the delay: the dossier still counts late); a dossier marked ``late_by_rule``
+#   (more than one supplement request) or with ``supplement_count`` > 1 counts late;
+# - a withdrawn dossier is counted apart and judged neither way; an open one is ``overdue`` when
+#   past due (never while waiting for the applicant's supplement), else ``open``;
+# - handling time = working time from the start of counting to the finish, minus the working
+#   time waiting for supplements (under the restart rule counting restarts after them anyway);
+# - the agency at fault for a late or overdue dossier is the agency of its first late step
+#   (earliest due), else the agency that apologised, else the receiving desk.
+
+RESULTS = ("early", "on_time", "late", "overdue", "open", "withdrawn")
+GROUPINGS = ("agency", "procedure", "month")
+
+
+@dataclass(frozen=True)
+class AgencyPart:
+    code: str
+    name: str
+    result: str
+    working_days: Decimal
+
+
+@dataclass(frozen=True)
+class DossierFact:
+    """How one dossier fared, with each agency's part."""
+
+    code: str
+    procedure_code: str
+    procedure_name: str
+    month: str
+    received_at: datetime
+    status: str
+    result: str
+    handling_working_days: Decimal | None
+    late_agency_code: str = ""
+    late_agency_name: str = ""
+    parts: tuple[AgencyPart, ...] = ()
+
+
+def dossier_facts(session: Session, calendar: WorkingCalendar, date_from: date, date_to: date,
+                  now: datetime) -> list[DossierFact]:
+    """One fact per dossier received between the local dates ``date_from`` and ``date_to`` (inclusive)."""
+    from engine.lifecycle import supplement_intervals
+
+    start, end = period_bounds(calendar, date_from, date_to)
+    D = models.Dossier
+    dossiers = session.scalars(select(D).where(D.received_at >= start, D.received_at < end)
+                               .order_by(D.received_at, D.id)).all()
+    if not dossiers:
+        return []
+    ids = [d.id for d in dossiers]
+    agencies = {a.id: (a.code, a.name) for a in session.scalars(select(models.Agency))}
+    names = {v.id: v.name for v in session.scalars(select(models.DefinitionVersion))}
+    steps: dict[int, list[models.Step]] = defaultdict(list)
+    for step in session.scalars(select(models.Step).where(models.Step.dossier_id.in_(ids))
+                                .order_by(models.Step.ready_at, models.Step.id)):
+        steps[step.dossier_id].append(step)
+    apologies = {a.dossier_id: a for a in session.scalars(select(models.Apology)
+                                                          .where(models.Apology.dossier_id.in_(ids)))}
+    tracking = {t.dossier_id: t for t in session.scalars(select(models.DossierTracking)
+                                                         .where(models.DossierTracking.dossier_id.in_(ids)))}
+    out = []
+    for d in dossiers:
+        apology = apologies.get(d.id)
+        track = tracking.get(d.id)
+        late_by_rule = bool(track and track.late_by_rule) or d.supplement_count > MAX_SUPPLEMENTS_ON_TIME
+        handling: Decimal | None = None
+        if d.status == "withdrawn":
+            result = "withdrawn"
+        elif d.finished_at is not None:
+            due = apology.original_due_at if apology is not None else d.due_at
+            result = "late" if late_by_rule else (timeliness(d.finished_at, due, calendar) or "on_time")
+            seconds = calendar.working_seconds(d.counting_from, d.finished_at)
+            for asked, back, _rule in supplement_intervals(session, d.id):
+                if back is not None and back > d.counting_from:
+                    seconds -= calendar.working_seconds(max(asked, d.counting_from), min(back, d.finished_at))
+            handling = (Decimal(max(seconds, 0)) / calendar.config.seconds_per_day).quantize(Decimal("0.01"),
+                                                                                             ROUND_HALF_UP)
+        elif d.due_at is not None and d.due_at < now and d.status != "waiting_supplement":
+            result = "overdue"
+        else:
+            result = "open"
+        parts = _parts(steps[d.id], agencies, calendar, now)
+        fault_code = fault_name = ""
+        if result in ("late", "overdue"):
+            late_steps = sorted((s for s in steps[d.id] if _step_result(s, now) == "late"),
+                                key=lambda s: (s.due_at or s.ready_at, s.id))
+            agency_id = (late_steps[0].agency_id if late_steps else apology.agency_id if apology is not None
+                         else d.receiving_agency_id)
+            if agency_id is not None:
+                fault_code, fault_name = agencies[agency_id]
+        out.append(DossierFact(d.code, d.procedure_code, names.get(d.definition_id, d.procedure_code),
+                               calendar.localize(d.received_at).strftime("%Y-%m"), d.received_at, d.status, result,
+                               handling, fault_code, fault_name, parts))
+    return out
+
+
+def _step_result(step: models.Step, now: datetime) -> str:
+    if step.state in OPEN_STATES:
+        if step.step_kind != "supplement" and step.due_at is not None and step.due_at < now:
+            return "late"
+        return "open"
+    if step.state == "completed":
+        return step.timeliness or "on_time"
+    return "cancelled"
+
+
+def _parts(steps: list[models.Step], agencies: dict[int, tuple[str, str]], calendar: WorkingCalendar,
+           now: datetime) -> tuple[AgencyPart, ...]:
+    by_agency: dict[int, list[models.Step]] = {}
+    for s in steps:
+        if s.step_kind != "supplement":
+            by_agency.setdefault(s.agency_id, []).append(s)
+    out = []
+    for agency_id, own in by_agency.items():
+        results = {_step_result(s, now) for s in own} - {"cancelled"}
+        if not results:
+            continue
+        if "late" in results:
+            result = "late"
+        elif "open" in results:
+            result = "open"
+        elif results == {"early"}:
+            result = "early"
+        else:
+            result = "on_time"
+        spent = sum((calendar.measure(s.ready_at, s.completed_at) for s in own if s.completed_at is not None),
+                    Decimal(0))
+        code, name = agencies[agency_id]
+        out.append(AgencyPart(code, name, result, spent))
+    return tuple(out)
+
+
+def _share(good: int, judged: int) -> float | None:
+    return round(100 * good / judged, 1) if judged else None
+
+
+def report(facts: list[DossierFact], by: str = "procedure") -> list[dict[str, object]]:
+    """Rows (JSON-ready dicts) per agency, procedure or month: counts, on-time share, average days, late causes."""
+    if by not in GROUPINGS:
+        raise InvalidInput(f"Nhóm thống kê không hợp lệ: {by!r}; dùng {', '.join(GROUPINGS)}")
+    if by == "agency":
+        return _report_by_agency(facts)
+    groups: dict[tuple[str, str], list[DossierFact]] = defaultdict(list)
+    for f in facts:
+        group = (f.procedure_code, f.procedure_name) if by == "procedure" else (f.month, f.month)
+        groups[group].append(f)
+    rows: list[dict[str, object]] = []
+    for (key, name), items in sorted(groups.items()):
+        c = {r: sum(1 for f in items if f.result == r) for r in RESULTS}
+        spans = [f.handling_working_days for f in items if f.handling_working_days is not None]
+        causes: dict[str, int] = defaultdict(int)
+        for f in items:
+            if f.late_agency_code:
+                causes[f.late_agency_code] += 1
+        rows.append({by: key, "name": name, "received": len(items), **c,
+                     "on_time_share": _share(c["early"] + c["on_time"], c["early"] + c["on_time"] + c["late"]),
+                     "average_working_days": _average(spans), "late_by_agency": dict(sorted(causes.items()))})
+    return rows
+
+
+def _average(values: list[Decimal]) -> str | None:
+    if not values:
+        return None
+    return str((sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def _report_by_agency(facts: list[DossierFact]) -> list[dict[str, object]]:
+    counts: dict[str, dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(("dossiers", "early", "on_time", "late", "open", "caused_late"), 0))
+    names: dict[str, str] = {}
+    spent: dict[str, list[Decimal]] = defaultdict(list)
+    for f in facts:
+        for part in f.parts:
+            names[part.code] = part.name
+            counts[part.code]["dossiers"] += 1
+            counts[part.code][part.result] += 1
+            if part.result != "open":
+                spent[part.code].append(part.working_days)
+        if f.late_agency_code:
+            names.setdefault(f.late_agency_code, f.late_agency_name)
+            counts[f.late_agency_code]["caused_late"] += 1
+    out: list[dict[str, object]] = []
+    for code in sorted(counts):
+        c = counts[code]
+        out.append({"agency": code, "name": names[code], **c,
+                    "on_time_share": _share(c["early"] + c["on_time"], c["early"] + c["on_time"] + c["late"]),
+                    "average_working_days": _average(spent.get(code, []))})
+    return out
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    return "" if value is None else value
+
+
+def to_csv(rows: list[dict[str, object]]) -> str:
+    """The rows as CSV text (UTF-8 with a BOM, so spreadsheet programs show Vietnamese correctly)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(v) for k, v in row.items()})
+    return "\ufeff" + buffer.getvalue()
+
+
+def to_xlsx(rows: list[dict[str, object]], title: str = "Thống kê") -> bytes:
+    """The rows as an XLSX workbook with one sheet."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    if rows:
+        headers = list(rows[0])
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([_xlsx_cell(row.get(h)) for h in headers])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(value: object) -> object:
+    value = _cell(value)
+    if isinstance(value, str):
+        try:
+            return float(value) if value and value.replace(".", "", 1).isdigit() else value
+        except ValueError:
+            return value
+    return value

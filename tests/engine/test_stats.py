@@ -87,3 +87,92 @@ def test_empty_database_and_bad_period(engine: Engine):
     assert result.by_agency == [] and result.by_procedure == []
     with pytest.raises(InvalidInput):
         compute(engine, (date(2026, 3, 31), date(2026, 3, 1)))
+
+
+# ---------------------------------------------------------------- dossier-level report (lifecycle helper)
+
+
+def do_for(engine: Engine, actor, code: str, element: str, data=None):
+    step = next(s for s in engine.inbox(actor) if s.element_id == element and s.dossier_code == code)
+    engine.claim(actor, step.id)
+    return engine.complete(actor, step.id, data or {})
+
+
+def finish(engine: Engine, world: World, code: str, *, skip: tuple[str, ...] = ()) -> None:
+    for actor, element, data in [("clerk", "Receive", {}), ("officer", "Examine", {"ket_qua": "dat"}),
+                                 ("police", "Opinion_police", {}), ("officer", "Opinion_div", {}),
+                                 ("leader", "Sign", {"so_quyet_dinh": "5/QĐ"}), ("clerk", "Return", {})]:
+        if element not in skip:
+            do_for(engine, world[actor], code, element, data)
+
+
+def five_dossiers(engine: Engine, world: World, clock) -> dict[str, str]:
+    from tests.conftest import vn
+
+    codes = {k: engine.start_dossier(world["clerk"], "T.000001", APPLICANT).code  # Mon 2 March 08:00
+             for k in ("early", "on_time", "late", "overdue", "withdrawn")}
+    finish(engine, world, codes["early"])
+    finish(engine, world, codes["late"], skip=("Opinion_police", "Sign", "Return"))
+    do_for(engine, world["clerk"], codes["overdue"], "Receive")
+    engine.withdraw(world["clerk"], codes["withdrawn"])
+    clock.set(vn(2026, 3, 9, 7, 30))  # the due day, before the due time (08:00)
+    finish(engine, world, codes["on_time"])
+    clock.set(vn(2026, 3, 10, 8, 0))  # a day late: the police's opinion was due on 3 March
+    do_for(engine, world["police"], codes["late"], "Opinion_police")
+    do_for(engine, world["leader"], codes["late"], "Sign", {"so_quyet_dinh": "6/QĐ"})
+    do_for(engine, world["clerk"], codes["late"], "Return")
+    return codes
+
+
+def facts(engine: Engine):
+    with engine.Session() as s:
+        return stats.dossier_facts(s, engine.calendar(), *MARCH, engine.now())
+
+
+def test_dossier_facts_judge_each_dossier_and_name_the_agency_at_fault(engine: Engine, world: World, deployed,
+                                                                       clock):
+    codes = five_dossiers(engine, world, clock)
+    by_code = {f.code: f for f in facts(engine)}
+    assert {k: by_code[c].result for k, c in codes.items()} == {k: k for k in codes}
+    late = by_code[codes["late"]]
+    assert (late.late_agency_code, late.late_agency_name) == ("CA", "Công an tỉnh")
+    assert by_code[codes["overdue"]].late_agency_code == "PCM"  # its examination is past due
+    assert by_code[codes["on_time"]].late_agency_code == ""  # late steps, but the dossier was on time
+    assert [by_code[codes[k]].handling_working_days for k in ("early", "on_time", "late")] == [
+        Decimal("0.00"), Decimal("4.94"), Decimal("6.00")]
+    parts = {p.code: p.result for p in by_code[codes["on_time"]].parts}
+    assert parts == {"000.00.15.H12": "late", "PCM": "early", "CA": "early", "LD": "early"}  # the desk sat on it
+
+
+def test_report_per_procedure_month_and_agency(engine: Engine, world: World, deployed, clock):
+    five_dossiers(engine, world, clock)
+    f = facts(engine)
+    (proc,) = stats.report(f, "procedure")
+    assert proc == {"procedure": "T.000001", "name": "Thủ tục thử nghiệm ba cơ quan", "received": 5, "early": 1,
+                    "on_time": 1, "late": 1, "overdue": 1, "open": 0, "withdrawn": 1, "on_time_share": 66.7,
+                    "average_working_days": "3.65", "late_by_agency": {"CA": 1, "PCM": 1}}
+    (month,) = stats.report(f, "month")
+    assert month["month"] == "2026-03" and month["received"] == 5
+    agencies = {r["agency"]: r for r in stats.report(f, "agency")}
+    ca, pcm = agencies["CA"], agencies["PCM"]
+    assert (ca["dossiers"], ca["early"], ca["late"], ca["caused_late"]) == (3, 2, 1, 1)
+    assert (pcm["dossiers"], pcm["early"], pcm["late"], pcm["caused_late"]) == (4, 3, 1, 1)
+    assert agencies["LD"]["caused_late"] == 0
+    with pytest.raises(InvalidInput):
+        stats.report(f, "weekday")
+
+
+def test_report_exports_to_csv_and_xlsx(engine: Engine, world: World, deployed, clock):
+    import io
+
+    from openpyxl import load_workbook
+
+    five_dossiers(engine, world, clock)
+    rows = stats.report(facts(engine), "procedure")
+    text = stats.to_csv(rows)
+    assert text.startswith("\ufeffprocedure,name,received,")
+    assert "Thủ tục thử nghiệm ba cơ quan" in text and "CA: 1; PCM: 1" in text
+    sheet = load_workbook(io.BytesIO(stats.to_xlsx(rows))).active
+    assert sheet["A1"].value == "procedure" and sheet["B2"].value == "Thủ tục thử nghiệm ba cơ quan"
+    assert sheet["C2"].value == 5
+    assert stats.to_csv([]) == "\ufeff"
