@@ -31,7 +31,7 @@ def list_overrides(engine: Engine, *, since: date | None = None) -> list[Overrid
 
 
 def set_override(engine: Engine, day: date, working: bool, note: str = "") -> Override:
-    """Make ``day`` a working day or a day off (replacing an earlier override), effective at once."""
+    """Make ``day`` a working day or a day off (replacing an earlier override); open deadlines follow."""
     note = " ".join(note.split())
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"Ghi chú dài tối đa {MAX_NOTE} ký tự")
@@ -42,5 +42,5 @@ def set_override(engine: Engine, day: date, working: bool, note: str = "") -> Ov
             session.add(row)
         else:
             row.working, row.note = working, note
-    engine.invalidate_calendar()
+    engine.calendar_changed()  # reloads the calendar and recomputes the open deadlines
     return Override(day, working, note)

@@ -6,9 +6,9 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import accounts, flowchart
+from engine import accounts, flowchart, paperwork
 from engine.errors import NotFound
-from engine.views import DossierView, StepView
+from engine.views import DossierView
 from webui.auth import actor, roles_required
 from webui.extensions import get_engine
 
@@ -31,23 +31,6 @@ def overlay(dossier: DossierView, now: object) -> dict[str, str]:
     return out
 
 
-def handovers(dossier: DossierView) -> list[tuple[StepView, list[str]]]:
-    """Each step with the agencies it handed the dossier to (steps made ready when it completed)."""
-    rows = []
-    for step in dossier.steps:
-        if step.state == "cancelled":
-            continue
-        receivers: list[str] = []
-        if step.completed_at is not None:
-            for nxt in dossier.steps:
-                if nxt.id != step.id and nxt.ready_at == step.completed_at and nxt.agency_name not in receivers:
-                    receivers.append(nxt.agency_name)
-            if not receivers and dossier.is_finished and dossier.finished_at == step.completed_at:
-                receivers.append(_("Người nộp hồ sơ (trả kết quả)"))
-        rows.append((step, receivers))
-    return rows
-
-
 @bp.route("/dossiers")
 @roles_required("clerk", "leader", "admin")
 def search():  # type: ignore[no-untyped-def]
@@ -67,7 +50,8 @@ def search():  # type: ignore[no-untyped-def]
 def show(code: str):  # type: ignore[no-untyped-def]
     engine = get_engine()
     dossier = engine.dossier(code, actor())
-    return render_template("dossiers/show.html", dossier=dossier, rows=handovers(dossier), now=engine.now())
+    return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier),
+                           now=engine.now())
 
 
 @bp.route("/dossiers/<code>/diagram.svg")
