@@ -1,0 +1,49 @@
+"""The Alembic migrations build exactly the schema the models describe, and go down and up again."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from engine import db
+from engine.models import Base
+
+
+def test_migrations_match_the_models(db_url: str):
+    eng = db.make_engine(db_url)
+    with eng.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    eng.dispose()
+    assert diff == []
+
+
+def test_downgrade_to_base_and_upgrade_again(tmp_path):
+    url = f"sqlite:///{tmp_path}/m.sqlite"
+    db.upgrade(url)
+    command.downgrade(db.alembic_config(url), "base")
+    eng = db.make_engine(url)
+    assert set(inspect(eng).get_table_names()) <= {"alembic_version"}
+    eng.dispose()
+    db.upgrade(url)
+    eng = db.make_engine(url)
+    assert {"dossiers", "steps", "events", "workflow_states"} <= set(inspect(eng).get_table_names())
+    assert db.current_revision(eng) is not None
+    eng.dispose()
+
+
+def test_the_event_log_refuses_updates_and_deletes(engine, world, deployed):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from tests.engine.test_runtime import APPLICANT
+
+    engine.start_dossier(world["clerk"], deployed, APPLICANT)
+    for statement in ("UPDATE events SET action = 'forged'", "DELETE FROM events"):
+        with pytest.raises(DBAPIError), engine.db.begin() as conn:
+            conn.execute(text(statement))
+    with engine.db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM events WHERE action = 'forged'")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM events")).scalar() > 0
