@@ -241,6 +241,7 @@ def _calendar_for_cli() -> Any:
 def render(files: tuple[Path, ...], out_dir: Path, formats: str, all_files: bool) -> None:
     """Render BPMN files as flowcharts (graphviz): svg, png, pdf."""
     from engine.flowchart import render_files
+    from engine.publish import publish_diagrams
 
     paths = list(files) + (sorted(WORKFLOWS_DIR.glob("*.bpmn")) if all_files else [])
     if not paths:
@@ -248,7 +249,10 @@ def render(files: tuple[Path, ...], out_dir: Path, formats: str, all_files: bool
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        failures = render_files(paths, out_dir, fmts)
+        if all_files and not files:
+            failures = publish_diagrams(paths, out_dir, fmts)  # also records what each was made from
+        else:
+            failures = render_files(paths, out_dir, fmts)
     except LienThongError as exc:
         _fail(str(exc))
     for line in failures:
