@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +22,19 @@ ROLES = ("clerk", "officer", "leader", "designer", "admin")
 #: Roles that handle steps of their own agency.
 HANDLING_ROLES = frozenset({"clerk", "officer", "leader"})
 LEVELS = ("central", "province", "district", "commune", "unit")
-_hasher = PasswordHasher()  # Argon2id, the library's RFC 9106 low-memory profile
+def _make_hasher() -> PasswordHasher:
+    """Argon2id with the library's RFC 9106 low-memory profile (64 MiB, 3 passes).
+
+    LIENTHONG_TEST_HASHING=1 (set by the test suite only) keeps Argon2id but with the smallest
+    parameters, so that fixtures creating dozens of officials stay fast; a hash made that way is
+    upgraded on the official's next login under the normal profile (check_needs_rehash).
+    """
+    if os.environ.get("LIENTHONG_TEST_HASHING") == "1":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+
+
+_hasher = _make_hasher()
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8

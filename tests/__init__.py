@@ -1,0 +1,6 @@
+"""LienThong's tests. Imported before any engine module, so the setting below applies to all of them."""
+
+import os
+
+# Real Argon2id, smallest parameters: fixtures create many officials (see engine.accounts).
+os.environ.setdefault("LIENTHONG_TEST_HASHING", "1")
