@@ -7,10 +7,13 @@ are JSON numbers; every error is ``{"error": "..."}`` (field errors add ``"error
 
 from __future__ import annotations
 
+import tempfile
+import tomllib
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
@@ -18,9 +21,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
-from engine import models, stats, tokens
+from engine import catalog, models, stats, tokens
 from engine.accounts import Actor
-from engine.errors import FormInvalid
+from engine.errors import DefinitionError, FormInvalid
+from engine.problems import error
 from engine.views import DossierView, EventView, StepView
 from webui.auth import check_credentials
 from webui.extensions import get_engine
@@ -30,6 +34,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_BPMN_BYTES = 5 * 1024 * 1024
+MAX_METADATA_BYTES = 256 * 1024
 
 
 # --------------------------------------------------------------------------- helpers
@@ -201,10 +206,30 @@ def deploy() -> tuple[Response, int]:
         abort(400, _("Tệp sơ đồ rỗng"))
     if len(data) > MAX_BPMN_BYTES:
         abort(413, _("Tệp sơ đồ quá lớn"))
+    metadata = _uploaded_metadata(data)
     decision = (request.form.get("decision_number") or "").strip()[:128]
     result = get_engine().deploy(data, filename=secure_filename(upload.filename or "") or "upload.bpmn",
-                                 actor=actor, decision_number=decision)
+                                 actor=actor, decision_number=decision, metadata=metadata)
     return jsonify(code=result.code, version=result.version), 201
+
+
+def _uploaded_metadata(bpmn: bytes) -> dict[str, Any]:
+    """The optional ``metadata`` TOML file, checked like workflows/<name>.toml beside its diagram."""
+    upload = request.files.get("metadata")
+    if upload is None:
+        return {}
+    raw = upload.read(MAX_METADATA_BYTES + 1)
+    if len(raw) > MAX_METADATA_BYTES:
+        abort(413, _("Tệp thông tin thủ tục quá lớn"))
+    with tempfile.TemporaryDirectory() as tmp:
+        toml_path = Path(tmp) / "procedure.toml"
+        toml_path.write_bytes(raw)
+        toml_path.with_suffix(".bpmn").write_bytes(bpmn)
+        lines = catalog.check_metadata(toml_path)
+        if lines:
+            raise DefinitionError([error(line.replace(f"{tmp}/", "")) for line in lines])
+        with toml_path.open("rb") as fh:
+            return tomllib.load(fh)
 
 
 # --------------------------------------------------------------------------- dossiers

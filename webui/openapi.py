@@ -231,12 +231,15 @@ PATHS: dict[str, Any] = {
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "contentMediaType": "application/xml"},
+                               "metadata": {"type": "string", "contentMediaType": "application/toml",
+                                            "description": "Optional procedure metadata (workflows/<name>.toml "
+                                                           "format) shown on the public portal"},
                                "decision_number": {"type": "string",
                                                    "description": "Number of the approving decision"}}}}}},
             "responses": {"201": _json(_ref("Deployed"), "Published (or already published unchanged)"),
                           "400": _resp("BadRequest"), "401": _resp("Unauthorized"), "403": _resp("Forbidden"),
                           "413": _json(_ref("Error"), "File too large"),
-                          "422": _json(_ref("DefinitionErrors"), "The diagram is invalid")},
+                          "422": _json(_ref("DefinitionErrors"), "The diagram or its metadata is invalid")},
         },
     },
     "/api/v1/dossiers": {"post": {

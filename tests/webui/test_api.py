@@ -322,3 +322,28 @@ def test_unknown_api_paths_are_json(client):
     assert r.status_code == 404 and r.get_json()["error"]
     r = client.delete("/api/v1/inbox")
     assert r.status_code == 405 and r.get_json()["error"]
+
+
+def test_deploying_with_metadata_feeds_the_portal(api: Api, client):
+    from engine import accounts
+    from engine.catalog import load_agency_registry
+
+    workflows = DATA.parent.parent / "workflows"
+    bpmn = (workflows / "mai_tang_phi.bpmn").read_bytes()
+    toml = (workflows / "mai_tang_phi.toml").read_bytes()
+    engine = client.application.extensions["lienthong_engine"]
+    with engine.transaction() as s:  # the diagram's lanes bind to registry agencies
+        for rec in load_agency_registry(workflows / "agencies.toml"):
+            accounts.add_agency(s, rec.code, rec.name, now=engine.now(), parent=rec.parent, level=rec.level)
+    wrong = toml.replace(b'code = "1.001731"', b'code = "9.999999"')
+    r = api("POST", "/procedures", "designer", content_type="multipart/form-data",
+            data={"file": (io.BytesIO(bpmn), "m.bpmn"), "metadata": (io.BytesIO(wrong), "m.toml")})
+    assert r.status_code == 422
+    assert any("9.999999" in e["message"] for e in r.get_json()["errors"])
+    assert "/tmp" not in r.get_data(as_text=True)
+    r = api("POST", "/procedures", "designer", content_type="multipart/form-data",
+            data={"file": (io.BytesIO(bpmn), "m.bpmn"), "metadata": (io.BytesIO(toml), "m.toml"),
+                  "decision_number": "15/QĐ-UBND"})
+    assert r.status_code == 201 and r.get_json()["code"] == "1.001731"
+    page = client.get("/thu-tuc/1.001731").get_data(as_text=True)
+    assert "Hướng dẫn kê khai" in page and "15/QĐ-UBND" in page
