@@ -10,7 +10,7 @@ export LIENTHONG_DATA_DIR ?= $(CURDIR)/var
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 APT_PACKAGES := graphviz chromium fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
 
-.PHONY: run test setup sysdeps lint typecheck test-sqlite test-postgres bench diagrams clean
+.PHONY: run test setup sysdeps lint typecheck test-sqlite test-postgres bench diagrams screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ test: lint typecheck test-sqlite test-postgres
 
 bench: setup
 	$(BIN)/python benchmarks/engine_throughput.py
+
+screenshots: setup
+	LIENTHONG_SCREENSHOTS=1 $(BIN)/pytest -m browser -q
 
 diagrams: setup
 	$(BIN)/lienthong render --all -o diagrams --format svg,pdf
