@@ -62,6 +62,22 @@ def choice(id: str, label: str, values: list[tuple[str, str]], required: bool = 
     return Field(id, label, "enum", required, values=list(values))
 
 
+def approval(what: str) -> list[Field]:
+    """The leader's own decision (phe_duyet) on the division's proposal, and an optional note.
+
+    The gateway after the leader's step reads ``phe_duyet``, never the specialist's appraisal, so the
+    leader can overturn it or send the dossier back for rework.
+    """
+    return [
+        choice("phe_duyet", "Ý kiến phê duyệt của Lãnh đạo", [
+            ("dong_y", f"Đồng ý {what}"),
+            ("khong_dong_y", f"Không đồng ý {what} (ký văn bản từ chối, nêu rõ lý do)"),
+            ("tra_lai", "Trả lại chuyên viên thẩm định lại"),
+        ]),
+        text("y_kien_lanh_dao", "Ý kiến chỉ đạo / nội dung cần làm lại", required=False),
+    ]
+
+
 def decision(prefix: str = "quyet_dinh", what: str = "quyết định") -> list[Field]:
     """Number and date of a signed document."""
     return [text(f"so_{prefix}", f"Số {what}", maxlength=50), day(f"ngay_{prefix}", f"Ngày ký {what}")]
@@ -252,9 +268,15 @@ def tho_cung_liet_si() -> Procedure:
            ])
     p.user("Task_so_truong_phong", P_NCC, "Trưởng phòng Người có công xem xét, trình Lãnh đạo Sở", "2",
            "review", "Tờ trình", [text("y_kien_truong_phong", "Ý kiến của Trưởng phòng", required=False)])
-    p.user("Task_so_ky", LD_SO, "Lãnh đạo Sở ký quyết định (hoặc văn bản trả lời)", "3", "sign",
-           "Quyết định trợ cấp thờ cúng liệt sĩ", decision())
-    p.gateway("Gateway_ket_qua", LD_SO, "Được trợ cấp?")
+    p.user("Task_so_phe_duyet", LD_SO, "Lãnh đạo Sở xem xét, phê duyệt", "1.5", "review",
+           "Ý kiến phê duyệt", approval("giải quyết trợ cấp"))
+    p.gateway("Gateway_phe_duyet", LD_SO, "Phê duyệt?")
+    p.user("Task_so_ky", LD_SO, "Lãnh đạo Sở ký quyết định trợ cấp thờ cúng liệt sĩ", "1.5", "sign",
+           "Quyết định trợ cấp thờ cúng liệt sĩ",
+           [*decision(), money("muc_tro_cap_tho_cung", "Mức trợ cấp thờ cúng (đồng/năm)")])
+    p.user("Task_so_tu_choi", LD_SO, "Lãnh đạo Sở ký văn bản trả lời, nêu rõ lý do không giải quyết", "1.5",
+           "sign", "Văn bản trả lời nêu rõ lý do",
+           [*decision("van_ban_tra_loi", "văn bản trả lời"), text("ly_do_tu_choi", "Lý do không giải quyết")])
     p.user("Task_tra_ket_qua", XA_HL, "Trả quyết định trợ cấp thờ cúng liệt sĩ", "0", "return",
            "Quyết định trợ cấp thờ cúng liệt sĩ")
     p.end("End_tra_ket_qua", XA_HL, "Đã trả kết quả", "returned")
@@ -266,11 +288,13 @@ def tho_cung_liet_si() -> Procedure:
     p.flow("Gateway_kiem_tra_huyen", "Task_huyen_chuyen", "Đạt", 'ket_qua_kiem_tra_huyen == "chuyen_so"')
     supplement_loop(p, "Gateway_kiem_tra_huyen", XA_HL, "Task_huyen_kiem_tra",
                     'ket_qua_kiem_tra_huyen == "bo_sung"')
-    p.chain("Task_huyen_chuyen", "Task_so_tham_dinh", "Task_so_truong_phong", "Task_so_ky", "Gateway_ket_qua")
-    p.flow("Gateway_ket_qua", "Task_tra_ket_qua", "Đạt", 'ket_qua_tham_dinh == "dat"')
-    p.flow("Gateway_ket_qua", "Task_tra_tu_choi", "Không đạt", 'ket_qua_tham_dinh == "khong_dat"')
-    p.chain("Task_tra_ket_qua", "End_tra_ket_qua")
-    p.chain("Task_tra_tu_choi", "End_tu_choi")
+    p.chain("Task_huyen_chuyen", "Task_so_tham_dinh", "Task_so_truong_phong", "Task_so_phe_duyet",
+            "Gateway_phe_duyet")
+    p.flow("Gateway_phe_duyet", "Task_so_ky", "Đồng ý", 'phe_duyet == "dong_y"')
+    p.flow("Gateway_phe_duyet", "Task_so_tu_choi", "Không đồng ý", 'phe_duyet == "khong_dong_y"')
+    p.flow("Gateway_phe_duyet", "Task_so_tham_dinh", "Trả lại, thẩm định lại", 'phe_duyet == "tra_lai"')
+    p.chain("Task_so_ky", "Task_tra_ket_qua", "End_tra_ket_qua")
+    p.chain("Task_so_tu_choi", "Task_tra_tu_choi", "End_tu_choi")
     return p
 
 
@@ -355,11 +379,21 @@ def lien_thong_khai_tu() -> Procedure:
            ])
     p.user("Task_xoa_thuong_tru", CA_PN, "Xóa đăng ký thường trú", "2", "consult",
            "Thông báo xóa đăng ký thường trú", [
-               flag("da_xoa_thuong_tru", "Đã xóa đăng ký thường trú"),
+               choice("ket_qua_xoa_thuong_tru", "Kết quả xóa đăng ký thường trú", [
+                   ("da_xoa", "Đã xóa đăng ký thường trú"),
+                   ("khong_xoa_duoc", "Không xóa được (thông báo bằng văn bản, nêu rõ lý do)"),
+               ]),
                text("ghi_chu_cu_tru", "Ghi chú", required=False, maxlength=500),
            ])
-    p.gateway("Gateway_che_do", CA_PN, "Chế độ người nộp đã chọn", "inclusiveGateway",
+    p.gateway("Gateway_che_do", CA_PN, "Chế độ đã chọn; thông báo cư trú", "inclusiveGateway",
               default="Flow_Gateway_che_do_Gateway_hop_nhat")
+    p.user("Task_thong_bao_cu_tru", CA_PN, "Thông báo không xóa được đăng ký thường trú, nêu rõ lý do", "1",
+           "consult", "Thông báo của Công an xã nêu rõ lý do", [
+               *decision("thong_bao_cu_tru", "thông báo"),
+               text("ly_do_khong_xoa_thuong_tru", "Lý do không xóa được đăng ký thường trú"),
+               text("huong_dan_cu_tru", "Hướng dẫn người nộp (nơi, giấy tờ cần để xóa đăng ký thường trú)",
+                    required=False),
+           ])
     p.user("Task_tu_tuat", BHXH_PT, "Giải quyết chế độ tử tuất", "7", "consult",
            "Quyết định hưởng chế độ tử tuất", [
                choice("loai_tro_cap_tuat", "Loại trợ cấp tuất",
@@ -367,12 +401,20 @@ def lien_thong_khai_tu() -> Procedure:
                money("so_tien_tro_cap_tuat", "Số tiền trợ cấp (đồng)"),
            ])
     p.user("Task_mai_tang_tham_dinh", PLD_PT, "Thẩm định hồ sơ hỗ trợ chi phí mai táng", "4", "consult",
-           "Tờ trình", [
+           "Tờ trình (hoặc dự thảo thông báo không hỗ trợ)", [
                choice("ket_qua_mai_tang", "Kết quả thẩm định", APPRAISAL[:2]),
                money("so_tien_mai_tang_de_xuat", "Số tiền đề xuất (đồng)", required=False),
            ])
+    p.gateway("Gateway_mai_tang", PLD_PT, "Đủ điều kiện hỗ trợ?")
     p.user("Task_mai_tang_quyet_dinh", UBND_PT, "Chủ tịch UBND thành phố quyết định hỗ trợ chi phí mai táng",
-           "2", "sign", "Quyết định hỗ trợ chi phí mai táng", decision("quyet_dinh_mai_tang"))
+           "2", "sign", "Quyết định hỗ trợ chi phí mai táng",
+           [*decision("quyet_dinh_mai_tang"), money("so_tien_ho_tro_mai_tang", "Số tiền hỗ trợ (đồng)")])
+    p.user("Task_mai_tang_tu_choi", PLD_PT, "Trưởng phòng ký thông báo không hỗ trợ chi phí mai táng, nêu rõ lý do",
+           "1", "sign", "Thông báo không hỗ trợ chi phí mai táng nêu rõ lý do", [
+               *decision("thong_bao_mai_tang", "thông báo"),
+               text("ly_do_tu_choi_mai_tang", "Lý do không hỗ trợ chi phí mai táng"),
+           ])
+    p.gateway("Gateway_mai_tang_xong", PLD_PT, "Đã có kết quả mai táng phí")
     p.user("Task_ncc_lap_ho_so", PLD_PT, "Lập hồ sơ trợ cấp mai táng người có công, gửi Sở", "3", "consult",
            "Văn bản đề nghị của Phòng LĐ-TB&XH", [text("nhan_xet_ncc", "Nhận xét hồ sơ")])
     p.user("Task_ncc_quyet_dinh", P_NCC, "Thẩm định, trình Lãnh đạo Sở quyết định trợ cấp mai táng", "4",
@@ -380,15 +422,23 @@ def lien_thong_khai_tu() -> Procedure:
            [*decision("quyet_dinh_ncc"), money("so_tien_mai_tang_ncc", "Số tiền trợ cấp mai táng (đồng)")])
     p.gateway("Gateway_hop_nhat", XA_PN, "Đủ kết quả", "inclusiveGateway")
     p.user("Task_tra_ket_qua", XA_PN, "Trả trích lục khai tử và các kết quả", "0", "return",
-           "Trích lục khai tử; các quyết định hưởng chế độ")
+           "Trích lục khai tử; kết quả xóa đăng ký thường trú; quyết định hưởng chế độ hoặc thông báo không "
+           "giải quyết nêu rõ lý do")
     p.end("End_tra_ket_qua", XA_PN, "Đã trả kết quả", "returned")
     p.chain("StartEvent_1", "Task_tiep_nhan", "Task_khai_tu", "Task_xoa_thuong_tru", "Gateway_che_do")
     p.flow("Gateway_che_do", "Task_tu_tuat", "Tử tuất", "chon_tu_tuat == True")
     p.flow("Gateway_che_do", "Task_mai_tang_tham_dinh", "Mai táng phí", "chon_mai_tang == True")
     p.flow("Gateway_che_do", "Task_ncc_lap_ho_so", "Mai táng người có công", "chon_mai_tang_nguoi_co_cong == True")
-    p.flow("Gateway_che_do", "Gateway_hop_nhat", "Không chọn chế độ", default=True)
+    p.flow("Gateway_che_do", "Task_thong_bao_cu_tru", "Không xóa được thường trú",
+           'ket_qua_xoa_thuong_tru == "khong_xoa_duoc"')
+    p.flow("Gateway_che_do", "Gateway_hop_nhat", "Không còn việc nào", default=True)
     p.chain("Task_tu_tuat", "Gateway_hop_nhat")
-    p.chain("Task_mai_tang_tham_dinh", "Task_mai_tang_quyet_dinh", "Gateway_hop_nhat")
+    p.chain("Task_thong_bao_cu_tru", "Gateway_hop_nhat")
+    p.chain("Task_mai_tang_tham_dinh", "Gateway_mai_tang")
+    p.flow("Gateway_mai_tang", "Task_mai_tang_quyet_dinh", "Đạt", 'ket_qua_mai_tang == "dat"')
+    p.flow("Gateway_mai_tang", "Task_mai_tang_tu_choi", "Không đạt", 'ket_qua_mai_tang == "khong_dat"')
+    p.chain("Task_mai_tang_quyet_dinh", "Gateway_mai_tang_xong", "Gateway_hop_nhat")
+    p.chain("Task_mai_tang_tu_choi", "Gateway_mai_tang_xong")
     p.chain("Task_ncc_lap_ho_so", "Task_ncc_quyet_dinh", "Gateway_hop_nhat")
     p.chain("Gateway_hop_nhat", "Task_tra_ket_qua", "End_tra_ket_qua")
     return p
@@ -419,20 +469,25 @@ def giay_phep_lao_dong() -> Procedure:
         flag("co_anh_mau", "02 ảnh màu 4x6 cm"),
         flag("co_ban_sao_ho_chieu", "Bản sao hộ chiếu"),
     ])
-    p.user("Task_tham_dinh", P_LDVL, "Chuyên viên Phòng Lao động – Việc làm thẩm định hồ sơ", "2.5", "examine",
-           "Tờ trình, dự thảo giấy phép", [
+    p.user("Task_tham_dinh", P_LDVL, "Chuyên viên Phòng Lao động – Việc làm thẩm định hồ sơ", "2", "examine",
+           "Tờ trình, dự thảo giấy phép (hoặc dự thảo văn bản từ chối)", [
                choice("ket_qua_tham_dinh", "Kết quả thẩm định", APPRAISAL),
                text("ly_do", "Lý do không đạt / nội dung cần bổ sung", required=False),
            ])
     p.gateway("Gateway_tham_dinh", P_LDVL, "Cần bổ sung?")
     p.user("Task_truong_phong", P_LDVL, "Trưởng phòng xem xét, trình Lãnh đạo Sở", "0.5", "review", "Tờ trình",
            [text("y_kien_truong_phong", "Ý kiến của Trưởng phòng", required=False)])
-    p.user("Task_ky", LD_SO, "Lãnh đạo Sở ký giấy phép lao động (hoặc văn bản từ chối)", "0.5", "sign",
-           "Giấy phép lao động", [
-               text("so_giay_phep", "Số giấy phép lao động", required=False, maxlength=30),
-               day("thoi_han_den", "Giấy phép có thời hạn đến", required=False),
-           ])
-    p.gateway("Gateway_ket_qua", LD_SO, "Cấp giấy phép?")
+    p.user("Task_phe_duyet", LD_SO, "Lãnh đạo Sở xem xét, phê duyệt", "0.5", "review", "Ý kiến phê duyệt",
+           approval("cấp giấy phép"))
+    p.gateway("Gateway_phe_duyet", LD_SO, "Cấp giấy phép?")
+    p.user("Task_ky", LD_SO, "Lãnh đạo Sở ký giấy phép lao động", "0.5", "sign", "Giấy phép lao động", [
+        text("so_giay_phep", "Số giấy phép lao động", maxlength=30),
+        day("ngay_cap_giay_phep", "Ngày cấp giấy phép"),
+        day("thoi_han_den", "Giấy phép có thời hạn đến"),
+    ])
+    p.user("Task_ky_tu_choi", LD_SO, "Lãnh đạo Sở ký văn bản từ chối cấp giấy phép, nêu rõ lý do", "0.5", "sign",
+           "Văn bản từ chối nêu rõ lý do",
+           [*decision("van_ban_tu_choi", "văn bản từ chối"), text("ly_do_tu_choi", "Lý do không cấp giấy phép")])
     p.user("Task_tra_ket_qua", TTPVHCC, "Trả giấy phép lao động", "0", "return", "Giấy phép lao động")
     p.end("End_tra_ket_qua", TTPVHCC, "Đã trả kết quả", "returned")
     p.user("Task_tra_tu_choi", TTPVHCC, "Trả văn bản từ chối, nêu rõ lý do", "0", "return",
@@ -442,11 +497,12 @@ def giay_phep_lao_dong() -> Procedure:
     p.flow("Gateway_tham_dinh", "Task_truong_phong", "Đạt / không đạt",
            'ket_qua_tham_dinh in ["dat", "khong_dat"]')
     supplement_loop(p, "Gateway_tham_dinh", TTPVHCC, "Task_tham_dinh", 'ket_qua_tham_dinh == "bo_sung"')
-    p.chain("Task_truong_phong", "Task_ky", "Gateway_ket_qua")
-    p.flow("Gateway_ket_qua", "Task_tra_ket_qua", "Đạt", 'ket_qua_tham_dinh == "dat"')
-    p.flow("Gateway_ket_qua", "Task_tra_tu_choi", "Không đạt", 'ket_qua_tham_dinh == "khong_dat"')
-    p.chain("Task_tra_ket_qua", "End_tra_ket_qua")
-    p.chain("Task_tra_tu_choi", "End_tu_choi")
+    p.chain("Task_truong_phong", "Task_phe_duyet", "Gateway_phe_duyet")
+    p.flow("Gateway_phe_duyet", "Task_ky", "Đồng ý cấp", 'phe_duyet == "dong_y"')
+    p.flow("Gateway_phe_duyet", "Task_ky_tu_choi", "Không đồng ý", 'phe_duyet == "khong_dong_y"')
+    p.flow("Gateway_phe_duyet", "Task_tham_dinh", "Trả lại, thẩm định lại", 'phe_duyet == "tra_lai"')
+    p.chain("Task_ky", "Task_tra_ket_qua", "End_tra_ket_qua")
+    p.chain("Task_ky_tu_choi", "Task_tra_tu_choi", "End_tu_choi")
     return p
 
 

@@ -1,7 +1,9 @@
 """Every shipped procedure, along every path of its diagram, through the engine.
 
 Main path, refusals, the supplement loop (once, twice, then withdrawn), each consultation outcome,
-every combination of benefits in the death-registration chain, the public-posting timer and the
+the leader's own decision (grant or refuse against the appraisal, send back for rework), every
+combination of benefits in the death-registration chain with the funeral-support refusal notice and
+the police's residence notice (still "returned"), the public-posting timer and the
 complaint loop of the poor-household recognition, the reminder timer of the monthly allowance,
 the parallel registrations of the initiative campaign. Each path is a row of data (see
 ``procedure_driver``): who does which step, with which form data, and how the dossier ends.
@@ -24,6 +26,7 @@ import pytest
 
 from engine import accounts
 from engine.demo import seed
+from engine.errors import FormInvalid
 from engine.runtime import Engine
 from tests.conftest import PASSWORD, ROOT, FakeClock, _truncate_pg, vn
 from tests.engine.procedure_driver import APPLICANT, Do, Driver, Fire, Path, Procedure, opened
@@ -53,18 +56,19 @@ PROCEDURES = {
         "Task_tiep_nhan"),
     "tho_cung_liet_si": Procedure("BTH.NCC.01", HL, Decimal(30), {
         "Task_tiep_nhan": "0.5", "Task_xa_xac_nhan": "3.5", "Task_xa_chuyen": "1", "Task_huyen_kiem_tra": "8",
-        "Task_huyen_chuyen": "2", "Task_so_tham_dinh": "10", "Task_so_truong_phong": "2", "Task_so_ky": "3",
-        **RETURNS, **SUPPLEMENT}, "Task_tiep_nhan"),
+        "Task_huyen_chuyen": "2", "Task_so_tham_dinh": "10", "Task_so_truong_phong": "2", "Task_so_phe_duyet": "1.5",
+        "Task_so_ky": "1.5", "Task_so_tu_choi": "1.5", **RETURNS, **SUPPLEMENT}, "Task_tiep_nhan"),
     "lien_thong_khai_sinh": Procedure("BTH.LT.01", PN, Decimal(3), {
         "Task_tiep_nhan": "0.5", "Task_dang_ky_khai_sinh": "1", "Task_thuong_tru": "1.5", "Task_the_bhyt": "1",
         **RETURNS}, "Task_tiep_nhan"),
     "lien_thong_khai_tu": Procedure("1.011537", PN, Decimal(10), {
-        "Task_tiep_nhan": "0.5", "Task_khai_tu": "0.5", "Task_xoa_thuong_tru": "2", "Task_tu_tuat": "7",
-        "Task_mai_tang_tham_dinh": "4", "Task_mai_tang_quyet_dinh": "2", "Task_ncc_lap_ho_so": "3",
-        "Task_ncc_quyet_dinh": "4", "Task_tra_ket_qua": "0"}, "Task_tiep_nhan"),
+        "Task_tiep_nhan": "0.5", "Task_khai_tu": "0.5", "Task_xoa_thuong_tru": "2", "Task_thong_bao_cu_tru": "1",
+        "Task_tu_tuat": "7", "Task_mai_tang_tham_dinh": "4", "Task_mai_tang_quyet_dinh": "2",
+        "Task_mai_tang_tu_choi": "1", "Task_ncc_lap_ho_so": "3", "Task_ncc_quyet_dinh": "4", "Task_tra_ket_qua": "0"},
+        "Task_tiep_nhan"),
     "giay_phep_lao_dong": Procedure("BTH.LDVL.01", TT, Decimal(4), {  # legal 5, reduced to 4
-        "Task_tiep_nhan": "0.5", "Task_tham_dinh": "2.5", "Task_truong_phong": "0.5", "Task_ky": "0.5",
-        **RETURNS, **SUPPLEMENT}, "Task_tiep_nhan"),
+        "Task_tiep_nhan": "0.5", "Task_tham_dinh": "2", "Task_truong_phong": "0.5", "Task_phe_duyet": "0.5",
+        "Task_ky": "0.5", "Task_ky_tu_choi": "0.5", **RETURNS, **SUPPLEMENT}, "Task_tiep_nhan"),
     "cong_nhan_ho_ngheo": Procedure("BTH.GN.01", PN, Decimal(15), {
         "Task_tiep_nhan": "0.5", "Task_bcd_xem_xet": "1.5", "Task_khao_sat": "3", "Task_hop_dan": "2",
         "Task_tong_hop_niem_yet": "1", "Task_phuc_tra": "2", "Task_bao_cao": "1", "Task_cong_nhan": "3",
@@ -222,32 +226,74 @@ def tcls_district(result: str, **data: object) -> Do:
               then_open=opened(then), then_status="waiting_supplement" if result == "bo_sung" else "processing")
 
 
-def tcls_department(result: str) -> list[Do]:
-    end = {"dat": "Task_tra_ket_qua", "khong_dat": "Task_tra_tu_choi"}[result]
+TCLS_TO_DEPARTMENT = [
+    tcls_district("chuyen_so"),
+    Do("Task_huyen_chuyen", HTB_P, "leader", {"so_van_ban_huyen": "71/LĐTBXH", "ngay_van_ban_huyen": date(2026, 3, 20)},
+       then_open=opened("Task_so_tham_dinh")),
+]
+
+
+def tcls_appraise(result: str) -> list[Do]:
+    """The specialist's appraisal (a proposal) and the head of division, up to the Department leader."""
     appraisal: dict[str, object] = {"ket_qua_tham_dinh": result}
     appraisal |= {"muc_tro_cap_de_xuat": 2_000_000} if result == "dat" else {"ly_do": "Đã có người hưởng"}
-    return [
-        tcls_district("chuyen_so"),
-        Do("Task_huyen_chuyen", HTB_P, "leader", {"so_van_ban_huyen": "71/LĐTBXH",
-                                                  "ngay_van_ban_huyen": date(2026, 3, 20)},
-           then_open=opened("Task_so_tham_dinh")),
-        Do("Task_so_tham_dinh", S_NCC, "officer", appraisal),
-        Do("Task_so_truong_phong", S_NCC, "leader", {"y_kien_truong_phong": "Trình ký"}),
-        Do("Task_so_ky", S_LD, "leader", {"so_quyet_dinh": "1200/QĐ-SLĐTBXH", "ngay_quyet_dinh": date(2026, 4, 10)},
-           then_open=opened(end)),
-        Do(end, HL, "clerk"),
-    ]
+    return [Do("Task_so_tham_dinh", S_NCC, "officer", appraisal, then_open=opened("Task_so_truong_phong")),
+            Do("Task_so_truong_phong", S_NCC, "leader", {"y_kien_truong_phong": "Trình ký"},
+               then_open=opened("Task_so_phe_duyet"))]
+
+
+def tcls_leader(choice: str) -> list[Do]:
+    """The leader's own decision (phe_duyet), then the signed decision or refusal and its return."""
+    then = {"dong_y": "Task_so_ky", "khong_dong_y": "Task_so_tu_choi", "tra_lai": "Task_so_tham_dinh"}[choice]
+    data: dict[str, object] = {"phe_duyet": choice}
+    if choice != "dong_y":
+        data["y_kien_lanh_dao"] = "Xác minh lại người thờ cúng"
+    acts = [Do("Task_so_phe_duyet", S_LD, "leader", data, then_open=opened(then), then_status="processing")]
+    if choice == "dong_y":
+        acts += [Do("Task_so_ky", S_LD, "leader", {"so_quyet_dinh": "1200/QĐ-SLĐTBXH",
+                                                   "ngay_quyet_dinh": date(2026, 4, 10),
+                                                   "muc_tro_cap_tho_cung": 2_000_000},
+                    then_open=opened("Task_tra_ket_qua")),
+                 Do("Task_tra_ket_qua", HL, "clerk")]
+    elif choice == "khong_dong_y":
+        acts += [Do("Task_so_tu_choi", S_LD, "leader", {"so_van_ban_tra_loi": "1201/SLĐTBXH-NCC",
+                                                        "ngay_van_ban_tra_loi": date(2026, 4, 10),
+                                                        "ly_do_tu_choi": "Liệt sĩ đã có người hưởng trợ cấp"},
+                    then_open=opened("Task_tra_tu_choi")),
+                 Do("Task_tra_tu_choi", HL, "clerk")]
+    return acts
+
+
+def tcls_department(appraisal: str, *decisions: str) -> list[Do]:
+    """Up to the Department, then each leader decision in turn (a send-back re-appraises as proposed)."""
+    acts = [*TCLS_TO_DEPARTMENT, *tcls_appraise(appraisal)]
+    for choice in decisions:
+        acts += tcls_leader(choice)
+        if choice == "tra_lai":
+            acts += tcls_appraise(appraisal)
+    return acts
 
 
 TCLS_SUPPLEMENT = [tcls_district("bo_sung", ly_do_huyen="Thiếu văn bản ủy quyền"),
                    supplement(HL, "da_bo_sung", then_open=opened("Task_huyen_kiem_tra"), then_status="processing")]
 TCLS_PATHS = [
-    Path("tcls-main", "tho_cung_liet_si", TCLS_START, [*TCLS_COMMUNE, *tcls_department("dat")], "returned"),
-    Path("tcls-refused", "tho_cung_liet_si", TCLS_START, [*TCLS_COMMUNE, *tcls_department("khong_dat")], "refused"),
+    Path("tcls-main", "tho_cung_liet_si", TCLS_START, [*TCLS_COMMUNE, *tcls_department("dat", "dong_y")],
+         "returned"),
+    Path("tcls-refused", "tho_cung_liet_si", TCLS_START,
+         [*TCLS_COMMUNE, *tcls_department("khong_dat", "khong_dong_y")], "refused"),
+    Path("tcls-leader-grants-against-the-appraisal", "tho_cung_liet_si", TCLS_START,
+         [*TCLS_COMMUNE, *tcls_department("khong_dat", "dong_y")], "returned"),
+    Path("tcls-leader-refuses-against-the-appraisal", "tho_cung_liet_si", TCLS_START,
+         [*TCLS_COMMUNE, *tcls_department("dat", "khong_dong_y")], "refused"),
+    Path("tcls-sent-back-then-granted", "tho_cung_liet_si", TCLS_START,
+         [*TCLS_COMMUNE, *tcls_department("dat", "tra_lai", "dong_y")], "returned"),
+    Path("tcls-sent-back-twice-then-refused", "tho_cung_liet_si", TCLS_START,
+         [*TCLS_COMMUNE, *tcls_department("khong_dat", "tra_lai", "tra_lai", "khong_dong_y")], "refused"),
     Path("tcls-supplement-once", "tho_cung_liet_si", TCLS_START,
-         [*TCLS_COMMUNE, *TCLS_SUPPLEMENT, *tcls_department("dat")], "returned", supplements=1),
+         [*TCLS_COMMUNE, *TCLS_SUPPLEMENT, *tcls_department("dat", "dong_y")], "returned", supplements=1),
     Path("tcls-supplement-twice", "tho_cung_liet_si", TCLS_START,
-         [*TCLS_COMMUNE, *TCLS_SUPPLEMENT, *TCLS_SUPPLEMENT, *tcls_department("dat")], "returned", supplements=2),
+         [*TCLS_COMMUNE, *TCLS_SUPPLEMENT, *TCLS_SUPPLEMENT, *tcls_department("dat", "dong_y")], "returned",
+         supplements=2),
     Path("tcls-withdrawn", "tho_cung_liet_si", TCLS_START,
          [*TCLS_COMMUNE, tcls_district("bo_sung", ly_do_huyen="Thiếu"), supplement(HL, "rut_ho_so")], "withdrawn"),
 ]
@@ -294,18 +340,35 @@ KS_PATHS = [
 # ---------------------------------------------------------------- 5. Liên thông khai tử (1.011537)
 
 
-def kt_chain(tu_tuat: bool, mai_tang: bool, ncc: bool, variant: int) -> list[Do | Fire]:
-    """The death-registration chain with the applicant's choices; branches completed interleaved."""
+def kt_chain(tu_tuat: bool, mai_tang: bool, ncc: bool, variant: int, removed: bool = True) -> list[Do | Fire]:
+    """The death-registration chain with the applicant's choices; branches completed interleaved.
+
+    An odd ``variant`` refuses the funeral support (a notice with its reason instead of a decision);
+    ``removed=False``: the police cannot remove the residence and send a notice alongside the benefits.
+    Either way the desk returns everything and the dossier ends "returned".
+    """
     branches: list[list[Do]] = []
+    if not removed:
+        branches.append([Do("Task_thong_bao_cu_tru", CA_PN, "officer", {
+            "so_thong_bao_cu_tru": "05/TB-CAX", "ngay_thong_bao_cu_tru": date(2026, 3, 4),
+            "ly_do_khong_xoa_thuong_tru": "Người mất đăng ký thường trú tại xã khác",
+            "huong_dan_cu_tru": "Liên hệ Công an xã Hàm Liêm"})])
     if tu_tuat:
         branches.append([Do("Task_tu_tuat", BHXH_PT, "officer", {
             "loai_tro_cap_tuat": ("mot_lan", "hang_thang")[variant % 2], "so_tien_tro_cap_tuat": 28_080_000})])
-    if mai_tang:
+    if mai_tang and variant % 2 == 0:
         branches.append([
-            Do("Task_mai_tang_tham_dinh", PT_P, "officer", {"ket_qua_mai_tang": ("dat", "khong_dat")[variant % 2],
+            Do("Task_mai_tang_tham_dinh", PT_P, "officer", {"ket_qua_mai_tang": "dat",
                                                             "so_tien_mai_tang_de_xuat": 9_000_000}),
             Do("Task_mai_tang_quyet_dinh", PT, "leader", {"so_quyet_dinh_mai_tang": "501/QĐ-UBND",
-                                                          "ngay_quyet_dinh_mai_tang": date(2026, 3, 12)})])
+                                                          "ngay_quyet_dinh_mai_tang": date(2026, 3, 12),
+                                                          "so_tien_ho_tro_mai_tang": 9_000_000})])
+    elif mai_tang:
+        branches.append([
+            Do("Task_mai_tang_tham_dinh", PT_P, "officer", {"ket_qua_mai_tang": "khong_dat"}),
+            Do("Task_mai_tang_tu_choi", PT_P, "leader", {
+                "so_thong_bao_mai_tang": "12/TB-LĐTBXH", "ngay_thong_bao_mai_tang": date(2026, 3, 11),
+                "ly_do_tu_choi_mai_tang": "Người mất không thuộc đối tượng bảo trợ xã hội"})])
     if ncc:
         branches.append([
             Do("Task_ncc_lap_ho_so", PT_P, "officer", {"nhan_xet_ncc": "Thương binh 2/4"}),
@@ -323,7 +386,8 @@ def kt_chain(tu_tuat: bool, mai_tang: bool, ncc: bool, variant: int) -> list[Do 
         Do("Task_khai_tu", PN_TP, "officer", {"so_trich_luc_khai_tu": "08/2026",
                                               "ngay_dang_ky_khai_tu": date(2026, 3, 2)},
            then_open=opened("Task_xoa_thuong_tru")),
-        Do("Task_xoa_thuong_tru", CA_PN, "officer", {"da_xoa_thuong_tru": variant % 2 == 0},
+        Do("Task_xoa_thuong_tru", CA_PN, "officer",
+           {"ket_qua_xoa_thuong_tru": "da_xoa" if removed else "khong_xoa_duoc"},
            then_open=frozenset(heads) if heads else opened("Task_tra_ket_qua")),
     ]
     remaining = [list(b) for b in branches]
@@ -338,17 +402,20 @@ def kt_chain(tu_tuat: bool, mai_tang: bool, ncc: bool, variant: int) -> list[Do 
     return acts
 
 
-def kt_path(tu_tuat: bool, mai_tang: bool, ncc: bool, variant: int = 0) -> Path:
+def kt_path(tu_tuat: bool, mai_tang: bool, ncc: bool, variant: int = 0, removed: bool = True) -> Path:
     name = "+".join(n for n, c in (("tu_tuat", tu_tuat), ("mai_tang", mai_tang), ("ncc", ncc)) if c) or "none"
     start = {"ho_ten_nguoi_mat": "Võ Văn Tám", "ngay_mat": date(2026, 2, 28), "chon_tu_tuat": tu_tuat,
              "chon_mai_tang": mai_tang, "chon_mai_tang_nguoi_co_cong": ncc}
-    return Path(f"kt-{name}-v{variant}", "lien_thong_khai_tu", start, kt_chain(tu_tuat, mai_tang, ncc, variant),
-                "returned")
+    suffix = "" if removed else "-not-removed"
+    return Path(f"kt-{name}-v{variant}{suffix}", "lien_thong_khai_tu", start,
+                kt_chain(tu_tuat, mai_tang, ncc, variant, removed), "returned")
 
 
 KT_PATHS = [kt_path(a, b, c, variant=i % 2) for i, (a, b, c) in enumerate(itertools.product((False, True), repeat=3))]
 KT_PATHS += [kt_path(True, True, True, variant=2), kt_path(True, True, True, variant=3),
-             kt_path(False, True, True, variant=2)]
+             kt_path(False, True, True, variant=2), kt_path(False, True, False, variant=1)]
+KT_PATHS += [kt_path(False, False, False, removed=False), kt_path(True, False, False, removed=False),
+             kt_path(True, True, True, variant=1, removed=False), kt_path(False, True, True, variant=3, removed=False)]
 
 # ---------------------------------------------------------------- 6. Giấy phép lao động (BTH.LDVL.01)
 
@@ -367,16 +434,39 @@ def gpld_appraise(result: str, **data: object) -> Do:
               then_status="waiting_supplement" if result == "bo_sung" else "processing")
 
 
+GPLD_REVIEW = Do("Task_truong_phong", S_LDVL, "leader", {"y_kien_truong_phong": "Trình Lãnh đạo Sở"},
+                 then_open=opened("Task_phe_duyet"))
+
+
+def gpld_leader(choice: str) -> list[Do]:
+    """The leader's own decision (phe_duyet), then the signed permit or refusal and its return at the desk."""
+    then = {"dong_y": "Task_ky", "khong_dong_y": "Task_ky_tu_choi", "tra_lai": "Task_tham_dinh"}[choice]
+    data: dict[str, object] = {"phe_duyet": choice}
+    if choice != "dong_y":
+        data["y_kien_lanh_dao"] = "Kiểm tra lại văn bản chấp thuận nhu cầu"
+    acts = [Do("Task_phe_duyet", S_LD, "leader", data, then_open=opened(then), then_status="processing")]
+    if choice == "dong_y":
+        acts += [Do("Task_ky", S_LD, "leader", {"so_giay_phep": "BT-2026-0012", "ngay_cap_giay_phep": date(2026, 3, 5),
+                                                "thoi_han_den": date(2028, 3, 5)},
+                    then_open=opened("Task_tra_ket_qua")),
+                 Do("Task_tra_ket_qua", TT, "clerk")]
+    elif choice == "khong_dong_y":
+        acts += [Do("Task_ky_tu_choi", S_LD, "leader", {"so_van_ban_tu_choi": "450/SLĐTBXH-LĐVL",
+                                                        "ngay_van_ban_tu_choi": date(2026, 3, 5),
+                                                        "ly_do_tu_choi": "Không đáp ứng điều kiện chuyên gia"},
+                    then_open=opened("Task_tra_tu_choi")),
+                 Do("Task_tra_tu_choi", TT, "clerk")]
+    return acts
+
+
 def gpld_sign(granted: bool) -> list[Do]:
-    end = "Task_tra_ket_qua" if granted else "Task_tra_tu_choi"
-    permit = {"so_giay_phep": "BT-2026-0012", "thoi_han_den": date(2028, 3, 5)} if granted else {}
-    return [Do("Task_truong_phong", S_LDVL, "leader", {"y_kien_truong_phong": "Trình Lãnh đạo Sở"}),
-            Do("Task_ky", S_LD, "leader", permit, then_open=opened(end)),
-            Do(end, TT, "clerk")]
+    """Head of division, then the leader agrees with the proposal: grant or refuse."""
+    return [GPLD_REVIEW, *gpld_leader("dong_y" if granted else "khong_dong_y")]
 
 
 GPLD_SUPPLEMENT = [gpld_appraise("bo_sung", ly_do="Lý lịch tư pháp quá 6 tháng"),
                    supplement(TT, "da_bo_sung", then_open=opened("Task_tham_dinh"), then_status="processing")]
+GPLD_SENT_BACK = [GPLD_REVIEW, *gpld_leader("tra_lai")]
 GPLD_PATHS = [
     Path("gpld-main", "giay_phep_lao_dong", GPLD_START, [GPLD_RECEIVE, gpld_appraise("dat"), *gpld_sign(True)],
          "returned"),
@@ -386,6 +476,18 @@ GPLD_PATHS = [
     Path("gpld-refused", "giay_phep_lao_dong", GPLD_START,
          [GPLD_RECEIVE, gpld_appraise("khong_dat", ly_do="Không đáp ứng vị trí chuyên gia"), *gpld_sign(False)],
          "refused"),
+    Path("gpld-leader-grants-against-the-appraisal", "giay_phep_lao_dong", GPLD_START,
+         [GPLD_RECEIVE, gpld_appraise("khong_dat", ly_do="Thiếu kinh nghiệm"), *gpld_sign(True)], "returned"),
+    Path("gpld-leader-refuses-against-the-appraisal", "giay_phep_lao_dong", GPLD_START,
+         [GPLD_RECEIVE, gpld_appraise("dat"), *gpld_sign(False)], "refused"),
+    Path("gpld-sent-back-then-granted", "giay_phep_lao_dong", GPLD_START,
+         [GPLD_RECEIVE, gpld_appraise("dat"), *GPLD_SENT_BACK, gpld_appraise("dat"), *gpld_sign(True)], "returned"),
+    Path("gpld-sent-back-twice-then-refused", "giay_phep_lao_dong", GPLD_START,
+         [GPLD_RECEIVE, gpld_appraise("dat"), *GPLD_SENT_BACK, gpld_appraise("dat"), *GPLD_SENT_BACK,
+          gpld_appraise("khong_dat", ly_do="Văn bản chấp thuận hết hiệu lực"), *gpld_sign(False)], "refused"),
+    Path("gpld-sent-back-then-supplement", "giay_phep_lao_dong", GPLD_START,
+         [GPLD_RECEIVE, gpld_appraise("dat"), *GPLD_SENT_BACK, *GPLD_SUPPLEMENT, gpld_appraise("dat"),
+          *gpld_sign(True)], "returned", supplements=1),
     Path("gpld-supplement-once", "giay_phep_lao_dong", GPLD_START,
          [GPLD_RECEIVE, *GPLD_SUPPLEMENT, gpld_appraise("dat"), *gpld_sign(True)], "returned", supplements=1),
     Path("gpld-supplement-twice", "giay_phep_lao_dong", GPLD_START,
@@ -602,3 +704,84 @@ def test_form_values_typed_as_an_html_form_sends_them_end_typed(driver: Driver) 
     assert decision.form_data == {"so_quyet_dinh": "345/QĐ-UBND", "ngay_quyet_dinh": "2026-03-06",
                                   "so_tien_ho_tro": 9_000_000}
     assert d.applicant["name"] == APPLICANT["name"]
+
+
+# ---------------------------------------------------------------- leader decisions, refusal notices
+
+
+def _kt_acts_until(element: str, **kw: object) -> tuple[Path, Do]:
+    """The khai tử path of ``kw`` cut just before ``element``, and the act completing it."""
+    path = kt_path(**kw)  # type: ignore[arg-type]
+    i = next(i for i, a in enumerate(path.acts) if a.element == element)
+    act = path.acts[i]
+    assert isinstance(act, Do)
+    return Path(path.id + "-prefix", path.procedure, path.start, path.acts[:i], "processing"), act
+
+
+def _gpld_until(choice: str, index: int) -> tuple[Path, Do]:
+    acts = [GPLD_RECEIVE, gpld_appraise("dat"), GPLD_REVIEW, *gpld_leader(choice)]
+    cut = 3 + index
+    return Path(f"gpld-{choice}-prefix", "giay_phep_lao_dong", GPLD_START, acts[:cut], "processing"), acts[cut]
+
+
+def _tcls_until(choice: str, index: int) -> tuple[Path, Do]:
+    acts = [*TCLS_COMMUNE, *TCLS_TO_DEPARTMENT, *tcls_appraise("dat"), *tcls_leader(choice)]
+    cut = len(acts) - len(tcls_leader(choice)) + index
+    return Path(f"tcls-{choice}-prefix", "tho_cung_liet_si", TCLS_START, acts[:cut], "processing"), acts[cut]
+
+
+REQUIRED_CASES = {
+    "gpld-leader-decision": (*_gpld_until("dong_y", 0), {"phe_duyet"}),
+    "gpld-permit": (*_gpld_until("dong_y", 1), {"so_giay_phep", "ngay_cap_giay_phep", "thoi_han_den"}),
+    "gpld-refusal": (*_gpld_until("khong_dong_y", 1), {"so_van_ban_tu_choi", "ly_do_tu_choi"}),
+    "tcls-leader-decision": (*_tcls_until("dong_y", 0), {"phe_duyet"}),
+    "tcls-decision": (*_tcls_until("dong_y", 1), {"so_quyet_dinh", "ngay_quyet_dinh", "muc_tro_cap_tho_cung"}),
+    "tcls-refusal": (*_tcls_until("khong_dong_y", 1), {"so_van_ban_tra_loi", "ly_do_tu_choi"}),
+    "kt-funeral-refusal": (*_kt_acts_until("Task_mai_tang_tu_choi", tu_tuat=False, mai_tang=True, ncc=False,
+                                           variant=1), {"ly_do_tu_choi_mai_tang", "so_thong_bao_mai_tang"}),
+    "kt-funeral-decision": (*_kt_acts_until("Task_mai_tang_quyet_dinh", tu_tuat=False, mai_tang=True, ncc=False),
+                            {"so_quyet_dinh_mai_tang", "so_tien_ho_tro_mai_tang"}),
+    "kt-residence-notice": (*_kt_acts_until("Task_thong_bao_cu_tru", tu_tuat=False, mai_tang=False, ncc=False,
+                                            removed=False), {"ly_do_khong_xoa_thuong_tru", "so_thong_bao_cu_tru"}),
+}
+
+
+@pytest.mark.parametrize("case", REQUIRED_CASES, ids=str)
+def test_granting_and_refusing_steps_require_their_number_and_reason(driver: Driver, case: str) -> None:
+    """A permit, decision or refusal notice is not completed without its number (or decision, or reason)."""
+    prefix, act, required = REQUIRED_CASES[case]
+    d = driver.run(prefix, MONDAY, finish=False)
+    actor = driver.actor(act.agency, act.role)
+    step = driver.open_in_inbox(d.id, act, actor)
+    driver.engine.claim(actor, step.id)
+    for field in sorted(required):
+        with pytest.raises(FormInvalid) as err:
+            driver.engine.complete(actor, step.id, {k: v for k, v in act.data.items() if k != field})
+        assert field in err.value.errors, err.value.errors
+    assert {s.element_id for s in driver.engine.dossier(d.code).open_steps} == {act.element}
+    driver.engine.complete(actor, step.id, dict(act.data))
+
+
+def test_death_chain_returns_refusal_notices_with_the_other_results(driver: Driver) -> None:
+    """Funeral support refused and residence not removed: notices with reasons, no decision; all returned."""
+    d = driver.run(kt_path(True, True, True, variant=1, removed=False), MONDAY)
+    assert d.status == d.outcome == "returned"
+    done = {s.element_id: s for s in d.steps}
+    assert "Task_mai_tang_quyet_dinh" not in done
+    assert done["Task_mai_tang_tu_choi"].form_data["ly_do_tu_choi_mai_tang"]
+    assert done["Task_thong_bao_cu_tru"].form_data["ly_do_khong_xoa_thuong_tru"]
+    assert {"Task_tu_tuat", "Task_ncc_quyet_dinh", "Task_tra_ket_qua"} <= set(done)
+    # The desk returns last, after every branch (results and notices alike).
+    assert max(done.values(), key=lambda s: s.id).element_id == "Task_tra_ket_qua"
+
+
+def test_leader_sending_back_does_not_restart_the_limit(driver: Driver) -> None:
+    """A send-back (tra_lai) is the agency's own rework: unlike a supplement, the clock keeps running."""
+    path = next(p for p in GPLD_PATHS if p.id == "gpld-sent-back-then-granted")
+    d = driver.run(path, MONDAY)
+    cal = driver.engine.calendar()
+    assert d.supplement_count == 0
+    assert d.counting_from == cal.counting_start(MONDAY)
+    assert d.due_at == d.original_due_at == cal.add(d.counting_from, days=4)
+    appraisals = [s for s in d.steps if s.element_id == "Task_tham_dinh"]
+    assert len(appraisals) == 2 and all(s.state == "completed" for s in appraisals)
