@@ -36,7 +36,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine import accounts, models, queries
+from engine import accounts, models, queries, timeliness
 from engine.accounts import Actor, AgencyInfo
 from engine.calendar import WorkingCalendar
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StateError
@@ -538,7 +538,7 @@ class LifecycleMixin:
                 changed += 1
             for step in session.scalars(select(models.Step).where(
                     models.Step.dossier_id == dossier.id, models.Step.state.in_(queries.OPEN_STATES))):
-                step_due = cal.add(step.ready_at, days=step.working_days)
+                step_due = timeliness.step_due(cal, step.ready_at, step.working_days)
                 if step_due != step.due_at:
                     session.add(models.Event(dossier_id=dossier.id, step_id=step.id, action="step.due_recomputed",
                                              at=now, details={"old": step.due_at.isoformat() if step.due_at else None,

@@ -52,7 +52,7 @@ from engine.forms import validate_form
 from engine.lifecycle import LifecycleMixin
 from engine.problems import error
 from engine.store import WorkflowCache, WorkflowCodec, compact
-from engine.timeliness import timeliness
+from engine.timeliness import step_due, timeliness
 from engine.views import DeployResult, DossierView, ProcedureSummary, StepForm, StepView
 
 Clock = Callable[[], datetime]
@@ -358,7 +358,7 @@ class Engine(LifecycleMixin):
             step = models.Step(dossier_id=dossier.id, element_id=spec.element_id, task_id=task_id, name=spec.name,
                                lane=spec.lane, agency_id=agency_id, step_kind=spec.step_kind, state="ready",
                                working_days=spec.working_days, ready_at=now,
-                               due_at=cal.add(now, days=spec.working_days), note="")
+                               due_at=step_due(cal, now, spec.working_days), note="")
             session.add(step)
             session.flush()
             session.add(models.Event(dossier_id=dossier.id, step_id=step.id, action="step.ready", at=now,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from engine.calendar import WorkingCalendar
 
@@ -16,3 +17,16 @@ def timeliness(done_at: datetime, due_at: datetime | None, calendar: WorkingCale
     if calendar.localize(done_at).date() < calendar.localize(due_at).date():
         return "early"
     return "on_time"
+
+
+def step_due(calendar: WorkingCalendar, ready_at: datetime, working_days: Decimal | int) -> datetime:
+    """When a step that became ready at ``ready_at`` is due: its budget in working time after it.
+
+    A step with no budget of its own (returning the result, waiting for a supplement) is due by
+    the end of the working day it became ready on, not at the very instant it appeared.
+    """
+    if Decimal(working_days) > 0:
+        return calendar.add(ready_at, days=Decimal(working_days))
+    start = calendar.next_working_start(ready_at)
+    periods = calendar.working_periods(calendar.localize(start).date())
+    return periods[-1][1] if periods else start

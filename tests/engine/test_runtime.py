@@ -162,3 +162,22 @@ def test_only_clerks_receive(engine: Engine, world: World, deployed: str):
         engine.start_dossier(world["officer"], deployed, APPLICANT)
     with pytest.raises(FormInvalid):
         engine.start_dossier(world["clerk"], deployed, {"name": ""})
+
+
+def test_a_step_without_budget_is_due_by_the_end_of_its_working_day(engine: Engine, world: World, deployed: str,
+                                                                     clock):
+    from tests.conftest import vn
+
+    clock.set(vn(2026, 3, 2, 9, 0))
+    d = engine.start_dossier(world["clerk"], deployed, APPLICANT)
+    receive = d.open_steps[0]
+    assert receive.due_at == vn(2026, 3, 2, 15, 0)  # 0.5 day = 4 h: 2.5 h before lunch, 1.5 h after
+    do(engine, world["clerk"], "Receive")
+    clock.set(vn(2026, 3, 2, 16, 0))
+    do(engine, world["officer"], "Examine", {"ket_qua": "bo_sung"})
+    supplement = engine.dossier(d.code).open_steps[0]
+    assert supplement.element_id == "Supplement" and supplement.due_at == vn(2026, 3, 2, 17, 0)
+    clock.set(vn(2026, 3, 2, 16, 59))
+    after = do(engine, world["clerk"], "Supplement")
+    done = next(s for s in after.steps if s.element_id == "Supplement")
+    assert done.timeliness == "on_time"
