@@ -329,3 +329,36 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class Document(Base):
+    """A file attached to a dossier: the bytes live in the document store under their SHA-256."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_sha256", "sha256"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id"))
+    #: scan, opinion, minutes, draft, signed_result, other (engine.documents.KINDS)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The procedure's required document this file is the scan of (engine.documents.requirements), if any.
+    requirement_key: Mapped[str] = mapped_column(String(64), default="")
+    requirement_name: Mapped[str] = mapped_column(String(500), default="")
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(128))
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("officials.id"))
+    uploaded_at: Mapped[datetime]
+    #: Attached by the receiving desk while the dossier was still at reception (QĐ 766 digitisation).
+    at_reception: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# Dossier search (engine.search): a name prefix on PostgreSQL needs pattern operators (the default
+# collation cannot serve LIKE 'x%'); the filters by desk, procedure and status come newest first.
+Index("ix_dossiers_applicant_search_prefix", Dossier.applicant_search,
+      postgresql_ops={"applicant_search": "varchar_pattern_ops"})
+Index("ix_dossiers_receiving_received", Dossier.receiving_agency_id, Dossier.received_at)
+Index("ix_dossiers_procedure_received", Dossier.procedure_code, Dossier.received_at)
+Index("ix_dossiers_status_received", Dossier.status, Dossier.received_at)
+Index("ix_steps_agency_dossier", Step.agency_id, Step.dossier_id)

@@ -103,11 +103,15 @@ def received_documents(papers: DossierPapers) -> list[dict[str, Any]]:
             if isinstance(d, dict)]
 
 
-def receipt_html(papers: DossierPapers, *, base_url: str) -> str:
-    """Mẫu 01: receipt and appointment, with the dossier code and a QR code of the public lookup."""
+def receipt_html(papers: DossierPapers, *, base_url: str, lookup_secret: str = "") -> str:
+    """Mẫu 01: receipt and appointment, with the dossier code and a QR code of the public lookup.
+
+    ``lookup_secret`` (engine.documents.Documents.lookup_secret) is printed for the applicant: with
+    the code it opens the electronic result on the public lookup.
+    """
     url = lookup_url(base_url, papers.dossier.code)
     return _render("mau01.html", papers.calendar, p=papers, d_=papers.dossier, agency=papers.receiving_agency,
-                   documents=received_documents(papers), url=url, qr=qr_data_uri(url))
+                   documents=received_documents(papers), url=url, qr=qr_data_uri(url), secret=lookup_secret)
 
 
 def desk_notice_html(notice: DeskNoticeView, calendar: WorkingCalendar | None = None) -> str:

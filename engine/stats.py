@@ -13,13 +13,17 @@ Per procedure (QĐ 766 "progress" and "average handling time"):
 - ``average_working_days``: mean working time from the start of counting to the finish, over the
   dossiers finished in the period (None when none finished).
 
+Digitisation (QĐ 766): of the dossiers received in the period whose procedure lists required
+documents, the share whose required documents were all attached as scans at reception (by the
+receiving desk, before the dossier left it), per receiving agency and per procedure.
+
 A period is given as local calendar dates, both included.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -70,11 +74,30 @@ class ProcedureStats:
 
 
 @dataclass(frozen=True)
+class DigitisationStats:
+    """Dossiers received (``received``), those whose procedure lists required documents
+    (``with_list``), and of these the ones fully digitised at reception (``digitised``)."""
+
+    code: str
+    name: str
+    received: int = 0
+    with_list: int = 0
+    digitised: int = 0
+
+    @property
+    def share(self) -> float | None:
+        """Percentage digitised, one decimal; None when no dossier had a document list."""
+        return _share(self.digitised, self.with_list)
+
+
+@dataclass(frozen=True)
 class Stats:
     date_from: date
     date_to: date
     by_agency: list[AgencyStats]
     by_procedure: list[ProcedureStats]
+    digitisation_by_agency: list[DigitisationStats] = field(default_factory=list)
+    digitisation_by_procedure: list[DigitisationStats] = field(default_factory=list)
 
 
 def period_bounds(calendar: WorkingCalendar, date_from: date, date_to: date) -> tuple[datetime, datetime]:
@@ -90,8 +113,63 @@ def compute(session: Session, calendar: WorkingCalendar, date_from: date, date_t
             now: datetime) -> Stats:
     """The figures of the period ``date_from``–``date_to`` (local dates, inclusive) as seen at ``now``."""
     start, end = period_bounds(calendar, date_from, date_to)
+    by_agency, by_procedure = _digitisation(session, start, end)
     return Stats(date_from, date_to, _by_agency(session, start, end, now),
-                 _by_procedure(session, calendar, start, end, now))
+                 _by_procedure(session, calendar, start, end, now), by_agency, by_procedure)
+
+
+def digitisation(session: Session, calendar: WorkingCalendar, date_from: date,
+                 date_to: date) -> tuple[list[DigitisationStats], list[DigitisationStats]]:
+    """Digitisation at reception of the dossiers received in the period: (per agency, per procedure)."""
+    start, end = period_bounds(calendar, date_from, date_to)
+    return _digitisation(session, start, end)
+
+
+def _digitisation(session: Session, start: datetime,
+                  end: datetime) -> tuple[list[DigitisationStats], list[DigitisationStats]]:
+    from engine.documents import requirements
+
+    D, Doc = models.Dossier, models.Document
+    dossiers = session.execute(select(D.id, D.definition_id, D.procedure_code, D.receiving_agency_id)
+                               .where(D.received_at >= start, D.received_at < end)).all()
+    if not dossiers:
+        return [], []
+    versions = {d.definition_id for d in dossiers}
+    required: dict[int, set[str]] = {}
+    procedure_names: dict[str, tuple[int, str]] = {}
+    for vid, code, version, name, meta in session.execute(
+            select(models.DefinitionVersion.id, models.DefinitionVersion.procedure_code,
+                   models.DefinitionVersion.version, models.DefinitionVersion.name,
+                   models.DefinitionVersion.metadata_json).where(models.DefinitionVersion.id.in_(versions))):
+        required[vid] = {r.key for r in requirements(dict(meta or {})) if r.required}
+        if version >= procedure_names.get(code, (0, ""))[0]:
+            procedure_names[code] = (version, name)
+    attached: dict[int, set[str]] = defaultdict(set)
+    for dossier_id, key in session.execute(
+            select(Doc.dossier_id, Doc.requirement_key).distinct().join(D, D.id == Doc.dossier_id)
+            .where(D.received_at >= start, D.received_at < end, Doc.at_reception.is_(True),
+                   Doc.requirement_key != "")):
+        attached[dossier_id].add(key)
+    agencies: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_DIGITISATION, 0))
+    procedures: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_DIGITISATION, 0))
+    for d in dossiers:
+        keys = required.get(d.definition_id, set())
+        for counts in (agencies[d.receiving_agency_id], procedures[d.procedure_code]):
+            counts["received"] += 1
+            if keys:
+                counts["with_list"] += 1
+                counts["digitised"] += keys <= attached.get(d.id, set())
+    names: dict[int | None, tuple[str, str]] = {i: (c, n) for i, c, n in session.execute(
+        select(models.Agency.id, models.Agency.code, models.Agency.name)
+        .where(models.Agency.id.in_([a for a in agencies if a is not None])))}
+    by_agency = sorted((DigitisationStats(names.get(aid, ("", ""))[0], names.get(aid, ("", ""))[1], **c)
+                        for aid, c in agencies.items()), key=lambda r: r.code)
+    by_procedure = sorted((DigitisationStats(code, procedure_names.get(code, (0, code))[1], **c)
+                           for code, c in procedures.items()), key=lambda r: r.code)
+    return by_agency, by_procedure
+
+
+_DIGITISATION = ("received", "with_list", "digitised")
 
 
 def _by_agency(session: Session, start: datetime, end: datetime, now: datetime) -> list[AgencyStats]:

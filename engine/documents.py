@@ -1,0 +1,453 @@
+"""Documents of a dossier: files kept outside the database by their SHA-256, metadata in it.
+
+The store (``DocumentStore``) writes each file once under ``ab/cd/<sha256>`` of its folder, via a
+temporary file renamed into place, and checks the hash again on every read: a file whose content
+no longer matches raises ``DocumentCorrupted`` and is never served. ``Documents`` is the service
+the UI and API call: it checks the file's type by its content (never by its name), the size limit
+and who may attach or read (officials whose agency takes part in the dossier; admins read), and
+records one metadata row and one ``document.attached`` event per attachment. Attaching the same
+bytes twice keeps one file on disk and two rows: each attachment is its own fact (who, when, for
+which step or required document).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from engine import accounts, models, queries
+from engine.accounts import Actor
+from engine.errors import InvalidInput, LienThongError, NotFound, PermissionDenied
+from engine.runtime import Engine, search_key
+
+KINDS = ("scan", "opinion", "minutes", "draft", "signed_result", "other")
+KIND_LABELS = {"scan": "Bản quét giấy tờ", "opinion": "Ý kiến", "minutes": "Biên bản", "draft": "Dự thảo",
+               "signed_result": "Kết quả đã ký", "other": "Khác"}
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+MAX_FILENAME = 255
+#: Step kinds at which the signed result may be attached (the signing step, or the desk returning it).
+RESULT_STEP_KINDS = ("sign", "return", "")
+#: What the service accepts, by detected content: media type → file extension.
+ACCEPTED = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/tiff": "tif",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/msword": "doc",
+    "application/vnd.ms-excel": "xls",
+}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_HTML_MARKERS = (b"<html", b"<!doctype", b"<script", b"<body", b"<head", b"<svg", b"<iframe", b"<?xml")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class DocumentCorrupted(LienThongError):
+    """A stored file no longer matches its SHA-256 (altered or damaged on disk): never served."""
+
+
+class DocumentRejected(InvalidInput):
+    """A file refused on upload: unknown or disguised type, empty, or too large."""
+
+
+def document_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """LIENTHONG_DOCUMENT_DIR, else <LIENTHONG_DATA_DIR or ./var>/documents."""
+    env = os.environ if environ is None else environ
+    if env.get("LIENTHONG_DOCUMENT_DIR"):
+        return Path(env["LIENTHONG_DOCUMENT_DIR"]).resolve()
+    return (Path(env.get("LIENTHONG_DATA_DIR") or "var") / "documents").resolve()
+
+
+# --------------------------------------------------------------------------- type detection
+
+
+def detect_type(data: bytes) -> str:
+    """The media type of ``data`` judged by its content; DocumentRejected when not an accepted type."""
+    if not data:
+        raise DocumentRejected("Tệp rỗng (empty file)")
+    head = data[:1024].lower()
+    if data.startswith(b"%PDF-"):
+        if any(marker in head for marker in _HTML_MARKERS):
+            raise DocumentRejected("Tệp PDF chứa mã HTML: không nhận (HTML disguised as PDF)")
+        return "application/pdf"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    if data.startswith(b"PK\x03\x04"):
+        return _office_zip(data)
+    if data.startswith(_OLE):
+        if "WordDocument".encode("utf-16-le") in data:
+            return "application/msword"
+        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+            return "application/vnd.ms-excel"
+        raise DocumentRejected("Tệp Office cũ không phải Word hay Excel")
+    raise DocumentRejected("Loại tệp không được nhận; chỉ nhận PDF, JPEG, PNG, TIFF, Word, Excel, ODF")
+
+
+def _office_zip(data: bytes) -> str:
+    """A zip is accepted only as an office document: ODF (``mimetype``) or OOXML (``[Content_Types].xml``)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                if declared in ACCEPTED:
+                    return declared
+                raise DocumentRejected("Tệp ODF không phải văn bản hay bảng tính")
+            if "[Content_Types].xml" in names:
+                if any(n.startswith("word/") for n in names):
+                    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                if any(n.startswith("xl/") for n in names):
+                    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError) as exc:
+        raise DocumentRejected("Tệp nén hỏng hoặc không đọc được") from exc
+    raise DocumentRejected("Tệp nén không phải văn bản Office: không nhận")
+
+
+def safe_filename(name: str, media_type: str) -> str:
+    """The uploaded name without folders or control characters, its extension from the detected type."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if c.isprintable() and c not in '<>:"|?*').strip(" .")
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    ext = ACCEPTED.get(media_type, "bin")
+    stem = stem[: MAX_FILENAME - len(ext) - 1] or "tep"
+    return f"{stem}.{ext}"
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class DocumentStore:
+    """Files by SHA-256 under one folder: ``ab/cd/<sha256>``, written atomically, checked on read."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        if not _SHA256.fullmatch(sha256):
+            raise InvalidInput("Mã băm SHA-256 không hợp lệ")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (once: same bytes, same file) and return its SHA-256."""
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if target.exists() and self._intact(target, digest):
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o440)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        """The stored bytes, after checking they still hash to ``sha256``."""
+        target = self.path(sha256)
+        try:
+            data = target.read_bytes()
+        except FileNotFoundError:
+            raise DocumentCorrupted(f"Tệp {sha256[:12]}… không còn trong kho lưu trữ (missing file)") from None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise DocumentCorrupted(
+                f"Tệp {sha256[:12]}… đã bị thay đổi trong kho lưu trữ (content does not match its hash)")
+        return data
+
+    @staticmethod
+    def _intact(path: Path, digest: str) -> bool:
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest() == digest
+
+
+# --------------------------------------------------------------------------- required documents
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One document the procedure asks for (from its metadata), with a stable key."""
+
+    key: str
+    name: str
+    required: bool = True
+
+
+def requirements(metadata: Mapping[str, Any]) -> list[Requirement]:
+    """The procedure's document list (metadata ``documents``), whatever shape the entries take."""
+    raw = metadata.get("documents") or metadata.get("required_documents") or []
+    out: list[Requirement] = []
+    seen: set[str] = set()
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict):
+            continue
+        name = " ".join(str(item.get("name", "")).split())
+        if not name:
+            continue
+        key = re.sub(r"[^a-z0-9]+", "-", search_key(name)).strip("-")[:56] or "giay-to"
+        base, n = key, 2
+        while key in seen:
+            key, n = f"{base}-{n}", n + 1
+        seen.add(key)
+        out.append(Requirement(key, name[:500], item.get("required", True) is not False))
+    return out
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: int
+    dossier_code: str
+    step_id: int | None
+    step_name: str
+    kind: str
+    requirement_key: str
+    requirement_name: str
+    filename: str
+    size: int
+    media_type: str
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    at_reception: bool
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class ChecklistLine:
+    """A required document of the dossier's procedure and the scans attached for it (none: missing)."""
+
+    requirement: Requirement
+    documents: tuple[DocumentInfo, ...]
+
+    @property
+    def missing(self) -> bool:
+        return not self.documents
+
+
+@dataclass(frozen=True)
+class DossierDocuments:
+    code: str
+    documents: list[DocumentInfo]
+    checklist: list[ChecklistLine]
+    may_attach: bool
+
+    @property
+    def missing_required(self) -> list[Requirement]:
+        return [line.requirement for line in self.checklist if line.missing and line.requirement.required]
+
+
+# --------------------------------------------------------------------------- the service
+
+
+def takes_part(session: Session, actor: Actor, dossier: models.Dossier) -> bool:
+    """The official's agency received the dossier or has (had) a step in it (admins excluded)."""
+    if dossier.receiving_agency_id == actor.agency_id:
+        return True
+    return bool(session.scalar(select(exists().where(models.Step.dossier_id == dossier.id,
+                                                     models.Step.agency_id == actor.agency_id))))
+
+
+class Documents:
+    """Attach, list and read the documents of dossiers (one instance per process, like the engine)."""
+
+    def __init__(self, engine: Engine, store: DocumentStore | str | Path | None = None, *,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.engine = engine
+        self.store = store if isinstance(store, DocumentStore) else DocumentStore(store or document_dir())
+        self.max_bytes = max_bytes
+
+    # ----------------------------------------------------------------- checks
+
+    def check(self, data: bytes) -> str:
+        """The detected media type of an upload, or DocumentRejected (size, then content)."""
+        if len(data) > self.max_bytes:
+            raise DocumentRejected(f"Tệp quá lớn: tối đa {self.max_bytes // (1024 * 1024)} MB")
+        return detect_type(data)
+
+    @staticmethod
+    def _dossier(session: Session, code: str) -> models.Dossier:
+        row = session.scalar(select(models.Dossier).where(models.Dossier.code == code))
+        if row is None:
+            raise NotFound(f"Không có hồ sơ {code!r}")
+        return row
+
+    @staticmethod
+    def _requirements(session: Session, dossier: models.Dossier) -> list[Requirement]:
+        version = session.get(models.DefinitionVersion, dossier.definition_id)
+        return requirements(dict(version.metadata_json or {})) if version is not None else []
+
+    # ----------------------------------------------------------------- writes
+
+    def attach(self, actor: Actor, code: str, filename: str, data: bytes, *, kind: str = "scan",
+               step_id: int | None = None, requirement: str = "") -> DocumentInfo:
+        """Attach a file to a dossier the official's agency takes part in; returns its metadata."""
+        if kind not in KINDS:
+            raise InvalidInput(f"Loại giấy tờ không hợp lệ: {kind!r}; dùng {', '.join(KINDS)}")
+        if not actor.has(*accounts.HANDLING_ROLES):
+            raise PermissionDenied("Chỉ cán bộ xử lý hồ sơ được đính kèm giấy tờ")
+        media_type = self.check(data)
+        with self.engine.Session() as session:  # refuse early, before writing anything to disk
+            dossier = self._dossier(session, code)
+            if not takes_part(session, actor, dossier):
+                raise PermissionDenied("Cơ quan của bạn không tham gia hồ sơ này")
+        digest = self.store.put(data)  # content-addressed: a file left by a failed transaction is harmless
+        now = self.engine.now()
+        with self.engine.transaction() as session:
+            dossier = self.engine._lock_dossier(session, dossier.id)
+            step = self._step(session, actor, dossier, step_id, kind)
+            req = self._requirement(session, dossier, requirement)
+            at_reception = (kind == "scan" and dossier.status == "received"
+                            and dossier.receiving_agency_id == actor.agency_id)
+            row = models.Document(
+                dossier_id=dossier.id, step_id=step.id if step else None, kind=kind,
+                requirement_key=req.key if req else "", requirement_name=req.name if req else "",
+                filename=safe_filename(filename, media_type), size=len(data), media_type=media_type,
+                sha256=digest, uploaded_by=actor.id, uploaded_at=now, at_reception=at_reception)
+            session.add(row)
+            session.flush()
+            session.add(models.Event(dossier_id=dossier.id, step_id=row.step_id, actor_id=actor.id,
+                                     action="document.attached", at=now,
+                                     details={"document": row.id, "kind": kind, "filename": row.filename,
+                                              "requirement": row.requirement_name, "sha256": digest}))
+            return self._info(session, row)
+
+    @staticmethod
+    def _step(session: Session, actor: Actor, dossier: models.Dossier, step_id: int | None,
+              kind: str) -> models.Step | None:
+        if step_id is None:
+            if kind == "signed_result":
+                raise InvalidInput("Kết quả đã ký phải đính kèm tại bước ký (hoặc trả kết quả)")
+            return None
+        step = session.get(models.Step, step_id)
+        if step is None or step.dossier_id != dossier.id:
+            raise NotFound(f"Hồ sơ không có bước {step_id}")
+        if step.agency_id != actor.agency_id:
+            raise PermissionDenied("Bước này thuộc cơ quan khác (another agency's step)")
+        if kind == "signed_result" and step.step_kind not in RESULT_STEP_KINDS:
+            raise InvalidInput("Kết quả đã ký chỉ đính kèm tại bước ký hoặc trả kết quả")
+        return step
+
+    def _requirement(self, session: Session, dossier: models.Dossier, key: str) -> Requirement | None:
+        if not key:
+            return None
+        found = next((r for r in self._requirements(session, dossier) if r.key == key), None)
+        if found is None:
+            raise InvalidInput(f"Thủ tục không có giấy tờ {key!r}")
+        return found
+
+    # ----------------------------------------------------------------- reads
+
+    def of_dossier(self, actor: Actor, code: str) -> DossierDocuments:
+        """A dossier's documents and its checklist of required ones (what is missing shows)."""
+        with self.engine.Session() as session:
+            dossier = self._dossier(session, code)
+            if not queries.can_view(session, actor, dossier.id):
+                raise PermissionDenied("Cơ quan của bạn không tham gia hồ sơ này")
+            rows = session.scalars(select(models.Document).where(models.Document.dossier_id == dossier.id)
+                                   .order_by(models.Document.id)).all()
+            infos = self._infos(session, rows, dossier.code)
+            checklist = [ChecklistLine(r, tuple(d for d in infos if d.requirement_key == r.key))
+                         for r in self._requirements(session, dossier)]
+            may_attach = actor.has(*accounts.HANDLING_ROLES) and takes_part(session, actor, dossier)
+            return DossierDocuments(dossier.code, infos, checklist, may_attach)
+
+    def read(self, actor: Actor, document_id: int) -> tuple[DocumentInfo, bytes]:
+        """A document and its bytes, for officials of agencies taking part (and admins)."""
+        with self.engine.Session() as session:
+            row = session.get(models.Document, document_id)
+            if row is None:
+                raise NotFound(f"Không có tài liệu {document_id}")
+            if not queries.can_view(session, actor, row.dossier_id):
+                raise PermissionDenied("Cơ quan của bạn không tham gia hồ sơ này")
+            info = self._info(session, row)
+        return info, self.store.get(info.sha256)
+
+    def public_result(self, code: str, secret: str) -> tuple[DocumentInfo, bytes]:
+        """The signed result of a finished dossier, for whoever holds its code and receipt secret."""
+        import hmac
+
+        with self.engine.Session() as session:
+            dossier = session.scalar(select(models.Dossier).where(models.Dossier.code == code.strip()))
+            given = secret.strip().upper()
+            if dossier is None or not dossier.lookup_secret or not hmac.compare_digest(
+                    given.encode(), dossier.lookup_secret.upper().encode()):
+                raise NotFound("Mã hồ sơ hoặc mã bí mật không đúng")
+            if dossier.finished_at is None:
+                raise NotFound("Hồ sơ chưa có kết quả")
+            row = session.scalar(select(models.Document).where(
+                models.Document.dossier_id == dossier.id, models.Document.kind == "signed_result")
+                .order_by(models.Document.id.desc()).limit(1))
+            if row is None:
+                raise NotFound("Hồ sơ chưa có bản điện tử của kết quả")
+            info = self._info(session, row)
+        return info, self.store.get(info.sha256)
+
+    def lookup_secret(self, actor: Actor, code: str) -> str:
+        """The receipt's second factor, for the desk that received the dossier (and admins)."""
+        with self.engine.Session() as session:
+            dossier = self._dossier(session, code)
+            if dossier.receiving_agency_id != actor.agency_id and not actor.has("admin"):
+                raise PermissionDenied("Chỉ bộ phận đã tiếp nhận hồ sơ xem được mã bí mật")
+            return dossier.lookup_secret
+
+    def _info(self, session: Session, row: models.Document) -> DocumentInfo:
+        code = session.scalar(select(models.Dossier.code).where(models.Dossier.id == row.dossier_id)) or ""
+        return self._infos(session, [row], code)[0]
+
+    @staticmethod
+    def _infos(session: Session, rows: Sequence[models.Document], code: str) -> list[DocumentInfo]:
+        if not rows:
+            return []
+        users = dict(session.execute(select(models.Official.id, models.Official.full_name).where(
+            models.Official.id.in_({r.uploaded_by for r in rows}))).all())
+        step_ids = {r.step_id for r in rows if r.step_id is not None}
+        steps: dict[int, str] = {}
+        if step_ids:
+            steps = dict(session.execute(select(models.Step.id, models.Step.name)
+                                         .where(models.Step.id.in_(step_ids))).all())
+        return [DocumentInfo(r.id, code, r.step_id, steps.get(r.step_id, "") if r.step_id else "", r.kind,
+                             r.requirement_key, r.requirement_name, r.filename, r.size, r.media_type, r.sha256,
+                             users.get(r.uploaded_by, ""), r.uploaded_at, r.at_reception) for r in rows]
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback and the RFC 5987 ``filename*`` for the real (Vietnamese) name."""
+    from urllib.parse import quote
+
+    fallback = search_key(filename).replace(" ", "_")
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in fallback) or "tep"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
