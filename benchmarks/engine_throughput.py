@@ -113,18 +113,18 @@ def fill(engine: Engine, people: dict[str, Any], target: int) -> None:
     while have < target:
         n = min(batch, target - have)
         with engine.transaction() as s:
-            rows = [dict(code=f"GEN-{have + i:08d}", definition_id=definition_id, procedure_code="T.000001",
-                         status="processing", applicant_name="Người nộp", applicant_search="nguoi nop",
-                         applicant_id_number="", applicant_phone="", applicant_email="", applicant_address="",
-                         data={}, received_at=now, counting_from=now, due_at=now + timedelta(days=5),
-                         original_due_at=now, outcome="", lookup_secret="", supplement_count=0,
-                         paused_seconds=0, apology_count=0, state_version=1)
+            rows = [{"code": f"GEN-{have + i:08d}", "definition_id": definition_id, "procedure_code": "T.000001",
+                         "status": "processing", "applicant_name": "Người nộp", "applicant_search": "nguoi nop",
+                         "applicant_id_number": "", "applicant_phone": "", "applicant_email": "", "applicant_address": "",
+                         "data": {}, "received_at": now, "counting_from": now, "due_at": now + timedelta(days=5),
+                         "original_due_at": now, "outcome": "", "lookup_secret": "", "supplement_count": 0,
+                         "paused_seconds": 0, "apology_count": 0, "state_version": 1}
                     for i in range(n)]
             ids = list(s.scalars(insert(models.Dossier).returning(models.Dossier.id), rows))
-            steps = [dict(dossier_id=did, element_id="Examine", task_id="00000000-0000-0000-0000-000000000000",
-                          name="Thẩm định hồ sơ", lane="", agency_id=rnd.choice(agencies), step_kind="",
-                          state=rnd.choice(("ready", "ready", "claimed", "completed")), working_days=2,
-                          ready_at=now, due_at=now + timedelta(minutes=rnd.randrange(0, 60 * 24 * 30)), note="")
+            steps = [{"dossier_id": did, "element_id": "Examine", "task_id": "00000000-0000-0000-0000-000000000000",
+                          "name": "Thẩm định hồ sơ", "lane": "", "agency_id": rnd.choice(agencies), "step_kind": "",
+                          "state": rnd.choice(("ready", "ready", "claimed", "completed")), "working_days": 2,
+                          "ready_at": now, "due_at": now + timedelta(minutes=rnd.randrange(0, 60 * 24 * 30)), "note": ""}
                      for did in ids]
             s.execute(insert(models.Step), steps)
         have += n
