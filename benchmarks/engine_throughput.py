@@ -34,8 +34,11 @@ from engine.runtime import Engine  # noqa: E402
 
 DIAGRAM = ROOT / "tests" / "data" / "three_agencies.bpmn"
 APPLICANT = {"name": "Nguyễn Văn An", "id_number": "079123456789"}
-FORMS = {"Examine": {"ket_qua": "dat", "so_tien": 1000}, "Sign": {"so_quyet_dinh": "1/QĐ"},
-         "Opinion_police": {"y_kien_ca": "Đồng ý"}}
+FORMS = {
+    "Examine": {"ket_qua": "dat", "so_tien": 1000},
+    "Sign": {"so_quyet_dinh": "1/QĐ"},
+    "Opinion_police": {"y_kien_ca": "Đồng ý"},
+}
 
 
 def bare_rate(dossiers: int) -> tuple[float, int]:
@@ -64,13 +67,22 @@ def setup_engine(url: str) -> tuple[Engine, dict[str, Any]]:
     now = engine.now()
     people: dict[str, Any] = {}
     with engine.transaction() as s:
-        for code, name in (("MC", "Bộ phận Một cửa"), ("PCM", "Phòng chuyên môn"), ("CA", "Công an"),
-                           ("LD", "Lãnh đạo")):
+        for code, name in (
+            ("MC", "Bộ phận Một cửa"),
+            ("PCM", "Phòng chuyên môn"),
+            ("CA", "Công an"),
+            ("LD", "Lãnh đạo"),
+        ):
             accounts.add_agency(s, code, name, now=now)
-        for user, agency, role in (("clerk", "MC", "clerk"), ("officer", "PCM", "officer"),
-                                   ("police", "CA", "officer"), ("leader", "LD", "leader")):
-            people[agency] = accounts.add_official(s, user, full_name=user, agency_code=agency, roles=role,
-                                                   password="benchmark-password", now=now)
+        for user, agency, role in (
+            ("clerk", "MC", "clerk"),
+            ("officer", "PCM", "officer"),
+            ("police", "CA", "officer"),
+            ("leader", "LD", "leader"),
+        ):
+            people[agency] = accounts.add_official(
+                s, user, full_name=user, agency_code=agency, roles=role, password="benchmark-password", now=now
+            )
     engine.deploy(DIAGRAM.read_bytes())
     return engine, people
 
@@ -113,19 +125,50 @@ def fill(engine: Engine, people: dict[str, Any], target: int) -> None:
     while have < target:
         n = min(batch, target - have)
         with engine.transaction() as s:
-            rows = [{"code": f"GEN-{have + i:08d}", "definition_id": definition_id, "procedure_code": "T.000001",
-                         "status": "processing", "applicant_name": "Người nộp", "applicant_search": "nguoi nop",
-                         "applicant_id_number": "", "applicant_phone": "", "applicant_email": "", "applicant_address": "",
-                         "data": {}, "received_at": now, "counting_from": now, "due_at": now + timedelta(days=5),
-                         "original_due_at": now, "outcome": "", "lookup_secret": "", "supplement_count": 0,
-                         "paused_seconds": 0, "apology_count": 0, "state_version": 1}
-                    for i in range(n)]
+            rows = [
+                {
+                    "code": f"GEN-{have + i:08d}",
+                    "definition_id": definition_id,
+                    "procedure_code": "T.000001",
+                    "status": "processing",
+                    "applicant_name": "Người nộp",
+                    "applicant_search": "nguoi nop",
+                    "applicant_id_number": "",
+                    "applicant_phone": "",
+                    "applicant_email": "",
+                    "applicant_address": "",
+                    "data": {},
+                    "received_at": now,
+                    "counting_from": now,
+                    "due_at": now + timedelta(days=5),
+                    "original_due_at": now,
+                    "outcome": "",
+                    "lookup_secret": "",
+                    "supplement_count": 0,
+                    "paused_seconds": 0,
+                    "apology_count": 0,
+                    "state_version": 1,
+                }
+                for i in range(n)
+            ]
             ids = list(s.scalars(insert(models.Dossier).returning(models.Dossier.id), rows))
-            steps = [{"dossier_id": did, "element_id": "Examine", "task_id": "00000000-0000-0000-0000-000000000000",
-                          "name": "Thẩm định hồ sơ", "lane": "", "agency_id": rnd.choice(agencies), "step_kind": "",
-                          "state": rnd.choice(("ready", "ready", "claimed", "completed")), "working_days": 2,
-                          "ready_at": now, "due_at": now + timedelta(minutes=rnd.randrange(0, 60 * 24 * 30)), "note": ""}
-                     for did in ids]
+            steps = [
+                {
+                    "dossier_id": did,
+                    "element_id": "Examine",
+                    "task_id": "00000000-0000-0000-0000-000000000000",
+                    "name": "Thẩm định hồ sơ",
+                    "lane": "",
+                    "agency_id": rnd.choice(agencies),
+                    "step_kind": "",
+                    "state": rnd.choice(("ready", "ready", "claimed", "completed")),
+                    "working_days": 2,
+                    "ready_at": now,
+                    "due_at": now + timedelta(minutes=rnd.randrange(0, 60 * 24 * 30)),
+                    "note": "",
+                }
+                for did in ids
+            ]
             s.execute(insert(models.Step), steps)
         have += n
     with engine.db.begin() as conn:
@@ -157,10 +200,14 @@ def main() -> None:
     bare, n = bare_rate(args.dossiers)
     persistent = persistent_rate(engine, people, args.dossiers)
     print(f"bare SpiffWorkflow (in memory):   {bare:8.0f} steps/s  ({n} steps)")
-    print(f"persistent engine, complete only: {persistent['complete_rate']:8.0f} steps/s  "
-          f"ratio {persistent['complete_rate'] / bare:.2f}")
-    print(f"persistent engine, claim+complete:{persistent['claim_complete_rate']:8.0f} steps/s  "
-          f"ratio {persistent['claim_complete_rate'] / bare:.2f}")
+    print(
+        f"persistent engine, complete only: {persistent['complete_rate']:8.0f} steps/s  "
+        f"ratio {persistent['complete_rate'] / bare:.2f}"
+    )
+    print(
+        f"persistent engine, claim+complete:{persistent['claim_complete_rate']:8.0f} steps/s  "
+        f"ratio {persistent['claim_complete_rate'] / bare:.2f}"
+    )
     actor = people["PCM"]
     print("inbox query (200 soonest-due open steps of one agency):")
     for size in [int(x) for x in args.sizes.split(",") if x]:
