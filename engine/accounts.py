@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -56,8 +57,10 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
-# A fixed hash to verify against when the username is unknown, so timing does not reveal it.
-_DUMMY_HASH = hash_password("lienthong-no-such-user")
+@functools.cache
+def _dummy_hash() -> str:
+    """A fixed hash to verify against when the username is unknown, so timing does not reveal it."""
+    return hash_password("lienthong-no-such-user")
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ def authenticate(session: Session, username: str, password: str) -> Actor | None
     """The official when the password matches, else None (constant work for unknown users)."""
     row = session.scalar(select(models.Official).where(models.Official.username == username.strip().lower()))
     if row is None or not row.active:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     if not verify_password(row.password_hash, password):
         return None
