@@ -442,11 +442,7 @@ class LifecycleMixin:
     def papers(self, code: str, actor: Actor | None = None) -> DossierPapers:
         """The data of a dossier's printed forms (Mẫu 01, 04, 05)."""
         with self.Session() as session:
-            row = session.scalar(select(models.Dossier).where(models.Dossier.code == code))
-            if row is None:
-                raise NotFound(f"Không có hồ sơ {code!r}")
-            if actor is not None and not queries.can_view(session, actor, row.id):
-                raise PermissionDenied("Cơ quan của bạn không tham gia hồ sơ này")
+            row = queries.visible_dossier(session, code, actor)
             view = queries.dossier_view(session, row)
             version = session.get(models.DefinitionVersion, row.definition_id)
             assert version is not None

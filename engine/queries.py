@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from engine import models
 from engine.accounts import Actor
+from engine.errors import NotFound, PermissionDenied
 from engine.views import DossierView, EventView, StepView
 
 OPEN_STATES = ("ready", "claimed")
@@ -156,6 +157,16 @@ def visible_condition(actor: Actor) -> Any:
 def can_view(session: Session, actor: Actor, dossier_id: int) -> bool:
     stmt = select(models.Dossier.id).where(and_(models.Dossier.id == dossier_id, visible_condition(actor)))
     return session.scalar(stmt) is not None
+
+
+def visible_dossier(session: Session, code: str, actor: Actor | None) -> models.Dossier:
+    """The dossier with this code, if the official may see it (None: no official, e.g. the engine itself)."""
+    row = session.scalar(select(models.Dossier).where(models.Dossier.code == code))
+    if row is None:
+        raise NotFound(f"Không có hồ sơ {code!r}")
+    if actor is not None and not can_view(session, actor, row.id):
+        raise PermissionDenied("Cơ quan của bạn không tham gia hồ sơ này")
+    return row
 
 
 def current_agency_names(session: Session, dossier_ids: Sequence[int]) -> dict[int, list[str]]:

@@ -651,11 +651,7 @@ class Engine(LifecycleMixin):
     def dossier(self, code: str, actor: Actor | None = None) -> DossierView:
         """A dossier with steps and history; officials see only dossiers their agency takes part in."""
         with self.Session() as session:
-            row = session.scalar(select(models.Dossier).where(models.Dossier.code == code))
-            if row is None:
-                raise NotFound(f"Không có hồ sơ {code!r}")
-            if actor is not None and not queries.can_view(session, actor, row.id):
-                raise PermissionDenied("Cơ quan của bạn không tham gia hồ sơ này")
+            row = queries.visible_dossier(session, code, actor)
             return queries.dossier_view(session, row)
 
     def public_lookup(self, code: str) -> dict[str, Any]:
