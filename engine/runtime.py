@@ -326,8 +326,13 @@ class Engine(LifecycleMixin):
             raise ExpressionError(f"Quy trình '{definition.name}' lỗi{where}: {inner}") from None
 
     def _lock_dossier(self, session: Session, dossier_id: int) -> models.Dossier:
+        # FOR NO KEY UPDATE: writers of one dossier still queue, but inserts elsewhere that merely
+        # reference the dossier (an event, a notification: their foreign-key check takes KEY
+        # SHARE) do not wait for it. With plain FOR UPDATE the worker, holding a step row and
+        # inserting its event, and complete(), holding the dossier and locking that step,
+        # deadlocked (found by tests/fault).
         dossier = session.scalar(select(models.Dossier).where(models.Dossier.id == dossier_id)
-                                 .with_for_update())
+                                 .with_for_update(key_share=True))
         if dossier is None:
             raise NotFound("Không có hồ sơ")
         return dossier

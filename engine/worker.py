@@ -131,7 +131,7 @@ def run_worker(engine: Engine, *, once: bool = False, interval: float = 30.0,
 def _open_step_ids(session: Session, *conditions: Any, batch: int) -> list[int]:
     S = models.Step
     stmt = (select(S.id).where(S.state.in_(queries.OPEN_STATES), S.step_kind != "supplement", *conditions)
-            .order_by(S.id).limit(batch).with_for_update(skip_locked=True))
+            .order_by(S.id).limit(batch).with_for_update(skip_locked=True, key_share=True))
     return list(session.scalars(stmt))
 
 

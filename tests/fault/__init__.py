@@ -1,0 +1,1 @@
+"""Fault tests: real server processes on PostgreSQL, killed and restarted while clients work."""
