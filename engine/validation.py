@@ -277,6 +277,11 @@ class _ProcessCheck:
             except ValueError:
                 self.err(f"Ngày giờ hẹn «{text}» của {_label(node)} không đọc được; dùng dạng ISO 8601 như "
                          f"2025-07-01T08:00:00+07:00 (unreadable timer date)", node.line, node.id)
+        else:  # a cycle is evaluated as an expression at run time: refuse an escape now, with the element
+            refused, crash = _safe(expressions.check_expression, text)
+            if refused or crash:
+                self.err(f"Chu kỳ hẹn giờ «{text}» của {_label(node)} bị từ chối: {refused or crash} "
+                         f"(timer refused by the sandbox)", node.line, node.id)
 
     # -- graph ------------------------------------------------------------------------------
     def check_reachability(self) -> None:
