@@ -141,11 +141,12 @@ def deployed(engine: Engine, world: World) -> str:
 
 
 @pytest.fixture
-def app(engine: Engine) -> Any:
+def app(engine: Engine, tmp_path: Path) -> Any:
     """The Flask app on the test database and fake clock (CSRF on, as in production)."""
     from webui import create_app
 
     return create_app({"ENGINE": engine, "SECRET_KEY": "test-secret", "TESTING": True,
+                       "DOCUMENT_DIR": str(tmp_path / "documents"),
                        "DATABASE_URL": str(engine.db.url.render_as_string(hide_password=False))})
 
 

@@ -42,7 +42,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("LIENTHONG_SECURE_COOKIES", "") == "1",
         REMEMBER_COOKIE_HTTPONLY=True,
-        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        # The desk form carries the scans of every required document (each up to MAX_DOCUMENT_BYTES).
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        DOCUMENT_DIR=os.environ.get("LIENTHONG_DOCUMENT_DIR", ""),  # default: DATA_DIR/documents
+        MAX_DOCUMENT_BYTES=int(os.environ.get("LIENTHONG_MAX_DOCUMENT_BYTES") or 20 * 1024 * 1024),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="vi",
         LOGIN_RATE_LIMIT=(10, 300),  # attempts per key per seconds
@@ -50,20 +53,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    if not app.config["DOCUMENT_DIR"]:
+        app.config["DOCUMENT_DIR"] = str(Path(app.config["DATA_DIR"]) / "documents")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.config["DATA_DIR"]))
 
     engine = app.config.get("ENGINE") or Engine(app.config["DATABASE_URL"], clock=app.config["CLOCK"])
     app.extensions["lienthong_engine"] = engine
+    from engine.documents import Documents
+
+    app.extensions["lienthong_documents"] = app.config.get("DOCUMENTS") or Documents(
+        engine, app.config["DOCUMENT_DIR"], max_bytes=app.config["MAX_DOCUMENT_BYTES"])
 
     security.init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)
     errors.init_app(app)
 
-    from webui import admin, api, auth, dashboard, designer, desk, dossiers, inbox, portal, steps
+    from webui import admin, api, auth, dashboard, designer, desk, documents, dossiers, inbox, portal, steps
 
-    for module in (auth, portal, inbox, steps, desk, dossiers, dashboard, designer, admin, api):
+    for module in (auth, portal, inbox, steps, desk, dossiers, documents, dashboard, designer, admin, api):
         app.register_blueprint(module.bp)
     security.exempt_api(app, api.bp)
     return app

@@ -1,4 +1,5 @@
-"""The JSON API under /api/v1: bearer tokens, procedures, dossiers, inbox, steps, public lookup, stats.
+"""The JSON API under /api/v1: bearer tokens, procedures, dossiers (search, documents), inbox, steps,
+public lookup, stats.
 
 The contract is public and described by webui/openapi.py (served at /api/v1/openapi.json).
 Times are ISO 8601 with the calendar's offset (Asia/Ho_Chi_Minh: +07:00); working-day figures
@@ -21,12 +22,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
-from engine import catalog, models, stats, tokens
+from engine import catalog, models, search, stats, tokens
 from engine.accounts import Actor
+from engine.documents import DocumentCorrupted, DocumentInfo
 from engine.errors import DefinitionError, FormInvalid
 from engine.problems import error
+from engine.search import SearchQuery
 from engine.views import DossierView, EventView, StepView
 from webui.auth import check_credentials
+from webui.documents import file_response, get_documents, read_upload
 from webui.extensions import get_engine
 from webui.openapi import document
 
@@ -259,6 +263,83 @@ def dossier(code: str) -> Response:
     return jsonify(_dossier_json(get_engine().dossier(code, _actor())))
 
 
+@bp.get("/dossiers")
+@token_required
+def search_dossiers() -> Response:
+    engine = get_engine()
+    page, per_page = _int_arg("page", 1), _int_arg("per_page", 20)
+    query = SearchQuery(text=request.args.get("q", "")[:255], procedure=request.args.get("procedure", ""),
+                        status=request.args.get("status", ""), date_from=_date_arg("from", None),
+                        date_to=_date_arg("to", None), page=page, per_page=per_page)
+    with engine.Session() as session:
+        result = search.search(session, _actor(), query, engine.calendar())
+    return jsonify(items=[{"code": h.code, "procedure": h.procedure_code, "procedure_name": h.procedure_name,
+                           "applicant": h.applicant_name, "status": h.status, "received_at": _iso(h.received_at),
+                           "due_at": _iso(h.due_at), "finished_at": _iso(h.finished_at)} for h in result.hits],
+                   page=result.page, per_page=query.per_page, has_next=result.has_next)
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > 6:
+        abort(400, _("Số không hợp lệ: %(name)s", name=name))
+    return int(raw)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _document_json(info: DocumentInfo) -> dict[str, Any]:
+    return {"id": info.id, "dossier": info.dossier_code, "step": info.step_id, "kind": info.kind,
+            "requirement": info.requirement_key or None, "requirement_name": info.requirement_name or None,
+            "filename": info.filename, "size": info.size, "media_type": info.media_type, "sha256": info.sha256,
+            "uploaded_by": info.uploaded_by, "uploaded_at": _iso(info.uploaded_at),
+            "at_reception": info.at_reception, "url": url_for("api.download_document", document_id=info.id)}
+
+
+@bp.post("/dossiers/<code>/documents")
+@token_required
+def attach_document(code: str) -> tuple[Response, int, dict[str, str]]:
+    upload = request.files.get("file")
+    if upload is None:
+        abort(400, _("Thiếu tệp (trường 'file')"))
+    documents = get_documents()
+    data = read_upload(upload)
+    if len(data) > documents.max_bytes:
+        abort(413, _("Tệp quá lớn: tối đa %(mb)s MB", mb=documents.max_bytes // (1024 * 1024)))
+    step = request.form.get("step", "").strip()
+    if step and not step.isdigit():
+        raise FormInvalid({"step": _("phải là mã số bước")})
+    info = documents.attach(_actor(), code, upload.filename or "", data, kind=request.form.get("kind", "scan"),
+                            step_id=int(step) if step else None,
+                            requirement=request.form.get("requirement", "").strip())
+    return jsonify(_document_json(info)), 201, {"Location": url_for("api.download_document", document_id=info.id)}
+
+
+@bp.get("/dossiers/<code>/documents")
+@token_required
+def dossier_documents(code: str) -> Response:
+    found = get_documents().of_dossier(_actor(), code)
+    return jsonify(documents=[_document_json(d) for d in found.documents],
+                   checklist=[{"key": line.requirement.key, "name": line.requirement.name,
+                               "required": line.requirement.required,
+                               "documents": [d.id for d in line.documents]} for line in found.checklist],
+                   missing=[r.key for r in found.missing_required])
+
+
+@bp.get("/documents/<int:document_id>")
+@token_required
+def download_document(document_id: int) -> Response:
+    try:
+        info, data = get_documents().read(_actor(), document_id)
+    except DocumentCorrupted as exc:
+        current_app.logger.error("document store integrity failure: %s", exc)
+        return _error(500, str(exc))
+    return file_response(info, data)
+
+
 # --------------------------------------------------------------------------- inbox and steps
 
 
@@ -306,7 +387,7 @@ def public_dossier(code: str) -> Response:
                    due_at=_iso(found["due_at"]), applicant=found["applicant"])
 
 
-def _date_arg(name: str, default: date) -> date:
+def _date_arg(name: str, default: date | None) -> date | None:
     raw = request.args.get(name)
     if not raw:
         return default
@@ -323,7 +404,9 @@ def statistics() -> Response:
     calendar = engine.calendar()
     today = calendar.localize(engine.now()).date()
     date_to = _date_arg("to", today)
+    assert date_to is not None
     date_from = _date_arg("from", date_to.replace(day=1))
+    assert date_from is not None
     with engine.Session() as session:
         result = stats.compute(session, calendar, date_from, date_to, engine.now())
     return jsonify(
@@ -333,7 +416,15 @@ def statistics() -> Response:
         by_procedure=[{"procedure": p.code, "name": p.name, "received": p.received, "finished": p.finished,
                        "early": p.early, "on_time": p.on_time, "late": p.late, "open": p.open,
                        "overdue": p.overdue, "average_working_days": _number(p.average_working_days)}
-                      for p in result.by_procedure])
+                      for p in result.by_procedure],
+        digitisation={"by_agency": [_digitisation_json("agency", r) for r in result.digitisation_by_agency],
+                      "by_procedure": [_digitisation_json("procedure", r)
+                                       for r in result.digitisation_by_procedure]})
+
+
+def _digitisation_json(key: str, row: stats.DigitisationStats) -> dict[str, Any]:
+    return {key: row.code, "name": row.name, "received": row.received, "with_list": row.with_list,
+            "digitised": row.digitised, "share": row.share}
 
 
 @bp.get("/openapi.json")

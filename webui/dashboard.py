@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from engine import accounts
+from engine import accounts, stats
 from engine.dashboard_queries import agency_dashboard
 from webui.auth import actor, roles_required
 from webui.extensions import get_engine
@@ -26,5 +26,8 @@ def index():  # type: ignore[no-untyped-def]
         if chosen is not None:
             agency_id, agency_name = chosen.id, chosen.name
     board = agency_dashboard(engine, agency_id)
+    today = engine.calendar().localize(engine.now()).date()
+    with engine.Session() as s:
+        digitised = stats.digitisation(s, engine.calendar(), today.replace(day=1), today)
     return render_template("dashboard/index.html", board=board, agency_name=agency_name, agencies=agencies,
-                           agency_id=agency_id, now=engine.now())
+                           agency_id=agency_id, now=engine.now(), digitised=digitised)

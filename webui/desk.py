@@ -8,13 +8,16 @@ from typing import Any
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from engine import receipts
+from engine import models, receipts
+from engine.documents import DocumentRejected, requirements
 from engine.errors import FormInvalid, NotFound
 from engine.receipts import ReceivedDocument
 from engine.views import ProcedureSummary
 from webui import forms_render
 from webui.auth import actor, roles_required
+from webui.documents import get_documents, read_upload
 from webui.extensions import get_engine
 
 bp = Blueprint("desk", __name__)
@@ -83,17 +86,41 @@ def receive():  # type: ignore[no-untyped-def]
     applicant = {k: request.form.get(f"applicant_{k}", "") for k in APPLICANT_FIELDS}
     values = forms_render.read_values(fields, request.form)
     docs = checklist(summary)
-    checked = [i for i in range(len(docs)) if request.form.get(f"doc_{i}")]
+    scans, scan_errors = _scans(summary, len(docs))
+    checked = [i for i in range(len(docs)) if request.form.get(f"doc_{i}") or i in scans]
     received = [ReceivedDocument(docs[i]["name"], _count(request.form.get(f"doc_{i}_originals")),
                                  _count(request.form.get(f"doc_{i}_copies"))) for i in checked]
     try:
+        if scan_errors:  # refuse before anything is created, like any other invalid field
+            raise FormInvalid(scan_errors)
         dossier = engine.start_dossier(actor(), summary.code, applicant, values)
     except FormInvalid as exc:
         flash(_("Thông tin chưa hợp lệ; hãy sửa các trường được đánh dấu."), "error")
-        return _render(summary, applicant, values, exc.errors, checked, 400)
+        return _render(summary, applicant, values, {**scan_errors, **exc.errors}, checked, 400)
     receipts.record_documents(engine, actor(), dossier.code, received)
+    for _i, (filename, data, key) in sorted(scans.items()):
+        get_documents().attach(actor(), dossier.code, filename, data, kind="scan", requirement=key)
     flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
     return redirect(url_for("desk.receipt", code=dossier.code))
+
+
+def _scans(summary: ProcedureSummary, count: int) -> tuple[dict[int, tuple[str, bytes, str]], dict[str, str]]:
+    """The scans uploaded per checklist line (``doc_<i>_file``), each checked by content and size."""
+    keys = [r.key for r in requirements(summary.metadata)]
+    scans: dict[int, tuple[str, bytes, str]] = {}
+    errors: dict[str, str] = {}
+    for i in range(min(count, len(keys))):
+        upload = request.files.get(f"doc_{i}_file")
+        data = read_upload(upload)
+        if upload is None or not data:
+            continue
+        try:
+            get_documents().check(data)
+        except DocumentRejected as exc:
+            errors[f"doc_{i}"] = str(exc)
+            continue
+        scans[i] = (upload.filename or "", data, keys[i])
+    return scans, errors
 
 
 def _lookup_url(code: str) -> str:
@@ -109,7 +136,18 @@ def receipt(code: str):  # type: ignore[no-untyped-def]
     limit = summary.reduced_working_days if summary.reduced_working_days is not None else summary.legal_working_days
     return render_template("desk/receipt.html", dossier=dossier, summary=summary, limit=limit,
                            documents=receipts.documents_of(engine, code), lookup_url=_lookup_url(code),
+                           secret=get_documents().lookup_secret(actor(), code) if _own_desk(dossier) else "",
                            receiver=next((e.actor_name for e in dossier.events if e.action == "dossier.received"), ""))
+
+
+def _own_desk(dossier: Any) -> bool:
+    me = actor()
+    return me.has("admin") or me.agency_id == _receiving_agency_id(dossier.code)
+
+
+def _receiving_agency_id(code: str) -> int | None:
+    with get_engine().Session() as s:
+        return s.scalar(select(models.Dossier.receiving_agency_id).where(models.Dossier.code == code))
 
 
 @bp.route("/desk/receipt/<code>/qr.svg")

@@ -31,6 +31,7 @@ TIMELINESS = {"early": _l("Trước hạn"), "on_time": _l("Đúng hạn"), "lat
 EVENT_ACTION = {
     "dossier.received": _l("Tiếp nhận hồ sơ"),
     "dossier.documents": _l("Ghi nhận giấy tờ"),
+    "document.attached": _l("Đính kèm tài liệu"),
     "step.ready": _l("Chuyển đến bước"),
     "step.claimed": _l("Nhận xử lý"),
     "step.unclaimed": _l("Trả lại hàng chờ"),

@@ -1,15 +1,20 @@
-"""The dossier page (live diagram, control form Mẫu 05, history) and a search by code."""
+"""The dossier page (live diagram, documents, control form Mẫu 05, history) and the dossier search."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import accounts, flowchart, paperwork
-from engine.errors import NotFound
+from engine.errors import InvalidInput, NotFound
+from engine.search import STATUSES, SearchQuery
+from engine.search import search as search_dossiers
 from engine.views import DossierView
 from webui.auth import actor, roles_required
+from webui.documents import get_documents
 from webui.extensions import get_engine
 
 bp = Blueprint("dossiers", __name__)
@@ -31,18 +36,42 @@ def overlay(dossier: DossierView, now: object) -> dict[str, str]:
     return out
 
 
+def _date(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(_("Ngày không hợp lệ (YYYY-MM-DD): %(name)s", name=name)) from None
+
+
 @bp.route("/dossiers")
 @roles_required("clerk", "leader", "admin")
 def search():  # type: ignore[no-untyped-def]
+    engine = get_engine()
     code = request.args.get("code", "").strip()
     message = ""
     if code:
         try:
-            found = get_engine().dossier(code, actor())
+            found = engine.dossier(code, actor())
             return redirect(url_for("dossiers.show", code=found.code))
         except NotFound:
             message = _("Không tìm thấy hồ sơ có mã %(code)s.", code=code)
-    return render_template("dossiers/search.html", code=code, message=message)
+    page = request.args.get("page", "1")
+    args = {k: request.args.get(k, "").strip()[:255] for k in ("q", "status", "procedure", "from", "to")}
+    result = None
+    try:
+        query = SearchQuery(text=args["q"], procedure=args["procedure"], status=args["status"],
+                            date_from=_date("from"), date_to=_date("to"),
+                            page=max(1, min(int(page) if page.isdigit() else 1, 10_000)))
+        if any(args.values()):
+            with engine.Session() as s:
+                result = search_dossiers(s, actor(), query, engine.calendar())
+    except InvalidInput as exc:
+        message = str(exc)
+    return render_template("dossiers/search.html", code=code, message=message, args=args, result=result,
+                           procedures=engine.procedures(), statuses=STATUSES)
 
 
 @bp.route("/dossiers/<code>")
@@ -51,7 +80,7 @@ def show(code: str):  # type: ignore[no-untyped-def]
     engine = get_engine()
     dossier = engine.dossier(code, actor())
     return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier),
-                           now=engine.now())
+                           now=engine.now(), docs=get_documents().of_dossier(actor(), dossier.code))
 
 
 @bp.route("/dossiers/<code>/diagram.svg")

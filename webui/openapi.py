@@ -30,6 +30,7 @@ STEP_STATE = {"type": "string", "enum": ["ready", "claimed", "completed", "cance
 DOSSIER_STATUS = {"type": "string", "enum": ["received", "processing", "waiting_supplement", "completed",
                                              "returned", "refused", "withdrawn"]}
 COUNT = {"type": "integer", "minimum": 0}
+DOCUMENT_KIND = {"type": "string", "enum": ["scan", "opinion", "minutes", "draft", "signed_result", "other"]}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
@@ -174,10 +175,70 @@ SCHEMAS: dict[str, Any] = {
                                      "description": "Mean working days from the start of counting to the finish"},
         },
     },
+    "Digitisation": {
+        "type": "object", "required": ["name", "received", "with_list", "digitised", "share"],
+        "description": "QĐ 766 digitisation: dossiers whose required documents were all scanned at reception. "
+                       "Rows carry 'agency' (the receiving desk) or 'procedure'.",
+        "properties": {
+            "agency": {"type": "string"}, "procedure": {"type": "string"}, "name": {"type": "string"},
+            "received": {**COUNT, "description": "Dossiers received in the period"},
+            "with_list": {**COUNT, "description": "Of them, those whose procedure lists required documents"},
+            "digitised": {**COUNT, "description": "Of those, every required document attached at reception"},
+            "share": {"type": ["number", "null"], "description": "digitised / with_list in percent, one decimal"},
+        },
+    },
     "Stats": {
-        "type": "object", "required": ["by_agency", "by_procedure"],
+        "type": "object", "required": ["by_agency", "by_procedure", "digitisation"],
         "properties": {"by_agency": {"type": "array", "items": _ref("AgencyStats")},
-                       "by_procedure": {"type": "array", "items": _ref("ProcedureStats")}},
+                       "by_procedure": {"type": "array", "items": _ref("ProcedureStats")},
+                       "digitisation": {"type": "object", "required": ["by_agency", "by_procedure"], "properties": {
+                           "by_agency": {"type": "array", "items": _ref("Digitisation")},
+                           "by_procedure": {"type": "array", "items": _ref("Digitisation")}}}},
+    },
+    "Document": {
+        "type": "object",
+        "required": ["id", "dossier", "step", "kind", "requirement", "requirement_name", "filename", "size",
+                     "media_type", "sha256", "uploaded_by", "uploaded_at", "at_reception", "url"],
+        "properties": {
+            "id": {"type": "integer"}, "dossier": {"type": "string", "description": "Dossier code"},
+            "step": {"type": ["integer", "null"]}, "kind": DOCUMENT_KIND,
+            "requirement": {"type": ["string", "null"], "description": "Key of the required document it scans"},
+            "requirement_name": {"type": ["string", "null"]},
+            "filename": {"type": "string", "description": "Uploaded name, extension from the detected type"},
+            "size": COUNT, "media_type": {"type": "string", "description": "Detected from the content"},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "uploaded_by": {"type": "string", "description": "Full name of the official"},
+            "uploaded_at": TIME,
+            "at_reception": {"type": "boolean", "description": "Scanned by the receiving desk at reception"},
+            "url": {"type": "string", "description": "Download address (GET /api/v1/documents/{id})"},
+        },
+    },
+    "DossierDocuments": {
+        "type": "object", "required": ["documents", "checklist", "missing"],
+        "properties": {
+            "documents": {"type": "array", "items": _ref("Document")},
+            "checklist": {"type": "array", "items": {
+                "type": "object", "required": ["key", "name", "required", "documents"],
+                "properties": {"key": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"},
+                               "documents": {"type": "array", "items": {"type": "integer"}}}},
+                "description": "The procedure's required documents and the ids of the files scanning each"},
+            "missing": {"type": "array", "items": {"type": "string"},
+                        "description": "Keys of required documents with no file yet"},
+        },
+    },
+    "SearchHit": {
+        "type": "object",
+        "required": ["code", "procedure", "procedure_name", "applicant", "status", "received_at", "due_at",
+                     "finished_at"],
+        "properties": {"code": {"type": "string"}, "procedure": {"type": "string"},
+                       "procedure_name": {"type": "string"}, "applicant": {"type": "string"},
+                       "status": DOSSIER_STATUS, "received_at": TIME, "due_at": NULLABLE_TIME,
+                       "finished_at": NULLABLE_TIME},
+    },
+    "SearchPage": {
+        "type": "object", "required": ["items", "page", "per_page", "has_next"],
+        "properties": {"items": {"type": "array", "items": _ref("SearchHit")}, "page": {"type": "integer"},
+                       "per_page": {"type": "integer"}, "has_next": {"type": "boolean"}},
     },
 }
 
@@ -242,13 +303,71 @@ PATHS: dict[str, Any] = {
                           "422": _json(_ref("DefinitionErrors"), "The diagram or its metadata is invalid")},
         },
     },
-    "/api/v1/dossiers": {"post": {
-        "summary": "Receive a dossier at the desk (clerk)", "tags": ["dossiers"],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("DossierRequest")}}},
-        "responses": {"201": {**_json(_ref("DossierCreated"), "Received"),
-                              "headers": {"Location": {"schema": {"type": "string"}}}},
-                      "400": _resp("FieldErrors"), "401": _resp("Unauthorized"), "403": _resp("Forbidden"),
-                      "404": _resp("NotFound")},
+    "/api/v1/dossiers": {
+        "post": {
+            "summary": "Receive a dossier at the desk (clerk)", "tags": ["dossiers"],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("DossierRequest")}}},
+            "responses": {"201": {**_json(_ref("DossierCreated"), "Received"),
+                                  "headers": {"Location": {"schema": {"type": "string"}}}},
+                          "400": _resp("FieldErrors"), "401": _resp("Unauthorized"), "403": _resp("Forbidden"),
+                          "404": _resp("NotFound")},
+        },
+        "get": {
+            "summary": "Search the dossiers the caller may see, newest received first (clerk, leader, admin)",
+            "tags": ["dossiers"],
+            "parameters": [
+                {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 255},
+                 "description": "A dossier code, an ID number (digits), or the start of the applicant's full "
+                                "name, diacritics optional ('nguyen van an' finds 'Nguyễn Văn An')"},
+                {"name": "status", "in": "query", "required": False, "schema": DOSSIER_STATUS},
+                {"name": "procedure", "in": "query", "required": False, "schema": {"type": "string"}},
+                {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+                 "description": "Received on or after this local date"},
+                {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+                 "description": "Received on or before this local date"},
+                {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+            ],
+            "responses": {"200": _json(_ref("SearchPage"), "One page of results"), "400": _resp("BadRequest"),
+                          "401": _resp("Unauthorized"), "403": _resp("Forbidden")},
+        },
+    },
+    "/api/v1/dossiers/{code}/documents": {
+        "get": {
+            "summary": "A dossier's documents and the checklist of its procedure's required documents",
+            "tags": ["documents"], "parameters": [_CODE],
+            "responses": {"200": _json(_ref("DossierDocuments"), "Documents"), "401": _resp("Unauthorized"),
+                          "403": _resp("Forbidden"), "404": _resp("NotFound")},
+        },
+        "post": {
+            "summary": "Attach a file (agencies taking part); its type is judged by its content",
+            "tags": ["documents"], "parameters": [_CODE],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "contentMediaType": "application/octet-stream",
+                             "description": "PDF, JPEG, PNG, TIFF, DOCX, XLSX, ODT, ODS, DOC or XLS; 20 MB at most"},
+                    "kind": {**DOCUMENT_KIND, "default": "scan"},
+                    "step": {"type": "integer", "description": "A step of the caller's agency; required for "
+                                                               "signed_result (the signing step)"},
+                    "requirement": {"type": "string", "description": "Key of the required document it scans"},
+                }}}}},
+            "responses": {"201": {**_json(_ref("Document"), "Attached"),
+                                  "headers": {"Location": {"schema": {"type": "string"}}}},
+                          "400": _json(_ref("Error"), "Refused type (e.g. HTML disguised as PDF), kind or step"),
+                          "401": _resp("Unauthorized"), "403": _resp("Forbidden"), "404": _resp("NotFound"),
+                          "413": _json(_ref("Error"), "File too large")},
+        },
+    },
+    "/api/v1/documents/{document_id}": {"get": {
+        "summary": "Download a document (always as an attachment, integrity-checked)", "tags": ["documents"],
+        "parameters": [{"name": "document_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "The file, Content-Disposition: attachment",
+                              "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                  "format": "binary"}}}},
+                      "401": _resp("Unauthorized"), "403": _resp("Forbidden"), "404": _resp("NotFound"),
+                      "500": _json(_ref("Error"), "The stored file no longer matches its hash; not served")},
     }},
     "/api/v1/dossiers/{code}": {"get": {
         "summary": "A dossier with its steps and history (agencies taking part only)", "tags": ["dossiers"],

@@ -13,6 +13,7 @@ from engine.errors import Conflict, FormInvalid, InvalidInput, PermissionDenied
 from engine.views import StepForm
 from webui import forms_render
 from webui.auth import actor
+from webui.documents import get_documents
 from webui.extensions import get_engine
 
 bp = Blueprint("steps", __name__)
@@ -47,6 +48,7 @@ def _render(form: StepForm, values: dict[str, Any] | None = None, errors: dict[s
         "steps/show.html", form=form, step=step, dossier=dossier, widgets=widgets, errors=errors or {},
         note=note if values is not None else step.note, now=engine.now(), colleagues=_colleagues(form),
         mine=step.state == "claimed" and step.assignee_id == actor().id,
+        docs=get_documents().of_dossier(actor(), dossier.code),
     ), status
 
 
