@@ -130,14 +130,28 @@ def _actor() -> Actor:
     return actor
 
 
+USERNAME_CACHE_SIZE = 10_000
+
+
 def _usernames(ids: Iterable[int | None]) -> dict[int, str]:
+    """Usernames by official id; cached per app, since a username never changes once created
+    (this saved a query on every claim, completion and inbox read)."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    with get_engine().Session() as session:
-        rows = session.execute(select(models.Official.id, models.Official.username)
-                               .where(models.Official.id.in_(wanted)))
-        return {row.id: row.username for row in rows}
+    known: dict[int, str] = current_app.extensions.setdefault("lienthong_usernames", {})
+    out = {i: known[i] for i in wanted if i in known}
+    missing = wanted - out.keys()
+    if missing:
+        with get_engine().Session() as session:
+            rows = session.execute(select(models.Official.id, models.Official.username)
+                                   .where(models.Official.id.in_(missing)))
+            found = {row.id: row.username for row in rows}
+        if len(known) + len(found) > USERNAME_CACHE_SIZE:
+            known.clear()
+        known.update(found)
+        out.update(found)
+    return out
 
 
 def _step_json(step: StepView, usernames: dict[int, str]) -> dict[str, Any]:

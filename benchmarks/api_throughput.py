@@ -1,0 +1,236 @@
+"""API throughput: steps per second through gunicorn and the JSON API, on SQLite and PostgreSQL,
+beside the bare in-memory SpiffWorkflow rate on the same diagram measured in the same run.
+
+    .venv/bin/python benchmarks/api_throughput.py [--clients 1,4] [--dossiers 30] [--workers 2]
+        [--threads 4] [--pg-url URL | --no-postgres] [--profile [--profile-dossiers 40]]
+
+Each client thread is an office with one official per agency: it receives a dossier (POST
+/dossiers), reads it (GET /dossiers/<code>), then claims and completes every step (the response
+to a completion lists the next open steps) until the dossier is returned: six steps of
+tests/data/three_agencies.bpmn, with its parallel split. Tokens are issued before timing starts.
+A "step" is one claim plus one complete; the figure counts the create and the read too, as
+spiff-arena's figure (~4.5 tasks/s, create + run + list + complete over HTTP on SQLite, see
+/work/shared/SPIFFWORKFLOW-NOTES.md) does.
+
+``--profile`` runs the same loop in this process through Flask's test client (no gunicorn, no
+sockets) under pyinstrument, and prints where server time goes.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LIENTHONG_TEST_HASHING", "1")  # officials are created by the hundred; not timed
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from engine_throughput import DIAGRAM, FORMS, bare_rate  # noqa: E402
+
+from engine import accounts, db  # noqa: E402
+from engine.runtime import Engine  # noqa: E402
+from tests.fault.harness import (  # noqa: E402
+    ApiClient,
+    free_port,
+    fresh_pg_database,
+    gunicorn,
+    server_env,
+    wait_ready,
+)
+
+SPIFF_ARENA = 4.5  # tasks/s over HTTP, one client (SPIFFWORKFLOW-NOTES.md)
+PASSWORD = "benchmark-password"
+AGENCIES = {"MC": ("Bộ phận Một cửa", "clerk"), "PCM": ("Phòng chuyên môn", "officer"),
+            "CA": ("Công an tỉnh", "officer"), "LD": ("Lãnh đạo", "leader")}
+ELEMENTS = {"Tiếp nhận, chuyển hồ sơ": "Receive", "Thẩm định hồ sơ": "Examine",
+            "Công an cho ý kiến": "Opinion_police", "Phòng tổng hợp ý kiến": "Opinion_div",
+            "Ký quyết định": "Sign", "Trả kết quả": "Return"}
+APPLICANT = {"name": "Nguyễn Văn An", "id_number": "079123456789"}
+MAX_CLIENTS = 16
+
+
+def prepare(url: str, clients: int) -> None:
+    """Schema, four agencies, one official per agency per client, the diagram."""
+    db.upgrade(url)
+    engine = Engine(url)
+    try:
+        now = engine.now()
+        with engine.transaction() as s:
+            for code, (name, _role) in AGENCIES.items():
+                accounts.add_agency(s, code, name, now=now)
+            for c in range(clients):
+                for code, (_name, role) in AGENCIES.items():
+                    accounts.add_official(s, f"b{c}.{code.lower()}", full_name=f"B{c} {code}", agency_code=code,
+                                          roles=role, password=PASSWORD, now=now)
+        engine.deploy(DIAGRAM.read_bytes(), filename=DIAGRAM.name)
+    finally:
+        engine.close()
+
+
+Call = Callable[[str, str, str, Any], tuple[int, Any]]
+
+
+def drive(call: Call, c: int, dossiers: int) -> int:
+    """One office's work: receive and finish ``dossiers`` dossiers; the number of steps completed."""
+    steps = 0
+    desk = f"b{c}.mc"
+    for _ in range(dossiers):
+        status, body = call("POST", "/api/v1/dossiers", desk, {"procedure": "T.000001", "applicant": APPLICANT})
+        assert status == 201, (status, body)
+        status, dossier = call("GET", f"/api/v1/dossiers/{body['code']}", desk, None)
+        assert status == 200, (status, dossier)
+        while True:
+            open_steps = [s for s in dossier["steps"] if s["state"] in ("ready", "claimed")]
+            if not open_steps:
+                break
+            step = open_steps[0]
+            user = f"b{c}.{step['agency'].lower()}"
+            status, body = call("POST", f"/api/v1/steps/{step['id']}/claim", user, None)
+            assert status == 200, (status, body)
+            data = FORMS.get(ELEMENTS[step["name"]], {})
+            status, body = call("POST", f"/api/v1/steps/{step['id']}/complete", user, {"data": data})
+            assert status == 200, (status, body)
+            dossier = body["dossier"]
+            steps += 1
+        assert dossier["status"] == "returned", dossier["status"]
+    return steps
+
+
+def http_run(port: int, clients: int, dossiers: int) -> dict[str, float]:
+    """``clients`` threads, each on its own keep-alive connection, against the running server."""
+    apis = [ApiClient(port, retry_budget=5) for _ in range(clients)]
+    tokens = [{f"b{c}.{a.lower()}": apis[c].token(f"b{c}.{a.lower()}", PASSWORD) for a in AGENCIES}
+              for c in range(clients)]
+    counts = [0] * clients
+    errors: list[BaseException] = []
+
+    def worker(c: int) -> None:
+        def call(method: str, path: str, user: str, body: Any) -> tuple[int, Any]:
+            reply = apis[c].call(method, path, body, tokens[c][user])
+            return reply.status, reply.body
+
+        try:
+            counts[c] = drive(call, c, dossiers)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(c,), daemon=True) for c in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=900)
+    elapsed = time.perf_counter() - t0
+    for api in apis:
+        api.close()
+    if errors:
+        raise errors[0]
+    steps = sum(counts)
+    return {"steps": steps, "seconds": elapsed, "rate": steps / elapsed,
+            "dossier_rate": clients * dossiers / elapsed}
+
+
+def bench_backend(label: str, url: str, tmp: Path, client_counts: list[int], dossiers: int, workers: int,
+                  threads: int, bare: float) -> None:
+    prepare(url, max(client_counts))
+    port = free_port()
+    server = gunicorn(port, server_env(url, tmp), tmp / f"gunicorn-{label}.log", workers=workers, threads=threads)
+    server.start()
+    try:
+        wait_ready(port, server)
+        http_run(port, 1, 2)  # warm up: workers parse the diagram, fill caches
+        for clients in client_counts:
+            r = http_run(port, clients, dossiers)
+            print(f"  {label:10} {clients} client(s): {r['rate']:7.1f} steps/s  {r['dossier_rate']:5.2f} dossiers/s"
+                  f"  ({r['steps']} steps in {r['seconds']:.1f} s)  = 1/{bare / r['rate']:.0f} of bare"
+                  f"  = {r['rate'] / SPIFF_ARENA:.1f}x spiff-arena", flush=True)
+    finally:
+        server.stop(timeout=25)
+
+
+def profile(url: str, dossiers: int) -> None:
+    """The same loop in-process (Flask test client) under pyinstrument; prints the heaviest frames."""
+    from pyinstrument import Profiler
+
+    from webui import create_app
+
+    prepare(url, 1)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    client = app.test_client()
+    tokens: dict[str, str] = {}
+    for a in AGENCIES:
+        user = f"b0.{a.lower()}"
+        r = client.post("/api/v1/tokens", json={"username": user, "password": PASSWORD})
+        tokens[user] = r.get_json()["token"]
+
+    def call(method: str, path: str, user: str, body: Any) -> tuple[int, Any]:
+        r = client.open(path, method=method, json=body, headers={"Authorization": f"Bearer {tokens[user]}"})
+        return r.status_code, r.get_json()
+
+    drive(call, 0, 3)  # warm up
+    profiler = Profiler(interval=0.0005)
+    t0 = time.perf_counter()
+    profiler.start()
+    steps = drive(call, 0, dossiers)
+    profiler.stop()
+    elapsed = time.perf_counter() - t0
+    print(f"  in-process (no HTTP server), 1 client: {steps / elapsed:.1f} steps/s under the profiler")
+    print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False,
+                               time="percent_of_total"))
+    app.extensions["lienthong_engine"].close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", default="1,4")
+    parser.add_argument("--dossiers", type=int, default=30, help="dossiers per client thread")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--pg-url", default=os.environ.get("LIENTHONG_TEST_DATABASE_URL")
+                        or "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                        help="PostgreSQL server URL (a database is created and dropped)")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="profile the server side in-process instead")
+    parser.add_argument("--profile-dossiers", type=int, default=40)
+    parser.add_argument("--profile-postgres", action="store_true", help="profile on PostgreSQL, not SQLite")
+    args = parser.parse_args()
+    client_counts = [int(x) for x in args.clients.split(",") if x]
+    if not client_counts or max(client_counts) > MAX_CLIENTS:
+        parser.error(f"--clients: 1 to {MAX_CLIENTS}")
+
+    with tempfile.TemporaryDirectory(prefix="lienthong-apibench-") as tmp_name, ExitStack() as stack:
+        tmp = Path(tmp_name)
+        if args.profile:
+            url = (stack.enter_context(fresh_pg_database(args.pg_url, "lienthong_bench")) if args.profile_postgres
+                   else f"sqlite:///{tmp}/profile.sqlite")
+            profile(url, args.profile_dossiers)
+            return
+        bare_rate(20)
+        bare, n = bare_rate(200)
+        print(f"bare SpiffWorkflow (in memory, same diagram): {bare:.0f} steps/s ({n} steps)")
+        print(f"gunicorn -w {args.workers} --threads {args.threads}, {args.dossiers} dossiers per client, "
+              f"6 steps each (claim + complete):")
+        if not args.no_sqlite:
+            bench_backend("SQLite", f"sqlite:///{tmp}/api.sqlite", tmp, client_counts, args.dossiers,
+                          args.workers, args.threads, bare)
+        if not args.no_postgres:
+            url = stack.enter_context(fresh_pg_database(args.pg_url, "lienthong_bench"))
+            bench_backend("PostgreSQL", url, tmp, client_counts, args.dossiers, args.workers, args.threads, bare)
+        bare_after, _ = bare_rate(200)
+        print(f"bare SpiffWorkflow again after the runs: {bare_after:.0f} steps/s (machine load check)")
+
+
+if __name__ == "__main__":
+    main()
