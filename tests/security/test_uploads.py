@@ -7,6 +7,7 @@ network is touched, no procedure is published, no row is written.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import subprocess
@@ -134,7 +135,7 @@ def test_designer_upload_page_refuses_and_publishes_nothing(client, engine, worl
     assert word.lower() in page.lower()
     assert "root:x:" not in page
     # Publishing the refused upload is refused too.
-    sha = __import__("hashlib").sha256(data).hexdigest()
+    sha = hashlib.sha256(data).hexdigest()
     published = post(client, "/designer/publish", {"sha": sha, "filename": f"{name}.bpmn",
                                                    "decision_number": "1/QĐ", "decision_date": "2026-03-01"},
                      page="/designer")
