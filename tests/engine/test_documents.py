@@ -220,3 +220,13 @@ def test_content_disposition_is_an_attachment_with_rfc5987_name():
     assert header.startswith('attachment; filename="')
     assert "filename*=UTF-8''Quy%E1%BA%BFt%20%C4%91%E1%BB%8Bnh%20%22s%E1%BB%91%2012%22.pdf" in header
     assert '"' not in header.split('filename="')[1].split('";')[0]
+
+
+def test_the_receipt_prints_the_lookup_secret(engine: Engine, world: World, docs: Documents):
+    from engine import paperwork
+
+    d = engine.start_dossier(world["clerk"], "T.000001", APPLICANT)
+    secret = docs.lookup_secret(world["clerk"], d.code)
+    html = paperwork.receipt_html(engine.papers(d.code), base_url="https://dvc.example", lookup_secret=secret)
+    assert f"mã bí mật nhận kết quả điện tử: <b class=\"code\">{secret}</b>" in html
+    assert "mã bí mật" not in paperwork.receipt_html(engine.papers(d.code), base_url="https://dvc.example")
