@@ -8,7 +8,7 @@ PORT ?= 5000
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/lienthong.sqlite
 export LIENTHONG_DATA_DIR ?= $(CURDIR)/var
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-APT_PACKAGES := graphviz chromium fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
+APT_PACKAGES := graphviz chromium fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 
 .PHONY: run test setup sysdeps lint typecheck test-sqlite test-postgres bench diagrams screenshots clean
 
@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 # Debian packages the product needs (graphviz, a font with Vietnamese glyphs, chromium for
-# browser tests, pango for PDFs): installed only when one is missing.
+# browser tests, pango for PDFs, poppler-utils for the PDF text checks): installed only when one is missing.
 sysdeps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

@@ -442,8 +442,20 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
+#: A text cell starting with one of these would be read as a formula by spreadsheet programs.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> object:
+    value = _cell(value)
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def to_csv(rows: list[dict[str, object]]) -> str:
-    """The rows as CSV text (UTF-8 with a BOM, so spreadsheet programs show Vietnamese correctly)."""
+    """The rows as CSV text (UTF-8 with a BOM, so spreadsheet programs show Vietnamese correctly).
+
+    Text that would start a formula (names come from diagrams and officials) is prefixed with ``'``.
+    """
     import csv
     import io
 
@@ -452,7 +464,7 @@ def to_csv(rows: list[dict[str, object]]) -> str:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
+            writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return "\ufeff" + buffer.getvalue()
 
 
@@ -471,6 +483,9 @@ def to_xlsx(rows: list[dict[str, object]], title: str = "Thống kê") -> bytes:
         sheet.append(headers)
         for row in rows:
             sheet.append([_xlsx_cell(row.get(h)) for h in headers])
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # openpyxl reads text starting with '=' as a formula: keep it text
+                    cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
