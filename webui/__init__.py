@@ -49,6 +49,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="vi",
         LOGIN_RATE_LIMIT=(10, 300),  # attempts per key per seconds
+        # Reverse proxies in front (nginx: 1); their X-Forwarded-For/-Proto then give the client's
+        # address (login rate limits) and scheme. 0: headers ignored, so clients cannot forge them.
+        TRUSTED_PROXIES=int(os.environ.get("LIENTHONG_TRUSTED_PROXIES") or 0),
         CLOCK=None,
     )
     if test_config:
@@ -75,4 +78,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (auth, portal, inbox, steps, desk, dossiers, documents, dashboard, designer, admin, api):
         app.register_blueprint(module.bp)
     security.exempt_api(app, api.bp)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
