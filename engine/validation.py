@@ -282,6 +282,12 @@ class _ProcessCheck:
             if refused or crash:
                 self.err(f"Chu kỳ hẹn giờ «{text}» của {_label(node)} bị từ chối: {refused or crash} "
                          f"(timer refused by the sandbox)", node.line, node.id)
+            else:
+                # The engine counts timers in working time and fires each once; a repeating cycle
+                # would wait for ever. Say so now rather than leave a dossier stuck later.
+                self.err(f"Hẹn giờ lặp (timeCycle) của {_label(node)} không thực thi được; dùng thời hạn "
+                         f"(timeDuration) hoặc ngày giờ (timeDate) (the engine cannot execute a timer cycle)",
+                         node.line, node.id)
 
     # -- graph ------------------------------------------------------------------------------
     def check_reachability(self) -> None:

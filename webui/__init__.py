@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,19 @@ def _secret_key(data_dir: Path) -> str:
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
+    try:  # O_EXCL: of several gunicorn workers starting at once, exactly one writes the key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the writer may not have finished yet
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty: set SECRET_KEY or remove the file") from None
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
     return key
 
 

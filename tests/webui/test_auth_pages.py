@@ -54,3 +54,20 @@ def test_english_switch(client, world, deployed):
     assert "Reception" in client.get("/desk").get_data(as_text=True)
     post(client, "/lang/vi", {"next": "/inbox"})
     assert "Hộp việc" in client.get("/inbox").get_data(as_text=True)
+
+
+def test_workers_starting_together_share_one_generated_secret_key(tmp_path, monkeypatch):
+    import os
+    import threading
+
+    from webui import _secret_key
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    keys: list[str] = []
+    threads = [threading.Thread(target=lambda: keys.append(_secret_key(tmp_path))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(keys) == 8 and len(set(keys)) == 1 and len(keys[0]) == 64
+    assert os.stat(tmp_path / "secret_key").st_mode & 0o777 == 0o600
