@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from decimal import Decimal
@@ -25,8 +26,12 @@ _completer = aliased(models.Official)
 _STEP = models.Step.__table__.c
 
 
+@functools.cache
 def _step_select() -> Any:
-    """Plain column rows (no ORM identity map): listing steps stays cheap at any size."""
+    """Plain column rows (no ORM identity map): listing steps stays cheap at any size.
+
+    Built once: statements are immutable, and each ``.where()`` makes a new one.
+    """
     return (
         select(*_STEP, models.Dossier.code.label("dossier_code"),
                models.Dossier.procedure_code.label("procedure_code"),

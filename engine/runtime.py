@@ -470,7 +470,7 @@ class Engine(LifecycleMixin):
         else:
             result = session.execute(update(models.WorkflowState).where(
                 models.WorkflowState.dossier_id == dossier.id, models.WorkflowState.version == old,
-            ).values(version=old + 1, state=text, updated_at=now))
+            ).values(version=old + 1, state=text, updated_at=now).execution_options(synchronize_session=False))
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise RetryableConflict("Hồ sơ vừa được người khác cập nhật, hãy thử lại")
         dossier.state_version = old + 1
@@ -493,7 +493,8 @@ class Engine(LifecycleMixin):
             step = self._step_for_action(session, actor, step_id)
             result = session.execute(update(models.Step).where(
                 models.Step.id == step_id, models.Step.state == "ready",
-            ).values(state="claimed", assignee_id=actor.id, claimed_at=now))
+            ).values(state="claimed", assignee_id=actor.id, claimed_at=now).execution_options(
+                synchronize_session=False))
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 session.refresh(step)
                 if step.state == "claimed" and step.assignee_id == actor.id:
