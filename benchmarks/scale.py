@@ -94,6 +94,16 @@ SELECT dossier_id, id, NULL, 'step.completed', completed_at, '{}' FROM steps
 WHERE dossier_id BETWEEN CAST(:lo AS integer) AND CAST(:hi AS integer) AND state = 'completed'
 """
 
+# Who takes part (engine.queries.visible_condition reads it): the desk and each step's agency.
+PARTICIPATION_SQL = """
+INSERT INTO dossier_agencies (dossier_id, agency_id, received_at)
+SELECT id, receiving_agency_id, received_at FROM dossiers
+WHERE id BETWEEN CAST(:lo AS integer) AND CAST(:hi AS integer)
+UNION
+SELECT s.dossier_id, s.agency_id, d.received_at FROM steps s JOIN dossiers d ON d.id = s.dossier_id
+WHERE s.dossier_id BETWEEN CAST(:lo AS integer) AND CAST(:hi AS integer)
+"""
+
 
 def prepare(url: str) -> tuple[Engine, list[accounts.Actor], int]:
     """Schema, 30 agencies (the diagram's four first), one clerk per agency, the diagram."""
@@ -129,9 +139,10 @@ def fill(engine: Engine, have: int, target: int, a0: int) -> float:
             conn.execute(text(DOSSIERS_SQL), params)
             conn.execute(text(STEPS_SQL), params)
             conn.execute(text(EVENTS_SQL), params)
+            conn.execute(text(PARTICIPATION_SQL), params)
         lo = hi + 1
     with engine.db.begin() as conn:
-        for table in ("dossiers", "steps", "events"):
+        for table in ("dossiers", "steps", "events"):  # dossier_agencies has no id sequence
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
     with engine.db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE dossiers"))

@@ -154,12 +154,18 @@ def fill(engine: Engine, n: int, ctx: dict[str, Any]) -> float:
                 print(f"  … {dossier[0]:,} dossiers", file=sys.stderr, flush=True)
         if batch_d:
             flush()
+        # Who takes part (the visibility rule reads it): the desk and each step's agency.
+        cur.execute("INSERT INTO dossier_agencies (dossier_id, agency_id, received_at) "
+                    "SELECT id, receiving_agency_id, received_at FROM dossiers WHERE receiving_agency_id IS NOT NULL "
+                    "UNION SELECT s.dossier_id, s.agency_id, d.received_at FROM steps s "
+                    "JOIN dossiers d ON d.id = s.dossier_id WHERE true "  # WHERE: SQLite's upsert parse
+                    "ON CONFLICT DO NOTHING")
         if sqlite:
             cur.execute("COMMIT")
             cur.execute("ANALYZE")
         else:
             raw.commit()
-            for table in ("dossiers", "steps", "agencies"):
+            for table in ("dossiers", "steps", "agencies", "dossier_agencies"):
                 cur.execute(f"ANALYZE {table}")
             raw.commit()
             cur.execute("SELECT setval('dossiers_id_seq', (SELECT max(id) FROM dossiers))")

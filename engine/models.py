@@ -362,3 +362,18 @@ Index("ix_dossiers_receiving_received", Dossier.receiving_agency_id, Dossier.rec
 Index("ix_dossiers_procedure_received", Dossier.procedure_code, Dossier.received_at)
 Index("ix_dossiers_status_received", Dossier.status, Dossier.received_at)
 Index("ix_steps_agency_dossier", Step.agency_id, Step.dossier_id)
+
+
+class DossierAgency(Base):
+    """Which agencies take part in a dossier (its receiving desk, every agency holding a step).
+
+    The visibility rule and the officials' dossier search read this one narrow table: one index
+    probe answers "may this agency see that dossier", and an agency's dossiers come newest first
+    straight off (agency_id, received_at).
+    """
+
+    __tablename__ = "dossier_agencies"
+    __table_args__ = (Index("ix_dossier_agencies_agency_received", "agency_id", "received_at", "dossier_id"),)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    received_at: Mapped[datetime]

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, text
+from sqlalchemy import and_, exists, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from engine import models
@@ -154,9 +155,17 @@ def visible_condition(actor: Actor) -> Any:
     """
     if actor.has("admin"):
         return True
-    takes_part = exists().where(models.Step.dossier_id == models.Dossier.id,
-                                models.Step.agency_id == actor.agency_id)
-    return or_(models.Dossier.receiving_agency_id == actor.agency_id, takes_part)
+    # dossier_agencies holds exactly "received it or holds/held a step" (kept by the runtime).
+    return exists().where(models.DossierAgency.dossier_id == models.Dossier.id,
+                          models.DossierAgency.agency_id == actor.agency_id)
+
+
+def record_participation(session: Session, dossier_id: int, agency_id: int, received_at: Any) -> None:
+    """Note that an agency takes part in a dossier (idempotent, safe under concurrency)."""
+    dialect = session.get_bind().dialect.name
+    ins: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(models.DossierAgency)
+    session.execute(ins.values(dossier_id=dossier_id, agency_id=agency_id, received_at=received_at)
+                    .on_conflict_do_nothing(index_elements=["dossier_id", "agency_id"]))
 
 
 def can_view(session: Session, actor: Actor, dossier_id: int) -> bool:

@@ -290,6 +290,7 @@ class Engine(LifecycleMixin):
                 lookup_secret=secrets.token_hex(3).upper(), state_version=0)
             session.add(dossier)
             session.flush()
+            queries.record_participation(session, dossier.id, actor.agency_id, now)
             session.add(models.Event(dossier_id=dossier.id, actor_id=actor.id, action="dossier.received", at=now,
                                      details={"procedure": row.procedure_code, "version": row.version,
                                               "due_at": due.isoformat(), "data": cleaned}))
@@ -348,6 +349,7 @@ class Engine(LifecycleMixin):
             models.Step.dossier_id == dossier.id, models.Step.state.in_(queries.OPEN_STATES))).all()
         open_by_task = {r.task_id: r for r in open_rows}
         open_kinds = [r.step_kind for r in open_rows if r.task_id in ready]
+        seen_agencies = {r.agency_id for r in open_rows} | ({dossier.receiving_agency_id} - {None})
         for row in open_rows:
             if row.task_id not in ready:
                 row.state = "cancelled"
@@ -360,6 +362,9 @@ class Engine(LifecycleMixin):
             if spec is None:
                 raise ExpressionError(f"Bước {task.task_spec.bpmn_id} không có trong định nghĩa")
             agency_id, agency_code = self._lane_agency(session, spec.lane)
+            if agency_id not in seen_agencies:
+                queries.record_participation(session, dossier.id, agency_id, dossier.received_at)
+                seen_agencies.add(agency_id)
             step = models.Step(dossier_id=dossier.id, element_id=spec.element_id, task_id=task_id, name=spec.name,
                                lane=spec.lane, agency_id=agency_id, step_kind=spec.step_kind, state="ready",
                                working_days=spec.working_days, ready_at=now,

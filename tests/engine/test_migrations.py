@@ -47,3 +47,27 @@ def test_the_event_log_refuses_updates_and_deletes(engine, world, deployed):
     with engine.db.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM events WHERE action = 'forged'")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM events")).scalar() > 0
+
+
+def test_migration_0004_records_who_takes_part_in_existing_dossiers(engine, world, deployed):
+    """Upgrading a database with dossiers fills dossier_agencies from the desks and the steps."""
+    from sqlalchemy import text
+
+    from tests.engine.test_runtime import APPLICANT, do
+
+    d = engine.start_dossier(world["clerk"], deployed, APPLICANT)
+    do(engine, world["clerk"], "Receive")
+    do(engine, world["officer"], "Examine", {"ket_qua": "dat"})
+    url = engine.db.url.render_as_string(hide_password=False)
+    query = text("SELECT a.code FROM dossier_agencies da JOIN agencies a ON a.id = da.agency_id "
+                 "WHERE da.dossier_id = :d ORDER BY a.code")
+    with engine.db.connect() as conn:
+        before = [r[0] for r in conn.execute(query, {"d": d.id})]
+    engine.close()
+    command.downgrade(db.alembic_config(url), "0003")
+    db.upgrade(url)
+    eng = db.make_engine(url)
+    with eng.connect() as conn:
+        after = [r[0] for r in conn.execute(query, {"d": d.id})]
+    eng.dispose()
+    assert before == after == sorted(["000.00.15.H12", "PCM", "CA"])
