@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webui.auth import login_manager
 
     app = Flask(__name__)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable in JSON
     data_dir = Path(os.environ.get("LIENTHONG_DATA_DIR", "var")).resolve()
     app.config.from_mapping(
         DATABASE_URL=database_url(),
