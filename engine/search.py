@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from engine import models
+from engine import models, queries
 from engine.accounts import Actor
 from engine.calendar import WorkingCalendar
 from engine.errors import InvalidInput, PermissionDenied
@@ -111,27 +111,36 @@ def search(session: Session, actor: Actor, query: SearchQuery, calendar: Working
         conditions.append(D.procedure_code == query.procedure.strip())
     if query.status:
         conditions.append(D.status == query.status)
+    start: datetime | None = None
+    end: datetime | None = None
     if query.date_from or query.date_to:
         from engine.stats import period_bounds
 
         first, last = query.date_from or query.date_to, query.date_to or query.date_from
         assert first is not None and last is not None
         start, end = period_bounds(calendar, first, last)  # refuses from > to
-        if query.date_from:
-            conditions.append(D.received_at >= start)
-        if query.date_to:
-            conditions.append(D.received_at < end)
     columns = (D.code, D.procedure_code, models.DefinitionVersion.name, D.applicant_name, D.status,
                D.received_at, D.due_at, D.finished_at)
-    if actor.has("admin"):
+    received = D.received_at
+    if actor.has("admin") or kind:
+        # Everything, or a selective text (code, ID number, name prefix): start from the text's
+        # own index; visibility is then one primary-key probe of dossier_agencies per candidate.
         stmt = select(*columns).order_by(D.received_at.desc(), D.id.desc())
+        if not actor.has("admin"):
+            conditions.append(queries.visible_condition(actor))
     else:
-        # Walk the agency's own dossiers newest first (ix_dossier_agencies_agency_received) and
-        # filter them; that is the visibility rule and the order in one index.
+        # Filters only (status, procedure, dates): walk the agency's own dossiers newest first
+        # (ix_dossier_agencies_agency_received), the date range bounding the walk; that index
+        # is the visibility rule and the order at once.
         DA = models.DossierAgency
+        received = DA.received_at
         stmt = (select(*columns).select_from(DA).join(D, D.id == DA.dossier_id)
                 .where(DA.agency_id == actor.agency_id)
                 .order_by(DA.received_at.desc(), DA.dossier_id.desc()))
+    if query.date_from and start is not None:
+        conditions.append(received >= start)
+    if query.date_to and end is not None:
+        conditions.append(received < end)
     stmt = (stmt.join(models.DefinitionVersion, models.DefinitionVersion.id == D.definition_id)
             .where(*conditions)
             .limit(query.per_page + 1).offset((query.page - 1) * query.per_page))
