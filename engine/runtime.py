@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -60,6 +60,31 @@ FAR_FUTURE = "9999-12-31T00:00:00+00:00"
 MAX_NOTE = 4000
 SUPPLEMENT_RULES = ("restart", "pause")
 OUTCOME_PRIORITY = ("withdrawn", "refused", "returned", "completed")
+
+
+# The hot path (claim, complete, the step sync after every engine run) uses statements built once
+# and executed on the session's connection: no per-call statement building or cache-key work, no
+# unit-of-work flush. Events and steps are plain rows here; the ORM serves the rarer actions.
+_STEPS: Any = models.Step.__table__
+_EVENT_INSERT = insert(cast(Any, models.Event.__table__))
+_STEP_INSERT = insert(_STEPS).returning(_STEPS.c.id)
+_OPEN_STEPS = select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c.step_kind,
+                     _STEPS.c.element_id).where(_STEPS.c.dossier_id == bindparam("dossier_id"),
+                                                _STEPS.c.state.in_(("ready", "claimed")))
+_CANCEL_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(state="cancelled")
+_COMPLETE_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(
+    state="completed", completed_at=bindparam("at"), completed_by=bindparam("by"),
+    form_data=bindparam("form_data", type_=models.Step.__table__.c.form_data.type),
+    note=bindparam("note"), timeliness=bindparam("timeliness"))
+
+
+def add_event(session: Session, action: str, at: datetime, *, dossier_id: int | None = None,
+              step_id: int | None = None, actor_id: int | None = None,
+              details: dict[str, Any] | None = None) -> None:
+    """Append one entry to the event log (a plain insert on the transaction's connection)."""
+    session.connection().execute(_EVENT_INSERT, {"dossier_id": dossier_id, "step_id": step_id,
+                                                 "actor_id": actor_id, "action": action, "at": at,
+                                                 "details": details or {}})
 
 
 def system_clock() -> datetime:
@@ -210,9 +235,9 @@ class Engine(LifecycleMixin):
                 deployed_by=actor.id if actor else None, deployed_at=now)
             session.add(row)
             session.flush()
-            session.add(models.Event(action="definition.deployed", at=now, actor_id=actor.id if actor else None,
-                                     details={"procedure": row.procedure_code, "version": row.version,
-                                              "sha256": row.sha256, "decision_number": decision_number}))
+            add_event(session, "definition.deployed", now, actor_id=actor.id if actor else None,
+                      details={"procedure": row.procedure_code, "version": row.version,
+                               "sha256": row.sha256, "decision_number": decision_number})
             result = DeployResult(row.procedure_code, row.version, row.id, True)
         with self._definitions_lock:
             self._definitions[result.definition_id] = definition
@@ -291,9 +316,9 @@ class Engine(LifecycleMixin):
             session.add(dossier)
             session.flush()
             queries.record_participation(session, dossier.id, actor.agency_id, now)
-            session.add(models.Event(dossier_id=dossier.id, actor_id=actor.id, action="dossier.received", at=now,
-                                     details={"procedure": row.procedure_code, "version": row.version,
-                                              "due_at": due.isoformat(), "data": cleaned}))
+            add_event(session, "dossier.received", now, dossier_id=dossier.id, actor_id=actor.id,
+                      details={"procedure": row.procedure_code, "version": row.version,
+                               "due_at": due.isoformat(), "data": cleaned})
             wf = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=make_script_engine())
             for task in wf.get_tasks(state=TaskState.READY):
                 task.data.update(cleaned)
@@ -345,18 +370,18 @@ class Engine(LifecycleMixin):
         self._sync_timers(session, dossier, definition, wf, now)
         compact(wf)
         ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
-        open_rows = session.scalars(select(models.Step).where(
-            models.Step.dossier_id == dossier.id, models.Step.state.in_(queries.OPEN_STATES))).all()
-        open_by_task = {r.task_id: r for r in open_rows}
+        conn = session.connection()
+        open_rows = conn.execute(_OPEN_STEPS, {"dossier_id": dossier.id}).all()
+        open_tasks = {r.task_id for r in open_rows}
         open_kinds = [r.step_kind for r in open_rows if r.task_id in ready]
         seen_agencies = {r.agency_id for r in open_rows} | ({dossier.receiving_agency_id} - {None})
         for row in open_rows:
             if row.task_id not in ready:
-                row.state = "cancelled"
-                session.add(models.Event(dossier_id=dossier.id, step_id=row.id, action="step.cancelled", at=now,
-                                         details={"element": row.element_id}))
+                conn.execute(_CANCEL_STEP, {"step_id": row.id})
+                add_event(session, "step.cancelled", now, dossier_id=dossier.id, step_id=row.id,
+                          details={"element": row.element_id})
         for task_id, task in ready.items():
-            if task_id in open_by_task:
+            if task_id in open_tasks:
                 continue
             spec = definition.steps.get(task.task_spec.bpmn_id)
             if spec is None:
@@ -365,16 +390,15 @@ class Engine(LifecycleMixin):
             if agency_id not in seen_agencies:
                 queries.record_participation(session, dossier.id, agency_id, dossier.received_at)
                 seen_agencies.add(agency_id)
-            step = models.Step(dossier_id=dossier.id, element_id=spec.element_id, task_id=task_id, name=spec.name,
-                               lane=spec.lane, agency_id=agency_id, step_kind=spec.step_kind, state="ready",
-                               working_days=spec.working_days, ready_at=now,
-                               due_at=step_due(cal, now, spec.working_days), note="")
-            session.add(step)
-            session.flush()
-            session.add(models.Event(dossier_id=dossier.id, step_id=step.id, action="step.ready", at=now,
-                                     details={"element": spec.element_id, "name": spec.name,
-                                              "agency": agency_code, "due_at": step.due_at.isoformat()
-                                              if step.due_at else None}))
+            due_at = step_due(cal, now, spec.working_days)
+            step_id = conn.execute(_STEP_INSERT, {
+                "dossier_id": dossier.id, "element_id": spec.element_id, "task_id": task_id, "name": spec.name,
+                "lane": spec.lane, "agency_id": agency_id, "step_kind": spec.step_kind, "state": "ready",
+                "working_days": spec.working_days, "ready_at": now, "due_at": due_at, "note": "",
+            }).scalar_one()
+            add_event(session, "step.ready", now, dossier_id=dossier.id, step_id=step_id,
+                      details={"element": spec.element_id, "name": spec.name, "agency": agency_code,
+                               "due_at": due_at.isoformat()})
             open_kinds.append(spec.step_kind)
         self._update_status(session, dossier, definition, wf, now, actor_id, open_kinds)
         self._save(session, dossier, wf, new=new)
@@ -391,15 +415,14 @@ class Engine(LifecycleMixin):
             dossier.status = outcome
             dossier.finished_at = now
             dossier.paused_at = None
-            session.add(models.Event(dossier_id=dossier.id, actor_id=actor_id, action="dossier.finished", at=now,
-                                     details={"outcome": outcome}))
+            add_event(session, "dossier.finished", now, dossier_id=dossier.id, actor_id=actor_id,
+                      details={"outcome": outcome})
             return
         if "supplement" in open_kinds:
             if dossier.status != "waiting_supplement":
                 dossier.status = "waiting_supplement"
                 dossier.paused_at = now
-                session.add(models.Event(dossier_id=dossier.id, actor_id=actor_id, at=now,
-                                         action="dossier.waiting_supplement", details={}))
+                add_event(session, "dossier.waiting_supplement", now, dossier_id=dossier.id, actor_id=actor_id)
                 self._on_supplement_requested(session, dossier, now, actor_id)
         elif dossier.status == "waiting_supplement":
             self._resume_after_supplement(session, dossier, definition, now, actor_id)
@@ -421,9 +444,9 @@ class Engine(LifecycleMixin):
         dossier.supplement_count += 1
         dossier.original_due_at = dossier.due_at
         dossier.status = "processing"
-        session.add(models.Event(dossier_id=dossier.id, actor_id=actor_id, action="dossier.supplemented", at=now,
-                                 details={"rule": self.supplement_rule,
-                                          "due_at": dossier.due_at.isoformat() if dossier.due_at else None}))
+        add_event(session, "dossier.supplemented", now, dossier_id=dossier.id, actor_id=actor_id,
+                  details={"rule": self.supplement_rule,
+                           "due_at": dossier.due_at.isoformat() if dossier.due_at else None})
 
     def _sync_timers(self, session: Session, dossier: models.Dossier, definition: Definition,
                      wf: BpmnWorkflow, now: datetime) -> None:
@@ -505,8 +528,7 @@ class Engine(LifecycleMixin):
                 if step.state == "claimed" and step.assignee_id == actor.id:
                     return self._step_view(session, step_id)
                 raise _state_conflict(step)
-            session.add(models.Event(dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id,
-                                     action="step.claimed", at=now, details={}))
+            add_event(session, "step.claimed", now, dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id)
             return self._step_view(session, step_id)
 
     def unclaim(self, actor: Actor, step_id: int) -> StepView:
@@ -521,8 +543,8 @@ class Engine(LifecycleMixin):
                 raise Conflict("Bước đang do cán bộ khác xử lý (claimed by someone else)")
             previous = step.assignee_id
             step.state, step.assignee_id, step.claimed_at = "ready", None, None
-            session.add(models.Event(dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id,
-                                     action="step.unclaimed", at=now, details={"previous": previous}))
+            add_event(session, "step.unclaimed", now, dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id,
+                      details={"previous": previous})
             session.flush()
             return self._step_view(session, step_id)
 
@@ -543,9 +565,8 @@ class Engine(LifecycleMixin):
                 raise PermissionDenied("Chỉ giao cho cán bộ cùng cơ quan")
             previous = step.assignee_id
             step.state, step.assignee_id, step.claimed_at = "claimed", target.id, now
-            session.add(models.Event(dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id,
-                                     action="step.reassigned", at=now,
-                                     details={"previous": previous, "to": target.username}))
+            add_event(session, "step.reassigned", now, dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id,
+                      details={"previous": previous, "to": target.username})
             session.flush()
             return self._step_view(session, step_id)
 
@@ -582,13 +603,12 @@ class Engine(LifecycleMixin):
                 task.run()
 
             self._run(wf, definition, spec.name, run_task)
-            step.state, step.completed_at, step.completed_by = "completed", now, actor.id
-            step.form_data, step.note = cleaned, note
-            step.timeliness = timeliness(now, step.due_at, self.calendar())
-            session.add(models.Event(dossier_id=dossier.id, step_id=step.id, actor_id=actor.id,
-                                     action="step.completed", at=now,
-                                     details={"element": step.element_id, "data": cleaned, "note": note,
-                                              "timeliness": step.timeliness}))
+            judged = timeliness(now, step.due_at, self.calendar())
+            session.connection().execute(_COMPLETE_STEP, {"step_id": step.id, "at": now, "by": actor.id,
+                                                          "form_data": cleaned, "note": note, "timeliness": judged})
+            session.expire(step)
+            add_event(session, "step.completed", now, dossier_id=dossier.id, step_id=step.id, actor_id=actor.id,
+                      details={"element": step.element_id, "data": cleaned, "note": note, "timeliness": judged})
             if dossier.status == "received":
                 dossier.status = "processing"
             self._after_engine(session, dossier, definition, wf, now, actor.id)
@@ -619,8 +639,8 @@ class Engine(LifecycleMixin):
 
             self._run(wf, definition, None, fire)
             timer.fired_at = now
-            session.add(models.Event(dossier_id=dossier.id, action="timer.fired", at=now,
-                                     details={"element": timer.element_id, "due_at": timer.due_at.isoformat()}))
+            add_event(session, "timer.fired", now, dossier_id=dossier.id,
+                      details={"element": timer.element_id, "due_at": timer.due_at.isoformat()})
             self._after_engine(session, dossier, definition, wf, now, None)
             return True
 
