@@ -82,9 +82,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     errors.init_app(app)
 
-    from webui import admin, api, auth, dashboard, designer, desk, documents, dossiers, inbox, portal, steps
+    from webui import (
+        admin,
+        api,
+        auth,
+        dashboard,
+        designer,
+        desk,
+        documents,
+        dossiers,
+        inbox,
+        lifecycle,
+        portal,
+        stats_page,
+        steps,
+    )
 
-    for module in (auth, portal, inbox, steps, desk, dossiers, documents, dashboard, designer, admin, api):
+    for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, designer,
+                   admin, api):
         app.register_blueprint(module.bp)
     security.exempt_api(app, api.bp)
     if app.config["TRUSTED_PROXIES"]:

@@ -27,6 +27,9 @@ STEP_STATE = {
     "completed": _l("Đã xong"),
     "cancelled": _l("Đã hủy"),
 }
+DOCUMENT_KIND = {"original": _l("Bản chính"), "certified": _l("Bản sao có chứng thực"), "copy": _l("Bản sao")}
+COLLECTION = {"desk": _l("Nhận trực tiếp tại Bộ phận Một cửa"), "post": _l("Qua dịch vụ bưu chính công ích"),
+              "online": _l("Nhận trực tuyến")}
 TIMELINESS = {"early": _l("Trước hạn"), "on_time": _l("Đúng hạn"), "late": _l("Quá hạn")}
 EVENT_ACTION = {
     "dossier.received": _l("Tiếp nhận hồ sơ"),
@@ -42,6 +45,9 @@ EVENT_ACTION = {
     "dossier.supplemented": _l("Đã bổ sung hồ sơ"),
     "dossier.finished": _l("Kết thúc hồ sơ"),
     "timer.fired": _l("Hết thời gian chờ"),
+    "dossier.apology": _l("Xin lỗi, hẹn lại ngày trả kết quả"),
+    "dossier.withdrawn": _l("Rút hồ sơ"),
+    "dossier.collected": _l("Trả kết quả cho người nộp"),
 }
 
 
@@ -81,3 +87,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda v: _label(STEP_STATE, v), "state_label")
     app.add_template_filter(lambda v: _label(TIMELINESS, v), "timeliness_label")
     app.add_template_filter(lambda v: _label(EVENT_ACTION, v), "action_label")
+    app.add_template_filter(lambda v: _label(COLLECTION, v), "collection_label")
+    app.jinja_env.globals["COLLECTION_METHODS"] = COLLECTION

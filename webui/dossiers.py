@@ -7,8 +7,9 @@ from datetime import date
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
 
-from engine import accounts, flowchart, paperwork
+from engine import accounts, flowchart, models, paperwork
 from engine.errors import InvalidInput, NotFound
 from engine.search import STATUSES, SearchQuery
 from engine.search import search as search_dossiers
@@ -74,13 +75,23 @@ def search():  # type: ignore[no-untyped-def]
                            procedures=engine.procedures(), statuses=STATUSES)
 
 
+def render_show(code: str, status: int = 200, values: dict[str, str] | None = None) -> tuple[str, int]:
+    """The dossier page; ``values`` refill the lifecycle forms after a refused action."""
+    engine = get_engine()
+    dossier = engine.dossier(code, actor())
+    with engine.Session() as s:
+        receiving_agency_id = s.scalar(select(models.Dossier.receiving_agency_id)
+                                       .where(models.Dossier.id == dossier.id))
+    return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier),
+                           now=engine.now(), docs=get_documents().of_dossier(actor(), dossier.code),
+                           lifecycle=engine.dossier_lifecycle(dossier.code), values=values or {},
+                           own_desk=actor().agency_id == receiving_agency_id), status
+
+
 @bp.route("/dossiers/<code>")
 @login_required
 def show(code: str):  # type: ignore[no-untyped-def]
-    engine = get_engine()
-    dossier = engine.dossier(code, actor())
-    return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier),
-                           now=engine.now(), docs=get_documents().of_dossier(actor(), dossier.code))
+    return render_show(code)
 
 
 @bp.route("/dossiers/<code>/diagram.svg")
