@@ -32,7 +32,7 @@ def form_post_rules(app: Any) -> list[Any]:
 def url_of(app: Any, rule: Any, dossier_code: str, step_id: int) -> str:
     values: dict[str, Any] = {}
     for arg in rule.arguments:
-        if arg in ("step_id", "document_id", "version"):
+        if arg in ("step_id", "document_id", "version", "notice_id"):
             values[arg] = step_id if arg == "step_id" else 1
         elif arg == "code":
             values[arg] = "en" if rule.endpoint == "auth.set_language" else dossier_code
