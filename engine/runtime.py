@@ -71,6 +71,9 @@ _STEP_INSERT = insert(_STEPS).returning(_STEPS.c.id)
 _OPEN_STEPS = select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c.step_kind,
                      _STEPS.c.element_id).where(_STEPS.c.dossier_id == bindparam("dossier_id"),
                                                 _STEPS.c.state.in_(("ready", "claimed")))
+_CLAIM_STEP = update(_STEPS).where(
+    _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "ready", _STEPS.c.agency_id == bindparam("b_agency"),
+).values(state="claimed", assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(_STEPS.c.dossier_id)
 _CANCEL_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(state="cancelled")
 _COMPLETE_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(
     state="completed", completed_at=bindparam("at"), completed_by=bindparam("by"),
@@ -518,17 +521,17 @@ class Engine(LifecycleMixin):
         """Take a ready step exclusively; a second claimant gets Conflict."""
         now = self.now()
         with self.transaction() as session:
-            step = self._step_for_action(session, actor, step_id)
-            result = session.execute(update(models.Step).where(
-                models.Step.id == step_id, models.Step.state == "ready",
-            ).values(state="claimed", assignee_id=actor.id, claimed_at=now).execution_options(
-                synchronize_session=False))
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                session.refresh(step)
+            # One conditional update decides the race; only a refusal reads the row to say why.
+            claimed = None
+            if actor.has(*accounts.HANDLING_ROLES):
+                claimed = session.connection().execute(_CLAIM_STEP, {
+                    "step_id": step_id, "b_agency": actor.agency_id, "actor": actor.id, "at": now}).first()
+            if claimed is None:
+                step = self._step_for_action(session, actor, step_id)  # NotFound / PermissionDenied
                 if step.state == "claimed" and step.assignee_id == actor.id:
                     return self._step_view(session, step_id)
                 raise _state_conflict(step)
-            add_event(session, "step.claimed", now, dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id)
+            add_event(session, "step.claimed", now, dossier_id=claimed.dossier_id, step_id=step_id, actor_id=actor.id)
             return self._step_view(session, step_id)
 
     def unclaim(self, actor: Actor, step_id: int) -> StepView:
