@@ -16,7 +16,6 @@ from copy import deepcopy
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG  # noqa: F401  (re-exported config base)
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
