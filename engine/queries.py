@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, select, text
+from sqlalchemy import and_, bindparam, exists, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -61,37 +61,59 @@ def _step_view(row: Any) -> StepView:
     )
 
 
+@functools.cache
+def _inbox_stmt(by_procedure: bool, mine: bool) -> Any:
+    # Literal state values so both SQLite and PostgreSQL match the partial index ix_steps_open_by_agency.
+    stmt = _step_select().where(models.Step.agency_id == bindparam("agency_id"), OPEN_SQL)
+    if by_procedure:
+        stmt = stmt.where(models.Dossier.procedure_code == bindparam("procedure"))
+    if mine:
+        stmt = stmt.where(models.Step.assignee_id == bindparam("mine"))
+    return (stmt.order_by(models.Step.agency_id, models.Step.due_at, models.Step.id)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
 def inbox(session: Session, agency_id: int, *, procedure: str | None = None, mine_only_of: int | None = None,
           limit: int = 200, offset: int = 0) -> list[StepView]:
     """Open steps of an agency, soonest due first (so overdue ones lead)."""
-    # Literal state values so both SQLite and PostgreSQL match the partial index ix_steps_open_by_agency.
-    stmt = _step_select().where(models.Step.agency_id == agency_id, OPEN_SQL)
-    if procedure:
-        stmt = stmt.where(models.Dossier.procedure_code == procedure)
-    if mine_only_of is not None:
-        stmt = stmt.where(models.Step.assignee_id == mine_only_of)
-    stmt = stmt.order_by(models.Step.agency_id, models.Step.due_at, models.Step.id).limit(limit).offset(offset)
-    return [_step_view(r) for r in session.execute(stmt)]
+    stmt = _inbox_stmt(bool(procedure), mine_only_of is not None)
+    params = {"agency_id": agency_id, "procedure": procedure, "mine": mine_only_of, "limit": limit,
+              "offset": offset}
+    return [_step_view(r) for r in session.execute(stmt, params)]
+
+
+@functools.cache
+def _by_step() -> Any:
+    return _step_select().where(models.Step.id == bindparam("step_id"))
+
+
+@functools.cache
+def _by_dossier() -> Any:
+    return _step_select().where(models.Step.dossier_id == bindparam("dossier_id")).order_by(
+        models.Step.ready_at, models.Step.id)
+
+
+@functools.cache
+def _events_by_dossier() -> Any:
+    ev = models.Event.__table__.c
+    return (select(ev.id, ev.action, ev.at, ev.actor_id, models.Official.full_name, ev.step_id, ev.details)
+            .outerjoin(models.Official, models.Official.id == ev.actor_id)
+            .where(ev.dossier_id == bindparam("dossier_id")).order_by(ev.id))
 
 
 def step(session: Session, step_id: int) -> StepView | None:
-    row = session.execute(_step_select().where(models.Step.id == step_id)).first()
+    row = session.execute(_by_step(), {"step_id": step_id}).first()
     return _step_view(row) if row else None
 
 
 def steps_of(session: Session, dossier_id: int) -> list[StepView]:
-    stmt = _step_select().where(models.Step.dossier_id == dossier_id).order_by(models.Step.ready_at,
-                                                                               models.Step.id)
-    return [_step_view(r) for r in session.execute(stmt)]
+    return [_step_view(r) for r in session.execute(_by_dossier(), {"dossier_id": dossier_id})]
 
 
 def events_of(session: Session, dossier_id: int) -> list[EventView]:
-    ev = models.Event.__table__.c
-    stmt = (select(ev.id, ev.action, ev.at, ev.actor_id, models.Official.full_name, ev.step_id, ev.details)
-            .outerjoin(models.Official, models.Official.id == ev.actor_id)
-            .where(ev.dossier_id == dossier_id).order_by(ev.id))
     return [EventView(i, action, at, actor, name, step, dict(details or {}))
-            for i, action, at, actor, name, step, details in session.execute(stmt)]
+            for i, action, at, actor, name, step, details in session.execute(_events_by_dossier(),
+                                                                               {"dossier_id": dossier_id})]
 
 
 def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool = True,

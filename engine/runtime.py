@@ -74,6 +74,9 @@ _OPEN_STEPS = select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c
 _CLAIM_STEP = update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "ready", _STEPS.c.agency_id == bindparam("b_agency"),
 ).values(state="claimed", assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(_STEPS.c.dossier_id)
+_STATES: Any = models.WorkflowState.__table__
+_SAVE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("b_dossier"),
+                                    _STATES.c.version == bindparam("b_version"))
 _CANCEL_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(state="cancelled")
 _COMPLETE_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(
     state="completed", completed_at=bindparam("at"), completed_by=bindparam("by"),
@@ -499,10 +502,9 @@ class Engine(LifecycleMixin):
         if new:
             session.add(models.WorkflowState(dossier_id=dossier.id, version=1, state=text, updated_at=now))
         else:
-            result = session.execute(update(models.WorkflowState).where(
-                models.WorkflowState.dossier_id == dossier.id, models.WorkflowState.version == old,
-            ).values(version=old + 1, state=text, updated_at=now).execution_options(synchronize_session=False))
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            result = session.connection().execute(_SAVE_STATE, {
+                "b_dossier": dossier.id, "b_version": old, "version": old + 1, "state": text, "updated_at": now})
+            if result.rowcount != 1:
                 raise RetryableConflict("Hồ sơ vừa được người khác cập nhật, hãy thử lại")
         dossier.state_version = old + 1
         session.info["pending"].items.append((dossier.id, dossier.state_version, wf))
