@@ -184,10 +184,16 @@ def visible_condition(actor: Actor) -> Any:
 
 def record_participation(session: Session, dossier_id: int, agency_id: int, received_at: Any) -> None:
     """Note that an agency takes part in a dossier (idempotent, safe under concurrency)."""
-    dialect = session.get_bind().dialect.name
-    ins: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(models.DossierAgency)
-    session.execute(ins.values(dossier_id=dossier_id, agency_id=agency_id, received_at=received_at)
-                    .on_conflict_do_nothing(index_elements=["dossier_id", "agency_id"]))
+    stmt = _participation_insert(session.get_bind().dialect.name)
+    session.connection().execute(stmt, {"dossier_id": dossier_id, "agency_id": agency_id,
+                                        "received_at": received_at})
+
+
+@functools.cache
+def _participation_insert(dialect: str) -> Any:
+    table: Any = models.DossierAgency.__table__
+    ins: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return ins.on_conflict_do_nothing(index_elements=["dossier_id", "agency_id"])
 
 
 def can_view(session: Session, actor: Actor, dossier_id: int) -> bool:

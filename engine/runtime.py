@@ -74,6 +74,8 @@ _OPEN_STEPS = select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c
 _CLAIM_STEP = update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "ready", _STEPS.c.agency_id == bindparam("b_agency"),
 ).values(state="claimed", assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(_STEPS.c.dossier_id)
+_LOCK_DOSSIER = select(models.Dossier).where(models.Dossier.id == bindparam("dossier_id")).with_for_update(
+    key_share=True)
 _STATES: Any = models.WorkflowState.__table__
 _SAVE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("b_dossier"),
                                     _STATES.c.version == bindparam("b_version"))
@@ -363,8 +365,7 @@ class Engine(LifecycleMixin):
         # SHARE) do not wait for it. With plain FOR UPDATE the worker, holding a step row and
         # inserting its event, and complete(), holding the dossier and locking that step,
         # deadlocked (found by tests/fault).
-        dossier = session.scalar(select(models.Dossier).where(models.Dossier.id == dossier_id)
-                                 .with_for_update(key_share=True))
+        dossier = session.scalar(_LOCK_DOSSIER, {"dossier_id": dossier_id})
         if dossier is None:
             raise NotFound("Không có hồ sơ")
         return dossier
