@@ -79,7 +79,7 @@ def inbox(session: Session, agency_id: int, *, procedure: str | None = None, min
     stmt = _inbox_stmt(bool(procedure), mine_only_of is not None)
     params = {"agency_id": agency_id, "procedure": procedure, "mine": mine_only_of, "limit": limit,
               "offset": offset}
-    return [_step_view(r) for r in session.execute(stmt, params)]
+    return [_step_view(r) for r in session.connection().execute(stmt, params)]
 
 
 @functools.cache
@@ -102,18 +102,18 @@ def _events_by_dossier() -> Any:
 
 
 def step(session: Session, step_id: int) -> StepView | None:
-    row = session.execute(_by_step(), {"step_id": step_id}).first()
+    row = session.connection().execute(_by_step(), {"step_id": step_id}).first()
     return _step_view(row) if row else None
 
 
 def steps_of(session: Session, dossier_id: int) -> list[StepView]:
-    return [_step_view(r) for r in session.execute(_by_dossier(), {"dossier_id": dossier_id})]
+    return [_step_view(r) for r in session.connection().execute(_by_dossier(), {"dossier_id": dossier_id})]
 
 
 def events_of(session: Session, dossier_id: int) -> list[EventView]:
     return [EventView(i, action, at, actor, name, step, dict(details or {}))
-            for i, action, at, actor, name, step, details in session.execute(_events_by_dossier(),
-                                                                               {"dossier_id": dossier_id})]
+            for i, action, at, actor, name, step, details in session.connection().execute(
+                _events_by_dossier(), {"dossier_id": dossier_id})]
 
 
 def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool = True,
