@@ -6,57 +6,23 @@ secret for the electronic result; the dossier page shows the attached scan and f
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from engine import db
 from engine.runtime import Engine
-from tests.browser.test_journey import ARGS, CHROMIUM, login, shot
-from tests.conftest import DATA, World
+from tests.browser.test_journey import login, shot
+from tests.conftest import World
 from tests.engine.test_documents import METADATA, PDF
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Engine, World]]:
-    from webui import create_app
-
-    url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
-    db.upgrade(url)
-    engine = Engine(url)
-    world = World(engine)
-    engine.deploy((DATA / "three_agencies.bpmn").read_bytes(), filename="three_agencies.bpmn", metadata=METADATA)
-    app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test", "DATABASE_URL": url,
-                      "DATA_DIR": str(tmp_path / "data")})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", engine, world
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        engine.close()
-
-
-@pytest.fixture
-def page(server: tuple[str, Engine, World]) -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(base_url=server[0], viewport={"width": 1280, "height": 860}, locale="vi-VN")
-        context.set_default_timeout(15000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def procedure_metadata() -> dict[str, Any]:
+    """The procedure's document list, so the desk form shows a file field per document."""
+    return METADATA
 
 
 def test_clerk_attaches_scans_at_reception(page: Any, server: tuple[str, Engine, World], tmp_path: Path) -> None:

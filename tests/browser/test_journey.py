@@ -9,15 +9,10 @@ messages. The screenshots go to docs/screenshots/.
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from engine import db
 from engine.runtime import Engine
 from tests.conftest import DATA, PASSWORD, ROOT, World
 
@@ -27,47 +22,6 @@ pytestmark = pytest.mark.browser
 # docs/screenshots/ only when LIENTHONG_SCREENSHOTS=1 (`make screenshots`), so a test run leaves
 # the working tree as it found it.
 SHOTS = ROOT / "docs" / "screenshots" if os.environ.get("LIENTHONG_SCREENSHOTS") == "1" else None
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Engine, World]]:
-    from webui import create_app
-
-    url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
-    db.upgrade(url)
-    engine = Engine(url)
-    world = World(engine)
-    engine.deploy((DATA / "three_agencies.bpmn").read_bytes(), filename="three_agencies.bpmn")
-    app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test", "DATABASE_URL": url,
-                      "DATA_DIR": str(tmp_path / "data")})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", engine, world
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        engine.close()
-
-
-@pytest.fixture
-def page(server: tuple[str, Engine, World]) -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(base_url=server[0], viewport={"width": 1280, "height": 860}, locale="vi-VN")
-        context.set_default_timeout(15000)
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
 def login(page: Any, username: str) -> None:
     page.goto("/login")
     page.fill("#username", username)

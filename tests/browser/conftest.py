@@ -1,0 +1,63 @@
+"""Browser tests: a real server on a free loopback port and Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from engine import db
+from engine.runtime import Engine
+from tests.conftest import DATA, World
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def procedure_metadata() -> dict[str, Any] | None:
+    """Metadata deployed with the test diagram; a test module overrides it when it needs some."""
+    return None
+
+
+@pytest.fixture
+def server(tmp_path: Path, procedure_metadata: dict[str, Any] | None) -> Iterator[tuple[str, Engine, World]]:
+    from webui import create_app
+
+    url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
+    db.upgrade(url)
+    engine = Engine(url)
+    world = World(engine)
+    engine.deploy((DATA / "three_agencies.bpmn").read_bytes(), filename="three_agencies.bpmn",
+                  metadata=procedure_metadata)
+    app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test", "DATABASE_URL": url,
+                      "DATA_DIR": str(tmp_path / "data")})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", engine, world
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+        engine.close()
+
+
+@pytest.fixture
+def page(server: tuple[str, Engine, World]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    # make test installs chromium (Makefile sysdeps): its absence is a set-up failure, not a skip.
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make setup`"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(base_url=server[0], viewport={"width": 1280, "height": 860}, locale="vi-VN")
+        context.set_default_timeout(15000)
+        yield context.new_page()
+        context.close()
+        browser.close()
