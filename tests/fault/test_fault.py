@@ -15,8 +15,8 @@ READY tasks of the stored workflow state, one event per fact, every dossier retu
 
 When it runs: only when LIENTHONG_TEST_DATABASE_URL is set (a server URL; the test creates and
 drops its own database). ``make test`` runs the suite twice, and its second pass, ``make
-test-postgres``, sets that variable, so CI always runs this test there; in the SQLite pass it is
-reported as skipped (``-ra`` lists the reason). Alone:
+test-postgres``, sets that variable, so CI always runs this test there; the SQLite pass,
+``make test-sqlite``, deselects tests marked ``postgres``. Alone:
 
     LIENTHONG_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         .venv/bin/pytest tests/fault -s
