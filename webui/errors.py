@@ -16,6 +16,7 @@ from engine.errors import (
     LienThongError,
     NotFound,
     PermissionDenied,
+    RetryableConflict,
 )
 
 STATUS = [(NotFound, 404), (PermissionDenied, 403), (Conflict, 409), (FormInvalid, 400), (InvalidInput, 400),
@@ -44,6 +45,10 @@ def init_app(app: Flask) -> None:
                 return jsonify(error=_("Sơ đồ không hợp lệ"),
                                errors=[{"line": p.line, "element": p.element, "message": p.message}
                                        for p in exc.problems]), code
+            if isinstance(exc, RetryableConflict):
+                # Same 409 as every conflict (the public contract), but machine-readable: the same
+                # call may simply be sent again.
+                return jsonify(error=str(exc), retryable=True), code, {"Retry-After": "1"}
             return jsonify(error=str(exc)), code
         return render_template("error.html", code=code, message=str(exc)), code
 

@@ -33,7 +33,10 @@ COUNT = {"type": "integer", "minimum": 0}
 DOCUMENT_KIND = {"type": "string", "enum": ["scan", "opinion", "minutes", "draft", "signed_result", "other"]}
 
 SCHEMAS: dict[str, Any] = {
-    "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+    "Error": {"type": "object", "required": ["error"], "properties": {
+        "error": {"type": "string"},
+        "retryable": {"type": "boolean", "description": "Present and true on a 409 caused by a concurrent "
+                      "writer or a busy database: the same request may be sent again (see Retry-After)."}}},
     "FieldErrors": {
         "type": "object", "required": ["error", "errors"],
         "description": "Form data rejected: one message per field id (applicant fields as applicant.<name>).",
@@ -249,7 +252,8 @@ RESPONSES: dict[str, Any] = {
                      "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
     "Forbidden": _json(_ref("Error"), "The official's agency or role does not allow this"),
     "NotFound": _json(_ref("Error"), "No such thing"),
-    "Conflict": _json(_ref("Error"), "Claimed by someone else, not claimed by the caller, or already done"),
+    "Conflict": _json(_ref("Error"), "Claimed by someone else, not claimed by the caller, or already done; "
+                      "with retryable=true and Retry-After when a concurrent writer won and a retry is safe"),
     "TooManyRequests": _json(_ref("Error"), "Too many failed sign-ins; try again in a few minutes"),
 }
 

@@ -347,3 +347,25 @@ def test_deploying_with_metadata_feeds_the_portal(api: Api, client):
     assert r.status_code == 201 and r.get_json()["code"] == "1.001731"
     page = client.get("/thu-tuc/1.001731").get_data(as_text=True)
     assert "Hướng dẫn kê khai" in page and "15/QĐ-UBND" in page
+
+
+def test_a_retryable_conflict_says_so(api: Api, app):
+    """A concurrent writer won: 409 like every conflict, but marked retryable, and nothing stored."""
+    from sqlalchemy import text
+
+    from webui.extensions import get_engine
+
+    code = receive(api)
+    step = api.step("clerk", "Tiếp nhận, chuyển hồ sơ")
+    assert api("POST", f"/steps/{step['id']}/claim", "clerk").status_code == 200
+    with app.app_context():
+        engine = get_engine()
+    with engine.db.begin() as conn:  # another process saved a newer state of this dossier meanwhile
+        conn.execute(text("UPDATE workflow_states SET version = version + 1"))
+    r = api("POST", f"/steps/{step['id']}/complete", "clerk", json={"data": {}})
+    assert r.status_code == 409
+    assert r.get_json()["retryable"] is True and r.headers["Retry-After"] == "1"
+    assert api.step("clerk", "Tiếp nhận, chuyển hồ sơ")["state"] == "claimed"
+    plain = api("POST", f"/steps/{step['id']}/claim", "clerk2")
+    assert plain.status_code == 409 and "retryable" not in plain.get_json()
+    assert api("GET", f"/dossiers/{code}", "clerk").get_json()["status"] == "received"
