@@ -111,15 +111,21 @@ def steps_of(session: Session, dossier_id: int) -> list[StepView]:
 
 
 def events_of(session: Session, dossier_id: int) -> list[EventView]:
-    return [EventView(i, action, at, actor, name, step, dict(details or {}))
-            for i, action, at, actor, name, step, details in session.connection().execute(
-                _events_by_dossier(), {"dossier_id": dossier_id})]
+    return [event_view(r) for r in session.connection().execute(_events_by_dossier(), {"dossier_id": dossier_id})]
 
 
 def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool = True,
                  with_events: bool = True) -> DossierView:
     definition = _definition_label(session, dossier.definition_id)
     agency = _agency_label(session, dossier.receiving_agency_id) if dossier.receiving_agency_id else None
+    return build_dossier_view(dossier, definition, agency,
+                              steps_of(session, dossier.id) if with_history else [],
+                              events_of(session, dossier.id) if with_history and with_events else [])
+
+
+def build_dossier_view(dossier: Any, definition: _Label, agency: _Label | None, steps: list[StepView],
+                       events: list[EventView]) -> DossierView:
+    """The view of a dossier row (an ORM object or any row with the same attribute names)."""
     return DossierView(
         id=dossier.id, code=dossier.code, procedure_code=dossier.procedure_code,
         procedure_name=definition.name, definition_id=definition.id, definition_version=definition.version,
@@ -131,11 +137,15 @@ def dossier_view(session: Session, dossier: models.Dossier, *, with_history: boo
         due_at=dossier.due_at, original_due_at=dossier.original_due_at, finished_at=dossier.finished_at,
         receiving_agency_code=agency.code if agency else "",
         receiving_agency_name=agency.name if agency else "",
-        steps=steps_of(session, dossier.id) if with_history else [],
-        events=events_of(session, dossier.id) if with_history and with_events else [],
+        steps=steps, events=events,
         supplement_count=dossier.supplement_count, apology_count=dossier.apology_count,
         paused_at=dossier.paused_at,
     )
+
+
+def event_view(row: Any) -> EventView:
+    i, action, at, actor, name, step, details = row
+    return EventView(i, action, at, actor, name, step, dict(details or {}))
 
 
 class _Label:
@@ -167,6 +177,17 @@ def _agency_label(session: Session, agency_id: int) -> _Label:
     label = _Label(row.id, row.name, code=row.code)
     _agency_labels[agency_id] = (label, time.monotonic())
     return label
+
+
+def labels(open_session: Any, definition_id: int, agency_id: int | None) -> tuple[_Label, _Label | None]:
+    """The cached labels of a definition version and an agency; a session is opened only on a miss."""
+    definition = _definition_labels.get(definition_id)
+    agency = _agency_labels.get(agency_id) if agency_id else None
+    if definition is not None and (agency_id is None or (agency and time.monotonic() - agency[1] < 30)):
+        return definition, agency[0] if agency else None
+    with open_session() as session:
+        return (_definition_label(session, definition_id),
+                _agency_label(session, agency_id) if agency_id else None)
 
 
 def visible_condition(actor: Actor) -> Any:

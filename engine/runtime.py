@@ -48,6 +48,7 @@ from engine.errors import (
     StateError,
 )
 from engine.expressions import make_script_engine
+from engine.fastpath import FastPathMixin, SlowPath
 from engine.forms import validate_form
 from engine.lifecycle import LifecycleMixin
 from engine.problems import error
@@ -111,12 +112,12 @@ def mask_name(name: str) -> str:
     return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
 
 
-class Engine(LifecycleMixin):
+class Engine(LifecycleMixin, FastPathMixin):
     """LienThong's workflow engine on one database; thread-safe, one instance per process."""
 
     def __init__(self, url: str | None = None, *, clock: Clock | None = None,
                  calendar_config: CalendarConfig | None = None, supplement_rule: str = "restart",
-                 cache_size: int = 2000, **engine_kwargs: Any) -> None:
+                 cache_size: int = 2000, fast_path: bool = True, **engine_kwargs: Any) -> None:
         if supplement_rule not in SUPPLEMENT_RULES:
             raise InvalidInput(f"supplement_rule must be one of {SUPPLEMENT_RULES}")
         self.db = make_engine(url, **engine_kwargs)
@@ -131,6 +132,9 @@ class Engine(LifecycleMixin):
         self._calendar: WorkingCalendar | None = None
         self._calendar_loaded = 0.0
         self._lanes: dict[str, tuple[int, str, float]] = {}
+        #: Claim and complete try the raw-SQL path first (engine.fastpath); False forces the ORM path.
+        self.fast_path = fast_path
+        self._prepared: dict[int, Any] = {}
 
     def close(self) -> None:
         self.db.dispose()
@@ -176,6 +180,14 @@ class Engine(LifecycleMixin):
 
     def invalidate_calendar(self) -> None:
         self._calendar = None
+
+    def lane_agency(self, lane: str) -> tuple[int, str]:
+        """(agency id, code) bound to a lane name, opening a session only when not cached."""
+        hit = self._lanes.get(accounts.lookup_key(lane))
+        if hit is not None and _time.monotonic() - hit[2] < 30:
+            return hit[0], hit[1]
+        with self.Session() as session:
+            return self._lane_agency(session, lane)
 
     def _lane_agency(self, session: Session, lane: str) -> tuple[int, str]:
         """(agency id, code) bound to a lane name; cached for 30 s (agencies are rarely renamed)."""
@@ -523,6 +535,10 @@ class Engine(LifecycleMixin):
     def claim(self, actor: Actor, step_id: int) -> StepView:
         """Take a ready step exclusively; a second claimant gets Conflict."""
         now = self.now()
+        if self.fast_path:
+            view = self._claim_fast(actor, step_id, now)
+            if view is not None:
+                return view
         with self.transaction() as session:
             # One conditional update decides the race; only a refusal reads the row to say why.
             claimed = None
@@ -587,6 +603,12 @@ class Engine(LifecycleMixin):
         note = (note or "").strip()
         if len(note) > MAX_NOTE:
             raise InvalidInput(f"Ý kiến xử lý dài tối đa {MAX_NOTE} ký tự")
+        if self.fast_path:
+            try:
+                return self._complete_fast(actor, step_id, data, note, now, with_steps=with_steps,
+                                           with_events=with_events)
+            except SlowPath:
+                pass  # a rarer transition: the ORM path below handles every case
         with self.transaction() as session:
             step = self._step_for_action(session, actor, step_id)
             dossier = self._lock_dossier(session, step.dossier_id)

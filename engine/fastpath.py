@@ -1,0 +1,245 @@
+"""Claim and complete on the raw DB-API path: the few statements an ordinary step needs, nothing else.
+
+An ordinary completion (the dossier is being processed, no supplement is requested, no timer
+starts or stops) reads the step, locks the dossier, runs the workflow, writes the step rows, the
+events and the state, and answers, in one transaction of about ten prepared statements. Anything
+rarer raises :class:`SlowPath` *before its transaction commits*; the caller then runs the ORM path
+of :class:`engine.runtime.Engine`, which handles every case. Both paths write the same rows (tests
+compare them) and take the same locks, so they may run side by side in any number of processes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import bindparam, select, text, update
+
+from engine import accounts, models, queries
+from engine.accounts import Actor
+from engine.errors import Conflict, NotFound, PermissionDenied, RetryableConflict
+from engine.expressions import make_script_engine
+from engine.forms import validate_form
+from engine.rawsql import Prepared, Raw, insert_of, raw_transaction
+from engine.store import COMPACT_DEPTH, compact
+from engine.timeliness import step_due, timeliness
+from engine.views import DossierView, StepView
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+
+_STEPS: Any = models.Step.__table__
+_DOSSIERS: Any = models.Dossier.__table__
+_STATES: Any = models.WorkflowState.__table__
+_EVENTS: Any = models.Event.__table__
+
+_STEP_ROW = select(_STEPS.c.id, _STEPS.c.dossier_id, _STEPS.c.agency_id, _STEPS.c.state, _STEPS.c.assignee_id,
+                   _STEPS.c.element_id, _STEPS.c.task_id, _STEPS.c.due_at).where(_STEPS.c.id == bindparam("step_id"))
+# FOR NO KEY UPDATE, as Engine._lock_dossier takes it (see the deadlock note there); nothing on SQLite.
+_DOSSIER_LOCKED = select(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("dossier_id")).with_for_update(key_share=True)
+_STATE_ROW = select(_STATES.c.state, _STATES.c.version).where(_STATES.c.dossier_id == bindparam("dossier_id"))
+_OPEN_STEP_ROWS = select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c.step_kind,
+                         _STEPS.c.element_id).where(_STEPS.c.dossier_id == bindparam("dossier_id"),
+                                                    text("steps.state IN ('ready', 'claimed')"))
+_COMPLETE_CLAIMED = update(_STEPS).where(
+    _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "claimed", _STEPS.c.assignee_id == bindparam("by"),
+).values(state="completed", completed_at=bindparam("at"), completed_by=bindparam("by"),
+         form_data=bindparam("form_data", type_=_STEPS.c.form_data.type), note=bindparam("note"),
+         timeliness=bindparam("timeliness"))
+_CANCEL_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(state="cancelled")
+_STEP_INSERT = insert_of(_STEPS, ("dossier_id", "element_id", "task_id", "name", "lane", "agency_id", "step_kind",
+                                   "state", "working_days", "ready_at", "due_at", "note")).returning(_STEPS.c.id)
+_EVENT_INSERT = insert_of(_EVENTS, ("dossier_id", "step_id", "actor_id", "action", "at", "details"))
+_SAVE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("b_dossier"),
+                                    _STATES.c.version == bindparam("b_version")).values(
+    version=bindparam("b_new"), state=bindparam("b_state"), updated_at=bindparam("b_at"))
+_DOSSIER_AFTER_STEP = update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("b_id")).values(
+    state_version=bindparam("b_version"), status=bindparam("b_status"), outcome=bindparam("b_outcome"),
+    finished_at=bindparam("b_finished", type_=_DOSSIERS.c.finished_at.type),
+    paused_at=bindparam("b_paused", type_=_DOSSIERS.c.paused_at.type))
+_CLAIM_STEP = update(_STEPS).where(
+    _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "ready", _STEPS.c.agency_id == bindparam("b_agency"),
+).values(state="claimed", assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(_STEPS.c.dossier_id)
+
+OUTCOME_PRIORITY = ("withdrawn", "refused", "returned", "completed")
+_TIMER_EVENTS = (DurationTimerEventDefinition, TimeDateEventDefinition)
+
+
+class SlowPath(Exception):
+    """The action needs the full ORM path; nothing of the fast attempt is committed."""
+
+
+def waiting_timers(wf: BpmnWorkflow) -> set[UUID]:
+    """Ids of the workflow's waiting timer events (the rows of the ``timers`` table mirror them)."""
+    return {t.id for t in wf.get_tasks(state=TaskState.WAITING)
+            if isinstance(getattr(t.task_spec, "event_definition", None), _TIMER_EVENTS)}
+
+
+def event(action: str, at: datetime, dossier_id: int, *, step_id: int | None = None, actor_id: int | None = None,
+          details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"dossier_id": dossier_id, "step_id": step_id, "actor_id": actor_id, "action": action, "at": at,
+            "details": details or {}}
+
+
+class FastPathMixin:
+    """``Engine``'s raw-SQL claim and complete (see the module docstring)."""
+
+    _prepared: dict[int, Prepared]
+
+    def _raw(self) -> Any:
+        engine = cast("Engine", self)
+        engine.calendar()  # refresh outside the write lock, as Engine.transaction does
+        return raw_transaction(engine.db, self._prepared)
+
+    def _claim_fast(self, actor: Actor, step_id: int, now: datetime) -> StepView | None:
+        """Claim by one conditional update; None when it did not apply (the caller says why)."""
+        if not actor.has(*accounts.HANDLING_ROLES):
+            return None
+        with self._raw() as raw:
+            claimed = raw.first(_CLAIM_STEP, {"step_id": step_id, "b_agency": actor.agency_id, "actor": actor.id,
+                                              "at": now})
+            if claimed is None:
+                return None
+            raw.many(_EVENT_INSERT, [event("step.claimed", now, claimed.dossier_id, step_id=step_id,
+                                           actor_id=actor.id)])
+            row = raw.first(queries._by_step(), {"step_id": step_id})
+            return queries._step_view(row)
+
+    def _complete_fast(self, actor: Actor, step_id: int, data: Any, note: str, now: datetime, *,
+                       with_steps: bool, with_events: bool) -> DossierView:
+        engine = cast("Engine", self)
+        with self._raw() as raw:
+            step = raw.first(_STEP_ROW, {"step_id": step_id})
+            if step is None:
+                raise NotFound(f"Không có bước {step_id}")
+            if step.agency_id != actor.agency_id or not actor.has(*accounts.HANDLING_ROLES):
+                raise PermissionDenied("Bước này thuộc cơ quan khác (another agency's step)")
+            row = raw.first(_DOSSIER_LOCKED, {"dossier_id": step.dossier_id})
+            if row is None:
+                raise NotFound("Không có hồ sơ")
+            _check_claimed(step, actor)
+            if row.status not in ("received", "processing"):
+                raise SlowPath
+            dossier = SimpleNamespace(**row._asdict())
+            definition = engine.definition(dossier.definition_id)
+            spec = definition.steps[step.element_id]
+            cleaned = validate_form(spec.fields, data or {})
+            wf = engine.cache.take(dossier.id, dossier.state_version)
+            if wf is None:
+                state = raw.first(_STATE_ROW, {"dossier_id": dossier.id})
+                if state is None or state.version != dossier.state_version:
+                    raise RetryableConflict("Trạng thái hồ sơ đang được cập nhật, hãy thử lại")
+                wf = engine.codec.loads(state.state, definition.spec, definition.subprocess_specs)
+                wf.script_engine = make_script_engine()
+            task = wf.tasks.get(UUID(step.task_id))
+            if task is None or not task.has_state(TaskState.READY):
+                raise RetryableConflict("Bước không còn sẵn sàng trong quy trình, hãy tải lại")
+            timers_before = waiting_timers(wf) if definition.has_timers else None
+
+            def run_task() -> None:
+                task.data.update(cleaned)
+                task.run()
+
+            engine._run(wf, definition, spec.name, run_task)
+            finished = wf.is_completed()
+            ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+            if timers_before is not None and waiting_timers(wf) != timers_before:
+                raise SlowPath  # a timer starts or stops: the ORM path registers it
+            if not finished and any(definition.steps[t.task_spec.bpmn_id].step_kind == "supplement"
+                                    for t in ready.values() if t.task_spec.bpmn_id in definition.steps):
+                raise SlowPath  # a supplement request: notices, pause, the once-only rule
+            cal = engine.calendar()
+            judged = timeliness(now, step.due_at, cal)
+            if raw.rowcount(_COMPLETE_CLAIMED, {"step_id": step_id, "at": now, "by": actor.id, "form_data": cleaned,
+                                                "note": note, "timeliness": judged}) != 1:
+                _check_claimed(raw.first(_STEP_ROW, {"step_id": step_id}), actor)
+                raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")
+            events = [event("step.completed", now, dossier.id, step_id=step_id, actor_id=actor.id,
+                            details={"element": step.element_id, "data": cleaned, "note": note,
+                                     "timeliness": judged})]
+            if dossier.status == "received":
+                dossier.status = "processing"
+            if len(wf.tasks) > COMPACT_DEPTH or wf.subprocesses:
+                compact(wf)  # only a tree deeper than COMPACT_DEPTH needs it
+            self._sync_steps(raw, dossier, definition, ready, now, events)
+            if finished:
+                reached = {definition.outcomes.get(t.task_spec.bpmn_id)
+                           for t in wf.get_tasks(state=TaskState.COMPLETED)}
+                outcome = next((o for o in OUTCOME_PRIORITY if o in reached), "completed")
+                dossier.outcome = dossier.status = outcome
+                dossier.finished_at, dossier.paused_at = now, None
+                events.append(event("dossier.finished", now, dossier.id, actor_id=actor.id,
+                                    details={"outcome": outcome}))
+            version = dossier.state_version + 1
+            if raw.rowcount(_SAVE_STATE, {"b_dossier": dossier.id, "b_version": dossier.state_version,
+                                          "b_new": version, "b_state": engine.codec.dumps(wf), "b_at": now}) != 1:
+                raise RetryableConflict("Hồ sơ vừa được người khác cập nhật, hãy thử lại")
+            dossier.state_version = version
+            raw.execute(_DOSSIER_AFTER_STEP, {"b_id": dossier.id, "b_version": version, "b_status": dossier.status,
+                                              "b_outcome": dossier.outcome, "b_finished": dossier.finished_at,
+                                              "b_paused": dossier.paused_at}).close()
+            raw.many(_EVENT_INSERT, events)
+            view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events)
+        engine.cache.put(dossier.id, version, wf)
+        return view
+
+    def _sync_steps(self, raw: Raw, dossier: Any, definition: Any, ready: dict[str, Any], now: datetime,
+                    events: list[dict[str, Any]]) -> None:
+        """Cancel step rows whose task is no longer ready, add rows for newly ready tasks."""
+        engine = cast("Engine", self)
+        open_rows = raw.all(_OPEN_STEP_ROWS, {"dossier_id": dossier.id})
+        open_tasks = {r.task_id for r in open_rows}
+        seen_agencies = {r.agency_id for r in open_rows} | ({dossier.receiving_agency_id} - {None})
+        for r in open_rows:
+            if r.task_id not in ready:
+                raw.execute(_CANCEL_STEP, {"step_id": r.id}).close()
+                events.append(event("step.cancelled", now, dossier.id, step_id=r.id, details={"element": r.element_id}))
+        cal = engine.calendar()
+        for task_id, task in ready.items():
+            if task_id in open_tasks:
+                continue
+            spec = definition.steps.get(task.task_spec.bpmn_id)
+            if spec is None:
+                raise SlowPath  # the ORM path reports the broken definition
+            agency_id, agency_code = engine.lane_agency(spec.lane)
+            if agency_id not in seen_agencies:
+                raw.execute(queries._participation_insert(raw.dialect.name),
+                            {"dossier_id": dossier.id, "agency_id": agency_id,
+                             "received_at": dossier.received_at}).close()
+                seen_agencies.add(agency_id)
+            due_at = step_due(cal, now, spec.working_days)
+            new_id = raw.first(_STEP_INSERT, {
+                "dossier_id": dossier.id, "element_id": spec.element_id, "task_id": task_id, "name": spec.name,
+                "lane": spec.lane, "agency_id": agency_id, "step_kind": spec.step_kind, "state": "ready",
+                "working_days": spec.working_days, "ready_at": now, "due_at": due_at, "note": "",
+            })[0]
+            events.append(event("step.ready", now, dossier.id, step_id=new_id,
+                                details={"element": spec.element_id, "name": spec.name, "agency": agency_code,
+                                         "due_at": due_at.isoformat()}))
+
+    def _view(self, raw: Raw, dossier: Any, *, with_steps: bool, with_events: bool) -> DossierView:
+        engine = cast("Engine", self)
+        definition, agency = queries.labels(engine.Session, dossier.definition_id, dossier.receiving_agency_id)
+        steps = ([queries._step_view(r) for r in raw.all(queries._by_dossier(), {"dossier_id": dossier.id})]
+                 if with_steps else [])
+        events = ([queries.event_view(r) for r in raw.all(queries._events_by_dossier(), {"dossier_id": dossier.id})]
+                  if with_steps and with_events else [])
+        return queries.build_dossier_view(dossier, definition, agency, steps, events)
+
+
+def _check_claimed(step: Any, actor: Actor) -> None:
+    """The same refusals, in the same order, as the ORM path's checks."""
+    from engine.runtime import _state_conflict
+
+    if step.state in ("completed", "cancelled"):
+        raise _state_conflict(step)
+    if step.state != "claimed" or step.assignee_id != actor.id:
+        raise Conflict("Bạn chưa nhận xử lý bước này (claim the step first)")
