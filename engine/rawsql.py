@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine as SAEngine
-from sqlalchemy import bindparam, insert
+from sqlalchemy import Float, Numeric, bindparam, insert
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Dialect
 
@@ -67,7 +67,10 @@ def _reader(type_: Any, dialect: Dialect) -> Processor:
     (SQLAlchemy's own goes through a regular expression and a TypeDecorator: 5x slower)."""
     if dialect.name == "sqlite" and isinstance(type_, UTCDateTime):
         return _sqlite_utc
-    proc: Processor = type_._cached_result_processor(dialect, None)
+    coltype = None
+    if dialect.name == "postgresql" and isinstance(type_, Numeric):
+        coltype = 701 if isinstance(type_, Float) else 1700  # the OIDs psycopg reports for them
+    proc: Processor = type_._cached_result_processor(dialect, coltype)
     return proc
 
 
