@@ -43,8 +43,16 @@ _EVENTS: Any = models.Event.__table__
 
 _STEP_ROW = select(_STEPS.c.id, _STEPS.c.dossier_id, _STEPS.c.agency_id, _STEPS.c.state, _STEPS.c.assignee_id,
                    _STEPS.c.element_id, _STEPS.c.task_id, _STEPS.c.due_at).where(_STEPS.c.id == bindparam("step_id"))
-# FOR NO KEY UPDATE, as Engine._lock_dossier takes it (see the deadlock note there); nothing on SQLite.
-_DOSSIER_LOCKED = select(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("dossier_id")).with_for_update(key_share=True)
+# The step and its dossier in one statement, the dossier locked FOR NO KEY UPDATE as
+# Engine._lock_dossier locks it (see the deadlock note there); SQLite's BEGIN IMMEDIATE already
+# serialises writers. The step columns may be stale on PostgreSQL: the conditional update decides.
+_STEP_KEYS = ("id", "dossier_id", "agency_id", "state", "assignee_id", "element_id", "task_id", "due_at")
+_STEP_AND_DOSSIER = (
+    select(*(_STEPS.c[k].label(f"step_{k}") for k in _STEP_KEYS), _DOSSIERS)
+    .join(_DOSSIERS, _DOSSIERS.c.id == _STEPS.c.dossier_id)
+    .where(_STEPS.c.id == bindparam("step_id"))
+    .with_for_update(of=_DOSSIERS, key_share=True)
+)
 _STATE_ROW = select(_STATES.c.state, _STATES.c.version).where(_STATES.c.dossier_id == bindparam("dossier_id"))
 _OPEN_STEP_ROWS = select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c.step_kind,
                          _STEPS.c.element_id).where(_STEPS.c.dossier_id == bindparam("dossier_id"),
@@ -117,18 +125,17 @@ class FastPathMixin:
                        with_steps: bool, with_events: bool) -> DossierView:
         engine = cast("Engine", self)
         with self._raw() as raw:
-            step = raw.first(_STEP_ROW, {"step_id": step_id})
-            if step is None:
+            row = raw.first(_STEP_AND_DOSSIER, {"step_id": step_id})
+            if row is None:
                 raise NotFound(f"Không có bước {step_id}")
+            values = row._asdict()
+            step = SimpleNamespace(**{k: values.pop(f"step_{k}") for k in _STEP_KEYS})
             if step.agency_id != actor.agency_id or not actor.has(*accounts.HANDLING_ROLES):
                 raise PermissionDenied("Bước này thuộc cơ quan khác (another agency's step)")
-            row = raw.first(_DOSSIER_LOCKED, {"dossier_id": step.dossier_id})
-            if row is None:
-                raise NotFound("Không có hồ sơ")
             _check_claimed(step, actor)
-            if row.status not in ("received", "processing"):
+            dossier = SimpleNamespace(**values)
+            if dossier.status not in ("received", "processing"):
                 raise SlowPath
-            dossier = SimpleNamespace(**row._asdict())
             definition = engine.definition(dossier.definition_id)
             spec = definition.steps[step.element_id]
             cleaned = validate_form(spec.fields, data or {})
