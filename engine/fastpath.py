@@ -139,6 +139,13 @@ class FastPathMixin:
             definition = engine.definition(dossier.definition_id)
             spec = definition.steps[step.element_id]
             cleaned = validate_form(spec.fields, data or {})
+            # The step row decides first: on PostgreSQL the columns read above may predate a
+            # completion that committed while we waited for the dossier lock (a retried request).
+            judged = timeliness(now, step.due_at, engine.calendar())
+            if raw.rowcount(_COMPLETE_CLAIMED, {"step_id": step_id, "at": now, "by": actor.id, "form_data": cleaned,
+                                                "note": note, "timeliness": judged}) != 1:
+                _check_claimed(raw.first(_STEP_ROW, {"step_id": step_id}), actor)
+                raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")
             wf = engine.cache.take(dossier.id, dossier.state_version)
             if wf is None:
                 state = raw.first(_STATE_ROW, {"dossier_id": dossier.id})
@@ -163,12 +170,6 @@ class FastPathMixin:
             if not finished and any(definition.steps[t.task_spec.bpmn_id].step_kind == "supplement"
                                     for t in ready.values() if t.task_spec.bpmn_id in definition.steps):
                 raise SlowPath  # a supplement request: notices, pause, the once-only rule
-            cal = engine.calendar()
-            judged = timeliness(now, step.due_at, cal)
-            if raw.rowcount(_COMPLETE_CLAIMED, {"step_id": step_id, "at": now, "by": actor.id, "form_data": cleaned,
-                                                "note": note, "timeliness": judged}) != 1:
-                _check_claimed(raw.first(_STEP_ROW, {"step_id": step_id}), actor)
-                raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")
             events = [event("step.completed", now, dossier.id, step_id=step_id, actor_id=actor.id,
                             details={"element": step.element_id, "data": cleaned, "note": note,
                                      "timeliness": judged})]
