@@ -117,12 +117,16 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Dossier": {
-        "type": "object", "required": ["code", "procedure", "status", "received_at", "due_at", "steps", "events"],
+        "type": "object", "required": ["code", "procedure", "status", "received_at", "due_at"],
+        "description": "Always with 'steps' and 'events' unless the request's 'include' parameter leaves "
+                       "one out.",
         "properties": {
             "code": {"type": "string"}, "procedure": {"type": "string"}, "status": DOSSIER_STATUS,
             "received_at": TIME, "due_at": NULLABLE_TIME,
-            "steps": {"type": "array", "items": _ref("Step")},
-            "events": {"type": "array", "items": _ref("Event")},
+            "steps": {"type": "array", "items": _ref("Step"),
+                      "description": "Every step so far, open ones included; absent when 'include' omits steps"},
+            "events": {"type": "array", "items": _ref("Event"),
+                       "description": "The history, oldest first; absent when 'include' omits events"},
         },
     },
     "InboxItem": {
@@ -258,6 +262,14 @@ RESPONSES: dict[str, Any] = {
 }
 
 _STEP_ID = {"name": "step_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_INCLUDE = {"name": "include", "in": "query", "required": False,
+            "schema": {"type": "array", "items": {"type": "string", "enum": ["steps", "events"]},
+                       "uniqueItems": True},
+            "style": "form", "explode": False, "example": ["steps"],
+            "description": "Which of the dossier's lists to return, comma-separated. Absent: both, as "
+                           "always. 'steps' alone leaves out the event history, which grows with every "
+                           "action: the cheaper answer for a client that only looks for the next open "
+                           "steps. Any other value is 400."}
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
          "example": "000.00.15.H12-260302-0001"}
 _PUBLIC: list[dict[str, list[str]]] = []
@@ -265,14 +277,16 @@ _PUBLIC: list[dict[str, list[str]]] = []
 
 def _step_action(summary: str, ok: dict[str, Any], *, body: bool = False) -> dict[str, Any]:
     op: dict[str, Any] = {
-        "summary": summary, "tags": ["steps"], "parameters": [_STEP_ID],
+        "summary": summary, "tags": ["steps"], "parameters": [_STEP_ID, _INCLUDE] if body else [_STEP_ID],
         "responses": {"200": ok, "401": _resp("Unauthorized"), "403": _resp("Forbidden"),
                       "404": _resp("NotFound"), "409": _resp("Conflict")},
     }
     if body:
         op["requestBody"] = {"required": False,
                              "content": {"application/json": {"schema": _ref("CompleteRequest")}}}
-        op["responses"]["400"] = _resp("FieldErrors")
+        op["responses"]["400"] = _json({"anyOf": [_ref("FieldErrors"), _ref("Error")]},
+                                       "Form data rejected (one message per field), or a malformed body or "
+                                       "'include'; nothing was changed")
     return op
 
 
@@ -375,9 +389,9 @@ PATHS: dict[str, Any] = {
     }},
     "/api/v1/dossiers/{code}": {"get": {
         "summary": "A dossier with its steps and history (agencies taking part only)", "tags": ["dossiers"],
-        "parameters": [_CODE],
-        "responses": {"200": _json(_ref("Dossier"), "The dossier"), "401": _resp("Unauthorized"),
-                      "403": _resp("Forbidden"), "404": _resp("NotFound")},
+        "parameters": [_CODE, _INCLUDE],
+        "responses": {"200": _json(_ref("Dossier"), "The dossier"), "400": _resp("BadRequest"),
+                      "401": _resp("Unauthorized"), "403": _resp("Forbidden"), "404": _resp("NotFound")},
     }},
     "/api/v1/inbox": {"get": {
         "summary": "Open steps of the caller's agency, soonest due first", "tags": ["steps"],

@@ -134,6 +134,68 @@ def test_the_whole_journey_through_the_api(api: Api):
     assert all(api("GET", "/inbox", who).get_json() == [] for who in ("clerk", "officer", "police", "leader"))
 
 
+def test_include_leaves_out_the_lists_a_client_does_not_read(api: Api):
+    """``?include=steps`` (the step loop's choice): the dossier without its history; absent: both, as always."""
+    code = receive(api)
+    step = api.step("clerk", "Tiếp nhận, chuyển hồ sơ")
+    api("POST", f"/steps/{step['id']}/claim", "clerk")
+    for bad in ("history", "steps,history", "STEPS"):
+        r = api("POST", f"/steps/{step['id']}/complete?include={bad}", "clerk", json={"data": {"du_giay_to": True}})
+        assert r.status_code == 400 and r.get_json()["error"], bad
+        assert api("GET", f"/dossiers/{code}?include={bad}", "clerk").status_code == 400
+    assert api.step("clerk", "Tiếp nhận, chuyển hồ sơ")["state"] == "claimed"  # nothing was completed
+
+    r = api("POST", f"/steps/{step['id']}/complete?include=steps", "clerk", json={"data": {"du_giay_to": True}})
+    assert r.status_code == 200
+    lean = r.get_json()["dossier"]
+    full = api("GET", f"/dossiers/{code}", "clerk").get_json()
+    assert set(full) == {"code", "procedure", "status", "received_at", "due_at", "steps", "events"}
+    assert lean == {k: v for k, v in full.items() if k != "events"}
+    assert api("GET", f"/dossiers/{code}?include=steps,events", "clerk").get_json() == full
+    assert api("GET", f"/dossiers/{code}?include=events", "clerk").get_json() == {
+        k: v for k, v in full.items() if k != "steps"}
+    assert api("GET", f"/dossiers/{code}?include=", "clerk").get_json() == {
+        k: v for k, v in full.items() if k not in ("steps", "events")}
+
+    step = api.step("officer", "Thẩm định hồ sơ")
+    api("POST", f"/steps/{step['id']}/claim", "officer")
+    r = api("POST", f"/steps/{step['id']}/complete?include=events", "officer",
+            json={"data": {"ket_qua": "dat", "so_tien": 1500000}})
+    assert r.status_code == 200
+    only_events = r.get_json()["dossier"]
+    assert "steps" not in only_events and only_events["events"][-1]["action"] == "step.ready"
+    assert only_events["events"] == api("GET", f"/dossiers/{code}", "officer").get_json()["events"]
+
+    from jsonschema import Draft202012Validator
+
+    doc = api("GET", "/openapi.json").get_json()
+    completed = Draft202012Validator({"$ref": "#/components/schemas/Completed", "components": doc["components"]})
+    for answer in ({"dossier": lean}, {"dossier": full}, {"dossier": only_events}):
+        completed.validate(answer)
+    params = {p["name"]: p for p in doc["paths"]["/api/v1/steps/{step_id}/complete"]["post"]["parameters"]}
+    assert params["include"]["schema"]["items"]["enum"] == ["steps", "events"]
+
+
+def test_step_loop_answers_are_flasks_json_byte_for_byte(app):
+    """The per-step answers are written by orjson: the same bytes and headers as jsonify, and anything
+    orjson would write differently (here a date, a str subclass, a non-string key) is left to jsonify."""
+    from datetime import date
+
+    from flask import jsonify
+    from markupsafe import Markup
+
+    from webui.api import _json
+
+    payloads = [{"dossier": {"code": "X-1", "steps": [{"id": 1, "assignee": None, "state": "ready"}],
+                             "events": [{"details": {"data": {"ok": True, "n": 10**15}, "note": "Đủ\n\"x\"\u2028"}}]}},
+                [{"b": 1, "a": 2}], {"when": date(2026, 3, 2)}, {"html": Markup("<b>")}, {1: "one"}]
+    with app.test_request_context("/api/v1/inbox"):
+        for payload in payloads:
+            ours, flasks = _json(payload), jsonify(payload)
+            assert ours.get_data() == flasks.get_data(), payload
+            assert ours.headers == flasks.headers and ours.status_code == flasks.status_code
+
+
 def test_claim_race_unclaim_and_completing_without_claim(api: Api):
     receive(api)
     step = api.step("clerk", "Tiếp nhận, chuyển hồ sơ")
