@@ -431,9 +431,10 @@ def download_document(document_id: int) -> Response:
 def inbox() -> Response:
     steps = get_engine().inbox(_actor())
     usernames = _usernames(s.assignee_id for s in steps)
+    iso = _Times()
     return _json([{"id": s.id, "dossier": s.dossier_code, "name": s.name, "agency": s.agency_code,
-                     "state": s.state, "assignee": usernames.get(s.assignee_id) if s.assignee_id else None,
-                     "due_at": _iso(s.due_at)} for s in steps])
+                   "state": s.state, "assignee": usernames.get(s.assignee_id) if s.assignee_id else None,
+                   "due_at": iso(s.due_at)} for s in steps])
 
 
 @bp.post("/steps/<int:step_id>/claim")
