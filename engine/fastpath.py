@@ -116,8 +116,8 @@ class FastPathMixin:
                                               "at": now})
             if claimed is None:
                 return None
-            raw.many(_EVENT_INSERT, [event("step.claimed", now, claimed.dossier_id, step_id=step_id,
-                                           actor_id=actor.id)])
+            raw.execute(_EVENT_INSERT, event("step.claimed", now, claimed.dossier_id, step_id=step_id,
+                                             actor_id=actor.id)).close()
             row = raw.first(queries._by_step(), {"step_id": step_id})
             return queries._step_view(row)
 

@@ -151,7 +151,9 @@ class Raw:
         return rows
 
     def many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-        if not rows:
+        if len(rows) <= 1:  # one row: a plain execute (psycopg's executemany sets up a pipeline)
+            if rows:
+                self.execute(statement, rows[0]).close()
             return
         prep = self.prepared(statement)
         cur = self.connection.cursor()

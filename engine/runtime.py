@@ -310,8 +310,11 @@ class Engine(LifecycleMixin, FastPathMixin):
         return f"{agency_code}-{day}-{seq:04d}"
 
     def start_dossier(self, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],
-                      data: Mapping[str, Any] | None = None) -> DossierView:
-        """Receive a complete dossier at the desk: code, appointment date, first steps."""
+                      data: Mapping[str, Any] | None = None, *, with_history: bool = True) -> DossierView:
+        """Receive a complete dossier at the desk: code, appointment date, first steps.
+
+        ``with_history=False`` leaves the steps and events out of the answer (the API's create
+        answers with the code and dates only)."""
         if not actor.has("clerk"):
             raise PermissionDenied("Chỉ cán bộ một cửa được tiếp nhận hồ sơ")
         clean_applicant = _clean_applicant(applicant)
@@ -344,7 +347,7 @@ class Engine(LifecycleMixin, FastPathMixin):
                 task.data.update(cleaned)
             self._run(wf, definition, None)
             self._after_engine(session, dossier, definition, wf, now, actor.id, new=True)
-            return queries.dossier_view(session, dossier)
+            return queries.dossier_view(session, dossier, with_history=with_history)
 
     def _load_workflow(self, session: Session, dossier: models.Dossier, definition: Definition) -> BpmnWorkflow:
         wf = self.cache.take(dossier.id, dossier.state_version)

@@ -333,7 +333,7 @@ def create_dossier() -> tuple[Response, int, dict[str, str]]:
         raise FormInvalid({"procedure": _("bắt buộc nhập mã thủ tục")})
     applicant = _object(payload, "applicant")
     data = _object(payload, "data")
-    d = get_engine().start_dossier(actor, procedure.strip(), applicant, data)
+    d = get_engine().start_dossier(actor, procedure.strip(), applicant, data, with_history=False)
     location = url_for("api.dossier", code=d.code)
     return (_json({"code": d.code, "status": d.status, "received_at": _iso(d.received_at),
                    "due_at": _iso(d.due_at)}), 201, {"Location": location})
