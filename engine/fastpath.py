@@ -118,9 +118,10 @@ class FastPathMixin:
                                               "at": now})
             if claimed is None:
                 return None
-            raw.execute(_EVENT_INSERT, event("step.claimed", now, claimed.dossier_id, step_id=step_id,
-                                             actor_id=actor.id)).close()
-            row = raw.first(queries._by_step(), {"step_id": step_id})
+            with raw.pipeline():
+                raw.run(_EVENT_INSERT, event("step.claimed", now, claimed.dossier_id, step_id=step_id,
+                                             actor_id=actor.id))
+                row = raw.first(queries._by_step(), {"step_id": step_id})
             return queries._step_view(row)
 
     def _complete_fast(self, actor: Actor, step_id: int, data: Any, note: str, now: datetime, *,
@@ -196,15 +197,17 @@ class FastPathMixin:
                 events.append(event("dossier.finished", now, dossier.id, actor_id=actor.id,
                                     details={"outcome": outcome}))
             version = dossier.state_version + 1
-            if raw.rowcount(_SAVE_STATE, {"b_dossier": dossier.id, "b_version": dossier.state_version,
-                                          "b_new": version, "b_state": engine.codec.dumps(wf), "b_at": now}) != 1:
-                raise RetryableConflict("Hồ sơ vừa được người khác cập nhật, hãy thử lại")
-            dossier.state_version = version
-            raw.execute(_DOSSIER_AFTER_STEP, {"b_id": dossier.id, "b_version": version, "b_status": dossier.status,
+            with raw.pipeline():  # PostgreSQL: the writes and the read-back in one round trip
+                saved = raw.run(_SAVE_STATE, {"b_dossier": dossier.id, "b_version": dossier.state_version,
+                                              "b_new": version, "b_state": engine.codec.dumps(wf), "b_at": now})
+                raw.run(_DOSSIER_AFTER_STEP, {"b_id": dossier.id, "b_version": version, "b_status": dossier.status,
                                               "b_outcome": dossier.outcome, "b_finished": dossier.finished_at,
-                                              "b_paused": dossier.paused_at}).close()
-            raw.many(_EVENT_INSERT, events)
-            view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events)
+                                              "b_paused": dossier.paused_at})
+                raw.many(_EVENT_INSERT, events)
+                dossier.state_version = version
+                view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events)
+            if saved.rowcount != 1:
+                raise RetryableConflict("Hồ sơ vừa được người khác cập nhật, hãy thử lại")
         engine.cache.put(dossier.id, version, wf)
         return view
 
@@ -217,7 +220,7 @@ class FastPathMixin:
         seen_agencies = {r.agency_id for r in open_rows} | ({dossier.receiving_agency_id} - {None})
         for r in open_rows:
             if r.task_id not in ready:
-                raw.execute(_CANCEL_STEP, {"step_id": r.id}).close()
+                raw.run(_CANCEL_STEP, {"step_id": r.id})
                 events.append(event("step.cancelled", now, dossier.id, step_id=r.id, details={"element": r.element_id}))
         cal = engine.calendar()
         for task_id, task in ready.items():
@@ -228,9 +231,8 @@ class FastPathMixin:
                 raise SlowPath  # the ORM path reports the broken definition
             agency_id, agency_code = engine.lane_agency(spec.lane)
             if agency_id not in seen_agencies:
-                raw.execute(queries._participation_insert(raw.dialect.name),
-                            {"dossier_id": dossier.id, "agency_id": agency_id,
-                             "received_at": dossier.received_at}).close()
+                raw.run(queries._participation_insert(raw.dialect.name),
+                        {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at})
                 seen_agencies.add(agency_id)
             due_at = step_due(cal, now, spec.working_days)
             new_id = raw.first(_STEP_INSERT, {

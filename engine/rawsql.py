@@ -114,6 +114,7 @@ class Raw:
         self.dialect = dialect
         self._cache = cache
         self.sqlite = dialect.name == "sqlite"
+        self._pipelined = False
 
     def prepared(self, statement: Any) -> Prepared:
         found = self._cache.get(id(statement))
@@ -127,6 +128,28 @@ class Raw:
         cur = self.connection.cursor()
         cur.execute(prep.sql, prep.params(values or {}))
         return cur
+
+    def run(self, statement: Any, values: Mapping[str, Any] | None = None) -> Any:
+        """Execute a statement whose rows are not wanted; returns the cursor (for ``rowcount``)."""
+        cur = self.execute(statement, values)
+        if not self._pipelined:  # a pipelined cursor stays open: closing it drops its rowcount
+            cur.close()
+        return cur
+
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """On PostgreSQL, send the statements inside without waiting for each answer (psycopg's
+        pipeline mode: one round trip where there were several); a fetch still waits for its
+        own result, and errors surface by the end of the block. No-op on SQLite."""
+        if self.sqlite or self._pipelined:
+            yield
+            return
+        self._pipelined = True
+        try:
+            with self.connection.pipeline():
+                yield
+        finally:
+            self._pipelined = False
 
     def rowcount(self, statement: Any, values: Mapping[str, Any] | None = None) -> int:
         cur = self.execute(statement, values)
@@ -153,7 +176,7 @@ class Raw:
     def many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
         if len(rows) <= 1:  # one row: a plain execute (psycopg's executemany sets up a pipeline)
             if rows:
-                self.execute(statement, rows[0]).close()
+                self.run(statement, rows[0])
             return
         prep = self.prepared(statement)
         cur = self.connection.cursor()
