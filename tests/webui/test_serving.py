@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import http.client
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -85,11 +86,19 @@ def test_gunicorn_starts_with_the_settings_and_spreads_keep_alive_connections(en
     server = Process("gunicorn", argv, env, tmp_path / "gunicorn.log").start()
     try:
         wait_ready(port, server)
-        first, second = (http.client.HTTPConnection(HOST, port, timeout=10) for _ in range(2))
-        first.request("GET", "/api/v1/public/dossiers/NONE")
-        answer = first.getresponse()
-        answer.read()
+        # The readiness probe's connection counts until the worker notices it closed: wait for that.
+        deadline = time.monotonic() + 10
+        while True:
+            first = http.client.HTTPConnection(HOST, port, timeout=10)
+            first.request("GET", "/api/v1/public/dossiers/NONE")
+            answer = first.getresponse()
+            answer.read()
+            if answer.getheader("Connection", "").lower() != "close" or time.monotonic() > deadline:
+                break
+            first.close()
+            time.sleep(0.1)
         assert answer.status == 404 and answer.getheader("Connection", "").lower() != "close"
+        second = http.client.HTTPConnection(HOST, port, timeout=10)
         second.request("GET", "/api/v1/public/dossiers/NONE")  # the one thread now holds two connections
         answer = second.getresponse()
         answer.read()
