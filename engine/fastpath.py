@@ -10,6 +10,7 @@ compare them) and take the same locks, so they may run side by side in any numbe
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
@@ -22,6 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from engine import accounts, models, queries
 from engine.accounts import Actor
@@ -79,6 +81,21 @@ _CLAIM_STEP = update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "ready", _STEPS.c.agency_id == bindparam("b_agency"),
 ).values(state="claimed", assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(_STEPS.c.dossier_id)
 
+_DEFINITIONS: Any = models.DefinitionVersion.__table__
+_AGENCIES: Any = models.Agency.__table__
+_SEQUENCES: Any = models.DossierSequence.__table__
+_LATEST_DEFINITION = (select(_DEFINITIONS.c.id, _DEFINITIONS.c.procedure_code, _DEFINITIONS.c.version)
+                      .where(_DEFINITIONS.c.procedure_code == bindparam("code"))
+                      .order_by(_DEFINITIONS.c.version.desc()).limit(1))
+_UNIT_CODE = select(_AGENCIES.c.unit_code).where(_AGENCIES.c.id == bindparam("agency_id"))
+_DOSSIER_COLUMNS = ("code", "definition_id", "procedure_code", "status", "applicant_name", "applicant_search",
+                    "applicant_id_number", "applicant_phone", "applicant_email", "applicant_address", "data",
+                    "receiving_agency_id", "received_by", "received_at", "counting_from", "due_at",
+                    "original_due_at", "outcome", "lookup_secret", "supplement_count", "paused_seconds",
+                    "apology_count", "state_version")
+_DOSSIER_INSERT = insert_of(_DOSSIERS, _DOSSIER_COLUMNS).returning(_DOSSIERS.c.id)
+_STATE_INSERT = insert_of(_STATES, ("dossier_id", "version", "state", "updated_at"))
+
 OUTCOME_PRIORITY = ("withdrawn", "refused", "returned", "completed")
 _TIMER_EVENTS = (DurationTimerEventDefinition, TimeDateEventDefinition)
 
@@ -123,6 +140,59 @@ class FastPathMixin:
                                              actor_id=actor.id))
                 row = raw.first(queries._by_step(), {"step_id": step_id})
             return queries._step_view(row)
+
+    def _start_fast(self, actor: Actor, procedure_code: str, applicant: dict[str, str], data: Any, now: datetime,
+                    *, with_history: bool) -> DossierView:
+        """Receive a dossier whose diagram has no timers and does not begin with a supplement request."""
+        from engine.runtime import search_key
+
+        engine = cast("Engine", self)
+        with self._raw() as raw:
+            found = raw.first(_LATEST_DEFINITION, {"code": procedure_code})
+            if found is None:
+                raise NotFound(f"Không có thủ tục {procedure_code!r}")
+            definition = engine.definition(found.id)
+            if definition.has_timers:
+                raise SlowPath  # the ORM path registers the timers a dossier starts with
+            cleaned = validate_form(definition.start_fields, data or {})
+            cal = engine.calendar()
+            counting_from = cal.counting_start(now)
+            due = cal.add(counting_from, days=definition.limit_working_days)
+            wf = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=make_script_engine())
+            for task in wf.get_tasks(state=TaskState.READY):
+                task.data.update(cleaned)
+            engine._run(wf, definition, None)
+            ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+            if wf.is_completed() or any(definition.steps[t.task_spec.bpmn_id].step_kind == "supplement"
+                                        for t in ready.values() if t.task_spec.bpmn_id in definition.steps):
+                raise SlowPath
+            unit = raw.first(_UNIT_CODE, {"agency_id": actor.agency_id})
+            agency_code = (unit.unit_code if unit else "") or actor.agency_code
+            day = cal.localize(now).strftime("%y%m%d")
+            seq = raw.first(_sequence_upsert(raw.dialect.name), {"agency_code": agency_code, "day": day})[0]
+            dossier = SimpleNamespace(
+                code=f"{agency_code}-{day}-{seq:04d}", definition_id=found.id, procedure_code=found.procedure_code,
+                status="received", applicant_name=applicant["name"], applicant_search=search_key(applicant["name"]),
+                applicant_id_number=applicant["id_number"], applicant_phone=applicant["phone"],
+                applicant_email=applicant["email"], applicant_address=applicant["address"], data=cleaned,
+                receiving_agency_id=actor.agency_id, received_by=actor.id, received_at=now,
+                counting_from=counting_from, due_at=due, original_due_at=due, outcome="",
+                lookup_secret=secrets.token_hex(3).upper(), supplement_count=0, paused_seconds=0, apology_count=0,
+                state_version=1, finished_at=None, paused_at=None)
+            dossier.id = raw.first(_DOSSIER_INSERT, {k: getattr(dossier, k) for k in _DOSSIER_COLUMNS})[0]
+            raw.run(queries._participation_insert(raw.dialect.name),
+                    {"dossier_id": dossier.id, "agency_id": actor.agency_id, "received_at": now})
+            events = [event("dossier.received", now, dossier.id, actor_id=actor.id,
+                            details={"procedure": found.procedure_code, "version": found.version,
+                                     "due_at": due.isoformat(), "data": cleaned})]
+            self._sync_steps(raw, dossier, definition, ready, now, events)
+            with raw.pipeline():
+                raw.run(_STATE_INSERT, {"dossier_id": dossier.id, "version": 1, "state": engine.codec.dumps(wf),
+                                        "updated_at": now})
+                raw.many(_EVENT_INSERT, events)
+                view = self._view(raw, dossier, with_steps=with_history, with_events=with_history)
+        engine.cache.put(dossier.id, 1, wf)
+        return view
 
     def _complete_fast(self, actor: Actor, step_id: int, data: Any, note: str, now: datetime, *,
                        with_steps: bool, with_events: bool) -> DossierView:
@@ -252,6 +322,21 @@ class FastPathMixin:
         events = ([queries.event_view(r) for r in raw.all(queries._events_by_dossier(), {"dossier_id": dossier.id})]
                   if with_steps and with_events else [])
         return queries.build_dossier_view(dossier, definition, agency, steps, events)
+
+
+_SEQUENCE_UPSERTS: dict[str, Any] = {}
+
+
+def _sequence_upsert(dialect: str) -> Any:
+    """Next number of an agency's day (Circular 01/2018 art. 19): one upsert, unique under concurrency."""
+    stmt = _SEQUENCE_UPSERTS.get(dialect)
+    if stmt is None:
+        ins: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_SEQUENCES)
+        stmt = _SEQUENCE_UPSERTS[dialect] = ins.values(
+            agency_code=bindparam("agency_code"), day=bindparam("day"), last=1,
+        ).on_conflict_do_update(index_elements=["agency_code", "day"],
+                                set_={"last": _SEQUENCES.c.last + 1}).returning(_SEQUENCES.c.last)
+    return stmt
 
 
 def _check_claimed(step: Any, actor: Actor) -> None:

@@ -319,6 +319,11 @@ class Engine(LifecycleMixin, FastPathMixin):
             raise PermissionDenied("Chỉ cán bộ một cửa được tiếp nhận hồ sơ")
         clean_applicant = _clean_applicant(applicant)
         now = self.now()
+        if self.fast_path:
+            try:
+                return self._start_fast(actor, procedure_code, clean_applicant, data, now, with_history=with_history)
+            except SlowPath:
+                pass  # timers to register, or a supplement request first: the ORM path below
         with self.transaction() as session:
             row = self._definition_row(session, procedure_code)
             definition = self.definition(row.id, session)

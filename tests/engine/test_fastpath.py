@@ -21,16 +21,19 @@ def _open(d: Any, element: str) -> Any:
     return next(s for s in d.open_steps if s.element_id == element)
 
 
-def test_an_ordinary_step_never_enters_the_orm_path(engine: Engine, world: World, deployed: str,
+def test_receiving_and_an_ordinary_step_never_enter_the_orm_path(engine: Engine, world: World, deployed: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    d = engine.start_dossier(world["clerk"], deployed, APPLICANT)
-    step = _open(d, "Receive")
+    engine.calendar()  # loaded once beforehand (it opens its own session every 30 s)
 
     def refuse(*_a: Any, **_k: Any) -> Any:
         raise AssertionError("the ORM path was entered")
 
     monkeypatch.setattr(Engine, "transaction", refuse)
     monkeypatch.setattr(Engine, "_after_engine", refuse)
+    d = engine.start_dossier(world["clerk"], deployed, APPLICANT)
+    assert d.status == "received" and d.code.endswith("-0001")
+    assert [e.action for e in d.events] == ["dossier.received", "step.ready"]
+    step = _open(d, "Receive")
     claimed = engine.claim(world["clerk"], step.id)
     assert claimed.state == "claimed" and claimed.assignee_id == world["clerk"].id
     d = engine.complete(world["clerk"], step.id, {"du_giay_to": True}, note="Đủ")
