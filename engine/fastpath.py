@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, exists, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine import accounts, models, queries
@@ -94,6 +94,11 @@ _DOSSIER_COLUMNS = ("code", "definition_id", "procedure_code", "status", "applic
                     "original_due_at", "outcome", "lookup_secret", "supplement_count", "paused_seconds",
                     "apology_count", "state_version")
 _DOSSIER_INSERT = insert_of(_DOSSIERS, _DOSSIER_COLUMNS).returning(_DOSSIERS.c.id)
+_TAKING_PART: Any = models.DossierAgency.__table__
+# The rule of queries.visible_condition: the official's agency received the dossier or holds or held a step.
+_DOSSIER_BY_CODE = select(_DOSSIERS, exists().where(
+    _TAKING_PART.c.dossier_id == _DOSSIERS.c.id, _TAKING_PART.c.agency_id == bindparam("agency_id"),
+).label("taking_part")).where(_DOSSIERS.c.code == bindparam("code"))
 _STATE_INSERT = insert_of(_STATES, ("dossier_id", "version", "state", "updated_at"))
 
 OUTCOME_PRIORITY = ("withdrawn", "refused", "returned", "completed")
@@ -121,10 +126,20 @@ class FastPathMixin:
 
     _prepared: dict[int, Prepared]
 
-    def _raw(self) -> Any:
+    def _raw(self, *, write: bool = True) -> Any:
         engine = cast("Engine", self)
         engine.calendar()  # refresh outside the write lock, as Engine.transaction does
-        return raw_transaction(engine.db, self._prepared)
+        return raw_transaction(engine.db, self._prepared, write=write)
+
+    def _dossier_fast(self, code: str, actor: Actor | None, *, with_events: bool) -> DossierView:
+        """A dossier with its steps (and history), visibility checked in the same statement."""
+        with self._raw(write=False) as raw:
+            row = raw.first(_DOSSIER_BY_CODE, {"code": code, "agency_id": actor.agency_id if actor else -1})
+            if row is None:
+                raise NotFound(f"Không có hồ sơ {code!r}")
+            if actor is not None and not actor.has("admin") and not row.taking_part:
+                raise PermissionDenied("Cơ quan của bạn không tham gia hồ sơ này")
+            return self._view(raw, SimpleNamespace(**row._asdict()), with_steps=True, with_events=with_events)
 
     def _claim_fast(self, actor: Actor, step_id: int, now: datetime) -> StepView | None:
         """Claim by one conditional update; None when it did not apply (the caller says why)."""

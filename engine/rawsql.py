@@ -202,11 +202,12 @@ def insert_of(table: Any, columns: Sequence[str]) -> Any:
 
 
 @contextmanager
-def raw_transaction(engine: SAEngine, cache: dict[int, Prepared]) -> Iterator[Raw]:
-    """One write transaction on a pooled driver connection: commit on success, else roll back.
+def raw_transaction(engine: SAEngine, cache: dict[int, Prepared], *, write: bool = True) -> Iterator[Raw]:
+    """One transaction on a pooled driver connection: commit on success, else roll back.
 
-    On SQLite it takes the write lock at its start (``BEGIN IMMEDIATE``), as every write
-    transaction of the engine does; on PostgreSQL writers of a dossier queue on its row lock.
+    On SQLite a write transaction takes the write lock at its start (``BEGIN IMMEDIATE``), as
+    every write transaction of the engine does, and a read (``write=False``) reads one WAL
+    snapshot without blocking anyone; on PostgreSQL writers of a dossier queue on its row lock.
     Lock timeouts, serialization failures and deadlocks surface as RetryableConflict.
     """
     pooled = engine.raw_connection()
@@ -215,7 +216,7 @@ def raw_transaction(engine: SAEngine, cache: dict[int, Prepared]) -> Iterator[Ra
     try:
         try:
             if sqlite_db:
-                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield Raw(conn, engine.dialect, cache)
             conn.commit()
         except BaseException:

@@ -715,8 +715,10 @@ class Engine(LifecycleMixin, FastPathMixin):
         return StepForm(view, spec.fields if spec else (), spec.documentation if spec else "",
                         spec.result if spec else "")
 
-    def dossier(self, code: str, actor: Actor | None = None) -> DossierView:
+    def dossier(self, code: str, actor: Actor | None = None, *, with_events: bool = True) -> DossierView:
         """A dossier with steps and history; officials see only dossiers their agency takes part in."""
+        if self.fast_path:
+            return self._dossier_fast(code, actor, with_events=with_events)
         with self.Session() as session:
             row = queries.visible_dossier(session, code, actor)
             return queries.dossier_view(session, row)

@@ -343,7 +343,7 @@ def create_dossier() -> tuple[Response, int, dict[str, str]]:
 @token_required
 def dossier(code: str) -> Response:
     include = _include()
-    return _json(_dossier_json(get_engine().dossier(code, _actor()), include))
+    return _json(_dossier_json(get_engine().dossier(code, _actor(), with_events="events" in include), include))
 
 
 @bp.get("/dossiers")
