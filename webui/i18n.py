@@ -21,3 +21,12 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["get_locale"] = current_language  # <html lang> follows the chosen language
+
+
+def current_language() -> str:
+    """The language of this response ('vi' or 'en'), as Flask-Babel selected it."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else "vi"

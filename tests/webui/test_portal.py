@@ -142,3 +142,11 @@ def test_receipt_qr_target_is_the_lookup_page(app):
 
 def test_portal_css_exists():
     assert (Path(ROOT) / "webui" / "static" / "portal.css").is_file()
+
+
+def test_the_page_declares_the_language_it_is_written_in(client, catalogue):
+    """Screen readers and browsers read <html lang>: Vietnamese by default, English once chosen."""
+    assert '<html lang="vi">' in client.get("/").get_data(as_text=True)
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)  # the choice is kept
