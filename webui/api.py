@@ -35,6 +35,7 @@ from webui.auth import check_credentials
 from webui.documents import file_response, get_documents, read_upload
 from webui.extensions import get_engine
 from webui.openapi import document
+from webui.ratelimit import check_public_lookup
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -469,6 +470,7 @@ def complete(step_id: int) -> Response:
 
 @bp.get("/public/dossiers/<code>")
 def public_dossier(code: str) -> Response:
+    check_public_lookup()
     found = get_engine().public_lookup(code)
     return jsonify(code=found["code"], status=found["status"], current_agencies=found["current_agencies"],
                    due_at=_iso(found["due_at"]), applicant=found["applicant"])

@@ -408,7 +408,10 @@ PATHS: dict[str, Any] = {
     "/api/v1/public/dossiers/{code}": {"get": {
         "summary": "Public lookup by dossier code: status, agencies now, appointment, masked name",
         "tags": ["public"], "security": _PUBLIC, "parameters": [_CODE],
-        "responses": {"200": _json(_ref("PublicDossier"), "The dossier"), "404": _resp("NotFound")},
+        "responses": {"200": _json(_ref("PublicDossier"), "The dossier"), "404": _resp("NotFound"),
+                      "429": _resp("TooManyRequests")},
+        "description": "Limited per client address (PUBLIC_LOOKUP_RATE_LIMIT, default 30 per minute in each "
+                       "web process): dossier codes are sequential, and the limit keeps them from being walked.",
     }},
     "/api/v1/stats": {"get": {
         "summary": "Early / on-time / late figures per agency and per procedure", "tags": ["statistics"],

@@ -19,6 +19,7 @@ from engine.errors import NotFound
 from engine.runtime import search_key
 from engine.views import ProcedureSummary
 from webui.extensions import get_engine
+from webui.ratelimit import check_public_lookup
 
 bp = Blueprint("portal", __name__)
 
@@ -196,6 +197,7 @@ def lookup() -> tuple[str, int]:
     found: dict[str, Any] | None = None
     status = 200
     if code:
+        check_public_lookup()
         try:
             found = get_engine().public_lookup(code)
         except NotFound:

@@ -145,7 +145,7 @@ def wait_ready(port: int, process: Process, timeout: float = 60.0) -> None:
         with suppress(OSError, http.client.HTTPException):
             conn = http.client.HTTPConnection(HOST, port, timeout=5)
             try:
-                conn.request("GET", "/api/v1/public/dossiers/READY-PROBE")
+                conn.request("GET", "/api/v1/openapi.json")  # public, and not rate-limited
                 conn.getresponse().read()
                 return
             finally:
