@@ -543,10 +543,33 @@ class LifecycleMixin:
                     if step_due > now:
                         step.warned_at = step.overdue_marked_at = None
                     changed += 1
+            changed += _retime_timers(session, cal, dossier.id, now)
         return changed
 
 
 # ---------------------------------------------------------------------- module helpers
+
+
+def _retime_timers(session: Session, cal: WorkingCalendar, dossier_id: int, now: datetime) -> int:
+    """Pending duration timers of a dossier, due again from when they started in the current calendar.
+
+    A timer already due under the old calendar stays as it is (the worker may be firing it); a
+    fixed date (timeDate) does not depend on the calendar."""
+    changed = 0
+    for timer in session.scalars(select(models.Timer).where(
+            models.Timer.dossier_id == dossier_id, models.Timer.fired_at.is_(None),
+            models.Timer.cancelled_at.is_(None), models.Timer.started_at.is_not(None))):
+        if not timer.expression.upper().startswith("P") or timer.due_at <= now:
+            continue
+        assert timer.started_at is not None
+        due = cal.add_duration(timer.started_at, timer.expression)
+        if due != timer.due_at:
+            session.add(models.Event(dossier_id=dossier_id, action="timer.due_recomputed", at=now,
+                                     details={"element": timer.element_id, "old": timer.due_at.isoformat(),
+                                              "new": due.isoformat()}))
+            timer.due_at = due
+            changed += 1
+    return changed
 
 
 def _as_due(cal: WorkingCalendar, value: datetime | date) -> datetime:

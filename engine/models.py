@@ -214,6 +214,9 @@ class Timer(Base):
     due_at: Mapped[datetime]
     fired_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    #: When the timer started waiting: a duration is re-timed from it when the calendar changes
+    #: (unknown for timers registered before migration 0005).
+    started_at: Mapped[datetime | None]
 
 
 class DossierSequence(Base):

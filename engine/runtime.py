@@ -503,7 +503,7 @@ class Engine(LifecycleMixin, FastPathMixin):
             expr = (node.timer if node and node.timer else "").strip().strip("'\"")
             due = self._timer_due(expr, now)
             session.add(models.Timer(dossier_id=dossier.id, element_id=task.task_spec.bpmn_id, task_id=task_id,
-                                     expression=expr[:255], due_at=due))
+                                     expression=expr[:255], due_at=due, started_at=now))
 
     def _timer_due(self, expr: str, now: datetime) -> datetime:
         cal = self.calendar()

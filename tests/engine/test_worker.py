@@ -169,3 +169,24 @@ def test_run_worker_loops_until_stopped(engine: Engine, world: World, deployed):
     worker.run_worker(engine, once=True, echo=once.append)
     assert once == ["worker: timers fired 0, steps overdue 0, dossiers overdue 0, steps warned 0, "
                     "dossiers warned 0, errors 0"]
+
+
+def test_a_holiday_declared_while_a_timer_waits_moves_it(engine: Engine, world: World, clock):
+    from datetime import date
+
+    from engine.overrides import set_override
+
+    code = deploy_timer(engine)
+    clock.set(vn(2026, 3, 6, 16, 0))  # Friday 16:00; P1D = 8 working hours → Monday 16:00
+    d = engine.start_dossier(world["clerk"], code, APPLICANT)
+    do(engine, world["clerk"], "Post")
+    set_override(engine, date(2026, 3, 9), working=False, note="Nghỉ bù")  # Monday becomes a day off
+    with engine.Session() as s:
+        (timer,) = s.scalars(select(models.Timer)).all()
+    assert timer.due_at == vn(2026, 3, 10, 16, 0)  # 1 h on Friday, 7 h on Tuesday
+    assert event_counts(engine)["timer.due_recomputed"] == 1
+    clock.set(vn(2026, 3, 9, 16, 0))
+    assert worker.run_once(engine).timers_fired == 0
+    clock.set(vn(2026, 3, 10, 16, 0))
+    assert worker.run_once(engine).timers_fired == 1
+    assert [s.element_id for s in engine.dossier(d.code).open_steps] == ["Decide"]
