@@ -50,6 +50,8 @@ class WorkerReport:
     steps_warned: int = 0
     dossiers_warned: int = 0
     errors: list[str] = field(default_factory=list)
+    #: Some kind filled its whole batch: more may be waiting, and the next pass should not wait.
+    backlog: bool = False
 
     @property
     def changed(self) -> int:
@@ -92,13 +94,19 @@ def run_once(engine: Engine, *, warn_lead_days: Decimal | int | str = DEFAULT_WA
             task(engine, report, lead, batch)
         except RetryableConflict as exc:
             report.errors.append(f"{task.__name__}: {exc}")
+    report.backlog = batch in (report.timers_fired, report.steps_overdue, report.dossiers_overdue,
+                               report.steps_warned, report.dossiers_warned)
     return report
 
 
 def run_worker(engine: Engine, *, once: bool = False, interval: float = 30.0,
                echo: Callable[[str], Any] = print, stop: threading.Event | None = None,
-               warn_lead_days: Decimal | int | str | None = None) -> None:
-    """Run passes every ``interval`` seconds until ``stop`` is set (or SIGTERM/SIGINT in the main thread)."""
+               warn_lead_days: Decimal | int | str | None = None, batch: int = BATCH) -> None:
+    """Run passes every ``interval`` seconds until ``stop`` is set (or SIGTERM/SIGINT in the main thread).
+
+    A pass handles at most ``batch`` items of each kind (short transactions, bounded memory); when
+    one filled its batch (a backlog: after an outage, or a holiday declared over many open
+    dossiers) the next pass starts at once instead of after ``interval``."""
     if warn_lead_days is None:
         warn_lead_days = os.environ.get("LIENTHONG_WARN_LEAD_DAYS") or DEFAULT_WARN_LEAD_DAYS
     own_stop = stop is None
@@ -109,8 +117,9 @@ def run_worker(engine: Engine, *, once: bool = False, interval: float = 30.0,
             previous[sig] = signal.signal(sig, lambda *_: stop.set())
     try:
         while not stop.is_set():
+            backlog = False
             try:
-                report = run_once(engine, warn_lead_days=warn_lead_days)
+                report = run_once(engine, warn_lead_days=warn_lead_days, batch=batch)
             except Exception as exc:  # a database outage must not end the worker
                 echo(f"worker: pass failed: {type(exc).__name__}: {exc}")
             else:
@@ -118,7 +127,8 @@ def run_worker(engine: Engine, *, once: bool = False, interval: float = 30.0,
                     echo(f"worker: {report.summary()}")
                 for line in report.errors:
                     echo(f"worker: {line}")
-            if once or stop.wait(interval):
+                backlog = report.backlog
+            if once or stop.wait(0 if backlog else interval):
                 break
     finally:
         for sig, handler in previous.items():

@@ -190,3 +190,29 @@ def test_a_holiday_declared_while_a_timer_waits_moves_it(engine: Engine, world: 
     clock.set(vn(2026, 3, 10, 16, 0))
     assert worker.run_once(engine).timers_fired == 1
     assert [s.element_id for s in engine.dossier(d.code).open_steps] == ["Decide"]
+
+
+def test_a_backlog_is_worked_off_in_back_to_back_passes(engine: Engine, world: World, deployed, clock):
+    """Five overdue steps, two per pass: the worker does not wait its interval between passes."""
+    for _ in range(5):
+        engine.start_dossier(world["clerk"], deployed, APPLICANT)
+    clock.set(vn(2026, 3, 2, 14, 1))  # every Receive step is now overdue
+    lines: list[str] = []
+    stop = threading.Event()
+    runner = threading.Thread(target=worker.run_worker, args=(engine,),
+                              kwargs={"interval": 3600, "echo": lines.append, "stop": stop, "batch": 2})
+    runner.start()
+    try:
+        for _ in range(100):
+            if event_counts(engine)["step.overdue"] == 5:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+    assert event_counts(engine)["step.overdue"] == 5
+    assert not runner.is_alive()
+    assert [line for line in lines if "steps overdue" in line][:3] == [
+        "worker: timers fired 0, steps overdue 2, dossiers overdue 0, steps warned 0, dossiers warned 0, errors 0",
+        "worker: timers fired 0, steps overdue 2, dossiers overdue 0, steps warned 0, dossiers warned 0, errors 0",
+        "worker: timers fired 0, steps overdue 1, dossiers overdue 0, steps warned 0, dossiers warned 0, errors 0"]
