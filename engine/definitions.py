@@ -39,6 +39,10 @@ class StepSpec:
     documentation: str = ""
 
 
+#: Outcomes from strongest to weakest, when a workflow reached several end events.
+OUTCOME_PRIORITY = ("withdrawn", "refused", "returned", "completed")
+
+
 @dataclass
 class Definition:
     """One loaded version of a procedure, ready to start dossiers."""
@@ -64,6 +68,20 @@ class Definition:
     def has_timers(self) -> bool:
         """Whether any timer event can wait in this procedure (saves a query per step when not)."""
         return any("timer" in n.event_kinds for n in self.process.nodes.values())
+
+    def final_outcome(self, workflow: Any) -> str:
+        """The outcome of a finished workflow. End events of side branches (a reminder timer's)
+        carry none; of those that do, the strongest wins: a withdrawal or refusal is never
+        reported as a plain completion."""
+        from SpiffWorkflow.util.task import TaskState
+
+        reached = {self.outcomes.get(t.task_spec.bpmn_id) for t in workflow.get_tasks(state=TaskState.COMPLETED)}
+        return next((o for o in OUTCOME_PRIORITY if o in reached), "completed")
+
+    def opens_supplement(self, ready: Any) -> bool:
+        """Whether any of these ready tasks is a supplement request."""
+        return any(self.steps[t.task_spec.bpmn_id].step_kind == "supplement"
+                   for t in ready if t.task_spec.bpmn_id in self.steps)
 
     @property
     def limit_working_days(self) -> Decimal:

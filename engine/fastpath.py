@@ -101,8 +101,20 @@ _DOSSIER_BY_CODE = select(_DOSSIERS, exists().where(
 ).label("taking_part")).where(_DOSSIERS.c.code == bindparam("code"))
 _STATE_INSERT = insert_of(_STATES, ("dossier_id", "version", "state", "updated_at"))
 
-OUTCOME_PRIORITY = ("withdrawn", "refused", "returned", "completed")
 _TIMER_EVENTS = (DurationTimerEventDefinition, TimeDateEventDefinition)
+
+
+def step_row(dossier_id: int, spec: Any, task_id: str, agency_id: int, now: datetime,
+             due_at: datetime) -> dict[str, Any]:
+    """The row of a step that just became ready (both paths insert it)."""
+    return {"dossier_id": dossier_id, "element_id": spec.element_id, "task_id": task_id, "name": spec.name,
+            "lane": spec.lane, "agency_id": agency_id, "step_kind": spec.step_kind, "state": "ready",
+            "working_days": spec.working_days, "ready_at": now, "due_at": due_at, "note": ""}
+
+
+def ready_details(spec: Any, agency_code: str, due_at: datetime) -> dict[str, Any]:
+    """The details of its ``step.ready`` event."""
+    return {"element": spec.element_id, "name": spec.name, "agency": agency_code, "due_at": due_at.isoformat()}
 
 
 class SlowPath(Exception):
@@ -178,8 +190,7 @@ class FastPathMixin:
                 task.data.update(cleaned)
             engine._run(wf, definition, None)
             ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
-            if wf.is_completed() or any(definition.steps[t.task_spec.bpmn_id].step_kind == "supplement"
-                                        for t in ready.values() if t.task_spec.bpmn_id in definition.steps):
+            if wf.is_completed() or definition.opens_supplement(ready.values()):
                 raise SlowPath
             unit = raw.first(_UNIT_CODE, {"agency_id": actor.agency_id})
             agency_code = (unit.unit_code if unit else "") or actor.agency_code
@@ -262,8 +273,7 @@ class FastPathMixin:
             ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
             if timers_before is not None and waiting_timers(wf) != timers_before:
                 raise SlowPath  # a timer starts or stops: the ORM path registers it
-            if not finished and any(definition.steps[t.task_spec.bpmn_id].step_kind == "supplement"
-                                    for t in ready.values() if t.task_spec.bpmn_id in definition.steps):
+            if not finished and definition.opens_supplement(ready.values()):
                 raise SlowPath  # a supplement request: notices, pause, the once-only rule
             events = [event("step.completed", now, dossier.id, step_id=step_id, actor_id=actor.id,
                             details={"element": step.element_id, "data": cleaned, "note": note,
@@ -274,9 +284,7 @@ class FastPathMixin:
                 compact(wf)  # only a tree deeper than COMPACT_DEPTH needs it
             self._sync_steps(raw, dossier, definition, ready, now, events)
             if finished:
-                reached = {definition.outcomes.get(t.task_spec.bpmn_id)
-                           for t in wf.get_tasks(state=TaskState.COMPLETED)}
-                outcome = next((o for o in OUTCOME_PRIORITY if o in reached), "completed")
+                outcome = definition.final_outcome(wf)
                 dossier.outcome = dossier.status = outcome
                 dossier.finished_at, dossier.paused_at = now, None
                 events.append(event("dossier.finished", now, dossier.id, actor_id=actor.id,
@@ -320,14 +328,9 @@ class FastPathMixin:
                         {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at})
                 seen_agencies.add(agency_id)
             due_at = step_due(cal, now, spec.working_days)
-            new_id = raw.first(_STEP_INSERT, {
-                "dossier_id": dossier.id, "element_id": spec.element_id, "task_id": task_id, "name": spec.name,
-                "lane": spec.lane, "agency_id": agency_id, "step_kind": spec.step_kind, "state": "ready",
-                "working_days": spec.working_days, "ready_at": now, "due_at": due_at, "note": "",
-            })[0]
+            new_id = raw.first(_STEP_INSERT, step_row(dossier.id, spec, task_id, agency_id, now, due_at))[0]
             events.append(event("step.ready", now, dossier.id, step_id=new_id,
-                                details={"element": spec.element_id, "name": spec.name, "agency": agency_code,
-                                         "due_at": due_at.isoformat()}))
+                                details=ready_details(spec, agency_code, due_at)))
 
     def _view(self, raw: Raw, dossier: Any, *, with_steps: bool, with_events: bool) -> DossierView:
         engine = cast("Engine", self)

@@ -48,7 +48,7 @@ from engine.errors import (
     StateError,
 )
 from engine.expressions import make_script_engine
-from engine.fastpath import FastPathMixin, SlowPath
+from engine.fastpath import _CANCEL_STEP, _CLAIM_STEP, FastPathMixin, SlowPath, ready_details, step_row
 from engine.forms import validate_form
 from engine.lifecycle import LifecycleMixin
 from engine.problems import error
@@ -60,7 +60,6 @@ Clock = Callable[[], datetime]
 FAR_FUTURE = "9999-12-31T00:00:00+00:00"
 MAX_NOTE = 4000
 SUPPLEMENT_RULES = ("restart", "pause")
-OUTCOME_PRIORITY = ("withdrawn", "refused", "returned", "completed")
 
 
 # The hot path (claim, complete, the step sync after every engine run) uses statements built once
@@ -72,15 +71,11 @@ _STEP_INSERT = insert(_STEPS).returning(_STEPS.c.id)
 _OPEN_STEPS = select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c.step_kind,
                      _STEPS.c.element_id).where(_STEPS.c.dossier_id == bindparam("dossier_id"),
                                                 _STEPS.c.state.in_(("ready", "claimed")))
-_CLAIM_STEP = update(_STEPS).where(
-    _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "ready", _STEPS.c.agency_id == bindparam("b_agency"),
-).values(state="claimed", assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(_STEPS.c.dossier_id)
 _LOCK_DOSSIER = select(models.Dossier).where(models.Dossier.id == bindparam("dossier_id")).with_for_update(
     key_share=True)
 _STATES: Any = models.WorkflowState.__table__
 _SAVE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("b_dossier"),
                                     _STATES.c.version == bindparam("b_version"))
-_CANCEL_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(state="cancelled")
 _COMPLETE_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(
     state="completed", completed_at=bindparam("at"), completed_by=bindparam("by"),
     form_data=bindparam("form_data", type_=models.Step.__table__.c.form_data.type),
@@ -418,14 +413,10 @@ class Engine(LifecycleMixin, FastPathMixin):
                 queries.record_participation(session, dossier.id, agency_id, dossier.received_at)
                 seen_agencies.add(agency_id)
             due_at = step_due(cal, now, spec.working_days)
-            step_id = conn.execute(_STEP_INSERT, {
-                "dossier_id": dossier.id, "element_id": spec.element_id, "task_id": task_id, "name": spec.name,
-                "lane": spec.lane, "agency_id": agency_id, "step_kind": spec.step_kind, "state": "ready",
-                "working_days": spec.working_days, "ready_at": now, "due_at": due_at, "note": "",
-            }).scalar_one()
+            step_id = conn.execute(_STEP_INSERT, step_row(dossier.id, spec, task_id, agency_id, now,
+                                                          due_at)).scalar_one()
             add_event(session, "step.ready", now, dossier_id=dossier.id, step_id=step_id,
-                      details={"element": spec.element_id, "name": spec.name, "agency": agency_code,
-                               "due_at": due_at.isoformat()})
+                      details=ready_details(spec, agency_code, due_at))
             open_kinds.append(spec.step_kind)
         self._update_status(session, dossier, definition, wf, now, actor_id, open_kinds)
         self._save(session, dossier, wf, new=new)
@@ -433,11 +424,7 @@ class Engine(LifecycleMixin, FastPathMixin):
     def _update_status(self, session: Session, dossier: models.Dossier, definition: Definition,
                        wf: BpmnWorkflow, now: datetime, actor_id: int | None, open_kinds: list[str]) -> None:
         if wf.is_completed():
-            # End events of side branches (a reminder timer's) carry no outcome; of those that do,
-            # the strongest wins: a withdrawal or refusal is never reported as a plain completion.
-            reached = {definition.outcomes.get(t.task_spec.bpmn_id)
-                       for t in wf.get_tasks(state=TaskState.COMPLETED)}
-            outcome = next((o for o in OUTCOME_PRIORITY if o in reached), "completed")
+            outcome = definition.final_outcome(wf)
             dossier.outcome = outcome
             dossier.status = outcome
             dossier.finished_at = now
