@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -23,6 +25,20 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_SQLITE
 
 
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def json_dumps(value: Any) -> str:
+    """JSON column text on SQLite: orjson (several times faster than ``json.dumps`` on the small
+    dicts of form data and event details), compact and UTF-8 instead of ASCII-escaped, which reads
+    back to the same values. Datetimes and dataclasses are refused as ``json.dumps`` refuses them;
+    what orjson cannot write (an integer beyond 64 bits) goes through ``json.dumps``."""
+    try:
+        return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError included
+        return json.dumps(value)
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """Create an SQLAlchemy engine; on SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE."""
     url = url or database_url()
@@ -31,6 +47,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         db = parsed.database
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("json_serializer", json_dumps)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine

@@ -11,9 +11,10 @@ compare them) and take the same locks, so they may run side by side in any numbe
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -22,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, exists, select, text, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine import accounts, models, queries
@@ -58,9 +59,12 @@ _STEP_AND_DOSSIER = (
     .with_for_update(of=_DOSSIERS, key_share=True)
 )
 _STATE_ROW = select(_STATES.c.state, _STATES.c.version).where(_STATES.c.dossier_id == bindparam("dossier_id"))
-_OPEN_STEP_ROWS = select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c.step_kind,
-                         _STEPS.c.element_id).where(_STEPS.c.dossier_id == bindparam("dossier_id"),
-                                                    text("steps.state IN ('ready', 'claimed')"))
+# The dossier's open steps with every column of their views: the sync below needs a few of them,
+# and an answer that asks only for the open steps (``with_steps="open"``) is built from these rows
+# and the rows it inserts, with no read-back.
+_OPEN_STEP_ROWS = queries._step_select().where(_STEPS.c.dossier_id == bindparam("dossier_id"),
+                                               queries.OPEN_SQL).order_by(_STEPS.c.ready_at, _STEPS.c.id)
+_MILLI = Decimal("0.001")  # steps.working_days is NUMERIC(8, 3): what a read gives back
 _COMPLETE_CLAIMED = update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "claimed", _STEPS.c.assignee_id == bindparam("by"),
 ).values(state="completed", completed_at=bindparam("at"), completed_by=bindparam("by"),
@@ -169,7 +173,7 @@ class FastPathMixin:
             return queries._step_view(row)
 
     def _start_fast(self, actor: Actor, procedure_code: str, applicant: dict[str, str], data: Any, now: datetime,
-                    *, with_history: bool) -> DossierView:
+                    *, with_history: bool | Literal["open"]) -> DossierView:
         """Receive a dossier whose diagram has no timers and does not begin with a supplement request."""
         from engine.runtime import search_key
 
@@ -211,17 +215,18 @@ class FastPathMixin:
             events = [event("dossier.received", now, dossier.id, actor_id=actor.id,
                             details={"procedure": found.procedure_code, "version": found.version,
                                      "due_at": due.isoformat(), "data": cleaned})]
-            self._sync_steps(raw, dossier, definition, ready, now, events)
+            open_steps = self._sync_steps(raw, dossier, definition, ready, now, events)
             with raw.pipeline():
                 raw.run(_STATE_INSERT, {"dossier_id": dossier.id, "version": 1, "state": engine.codec.dumps(wf),
                                         "updated_at": now})
                 raw.many(_EVENT_INSERT, events)
-                view = self._view(raw, dossier, with_steps=with_history, with_events=with_history)
+                view = self._view(raw, dossier, with_steps=with_history, with_events=with_history is True,
+                                  open_steps=open_steps)
         engine.cache.put(dossier.id, 1, wf)
         return view
 
     def _complete_fast(self, actor: Actor, step_id: int, data: Any, note: str, now: datetime, *,
-                       with_steps: bool, with_events: bool) -> DossierView:
+                       with_steps: bool | Literal["open"], with_events: bool) -> DossierView:
         engine = cast("Engine", self)
         with self._raw() as raw:
             row = raw.first(_STEP_AND_DOSSIER, {"step_id": step_id})
@@ -282,7 +287,7 @@ class FastPathMixin:
                 dossier.status = "processing"
             if len(wf.tasks) > COMPACT_DEPTH or wf.subprocesses:
                 compact(wf)  # only a tree deeper than COMPACT_DEPTH needs it
-            self._sync_steps(raw, dossier, definition, ready, now, events)
+            open_steps = self._sync_steps(raw, dossier, definition, ready, now, events)
             if finished:
                 outcome = definition.final_outcome(wf)
                 dossier.outcome = dossier.status = outcome
@@ -298,23 +303,28 @@ class FastPathMixin:
                                               "b_paused": dossier.paused_at})
                 raw.many(_EVENT_INSERT, events)
                 dossier.state_version = version
-                view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events)
+                view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events,
+                                  open_steps=open_steps)
             if saved.rowcount != 1:
                 raise RetryableConflict("Hồ sơ vừa được người khác cập nhật, hãy thử lại")
         engine.cache.put(dossier.id, version, wf)
         return view
 
     def _sync_steps(self, raw: Raw, dossier: Any, definition: Any, ready: dict[str, Any], now: datetime,
-                    events: list[dict[str, Any]]) -> None:
-        """Cancel step rows whose task is no longer ready, add rows for newly ready tasks."""
+                    events: list[dict[str, Any]]) -> list[StepView]:
+        """Cancel step rows whose task is no longer ready, add rows for newly ready tasks; return the
+        dossier's open steps after it, in the order a read gives them (ready time, then id)."""
         engine = cast("Engine", self)
         open_rows = raw.all(_OPEN_STEP_ROWS, {"dossier_id": dossier.id})
         open_tasks = {r.task_id for r in open_rows}
         seen_agencies = {r.agency_id for r in open_rows} | ({dossier.receiving_agency_id} - {None})
+        still_open: list[StepView] = []
         for r in open_rows:
             if r.task_id not in ready:
                 raw.run(_CANCEL_STEP, {"step_id": r.id})
                 events.append(event("step.cancelled", now, dossier.id, step_id=r.id, details={"element": r.element_id}))
+            else:
+                still_open.append(queries._step_view(r))
         cal = engine.calendar()
         for task_id, task in ready.items():
             if task_id in open_tasks:
@@ -331,14 +341,39 @@ class FastPathMixin:
             new_id = raw.first(_STEP_INSERT, step_row(dossier.id, spec, task_id, agency_id, now, due_at))[0]
             events.append(event("step.ready", now, dossier.id, step_id=new_id,
                                 details=ready_details(spec, agency_code, due_at)))
+            still_open.append(self._new_step_view(new_id, dossier, spec, task_id, agency_id, now, due_at))
+        return still_open
 
-    def _view(self, raw: Raw, dossier: Any, *, with_steps: bool, with_events: bool) -> DossierView:
+    def _new_step_view(self, step_id: int, dossier: Any, spec: Any, task_id: str, agency_id: int, now: datetime,
+                       due_at: datetime) -> StepView:
+        """The view a read of the step row just inserted would give (tests compare the two)."""
+        engine = cast("Engine", self)
+        agency = queries.agency_label(engine.Session, agency_id)
+        return StepView(
+            id=step_id, dossier_id=dossier.id, dossier_code=dossier.code, procedure_code=dossier.procedure_code,
+            element_id=spec.element_id, name=spec.name, agency_id=agency_id, agency_code=agency.code,
+            agency_name=agency.name, state="ready", step_kind=spec.step_kind,
+            working_days=Decimal(spec.working_days).quantize(_MILLI), ready_at=now.astimezone(UTC),
+            due_at=due_at.astimezone(UTC), assignee_id=None, assignee_name=None, claimed_at=None, completed_at=None,
+            completed_by=None, completed_by_name=None, timeliness=None, note="", form_data=None,
+            applicant_name=dossier.applicant_name,
+        )
+
+    def _view(self, raw: Raw, dossier: Any, *, with_steps: bool | Literal["open"], with_events: bool,
+              open_steps: list[StepView] | None = None) -> DossierView:
+        """The dossier's view: all its steps read back (and its history), or only ``open_steps``
+        (the rows in hand after a sync) when ``with_steps="open"``, or neither."""
         engine = cast("Engine", self)
         definition, agency = queries.labels(engine.Session, dossier.definition_id, dossier.receiving_agency_id)
-        steps = ([queries._step_view(r) for r in raw.all(queries._by_dossier(), {"dossier_id": dossier.id})]
-                 if with_steps else [])
+        if not with_steps:
+            return queries.build_dossier_view(dossier, definition, agency, [], [])
+        if with_steps == "open" and open_steps is not None:
+            return queries.build_dossier_view(dossier, definition, agency, open_steps, [])
+        steps = [queries._step_view(r) for r in raw.all(queries._by_dossier(), {"dossier_id": dossier.id})]
+        if with_steps == "open":
+            return queries.build_dossier_view(dossier, definition, agency, [s for s in steps if s.is_open()], [])
         events = ([queries.event_view(r) for r in raw.all(queries._events_by_dossier(), {"dossier_id": dossier.id})]
-                  if with_steps and with_events else [])
+                  if with_events else [])
         return queries.build_dossier_view(dossier, definition, agency, steps, events)
 
 

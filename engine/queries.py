@@ -6,7 +6,7 @@ import functools
 import time
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, bindparam, exists, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -114,12 +114,15 @@ def events_of(session: Session, dossier_id: int) -> list[EventView]:
     return [event_view(r) for r in session.connection().execute(_events_by_dossier(), {"dossier_id": dossier_id})]
 
 
-def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool = True,
+def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool | Literal["open"] = True,
                  with_events: bool = True) -> DossierView:
+    """The dossier with all its steps and its history; ``with_history="open"``: only its open steps."""
     definition = _definition_label(session, dossier.definition_id)
     agency = _agency_label(session, dossier.receiving_agency_id) if dossier.receiving_agency_id else None
-    return build_dossier_view(dossier, definition, agency,
-                              steps_of(session, dossier.id) if with_history else [],
+    steps = steps_of(session, dossier.id) if with_history else []
+    if with_history == "open":
+        return build_dossier_view(dossier, definition, agency, [s for s in steps if s.is_open()], [])
+    return build_dossier_view(dossier, definition, agency, steps,
                               events_of(session, dossier.id) if with_history and with_events else [])
 
 
@@ -177,6 +180,15 @@ def _agency_label(session: Session, agency_id: int) -> _Label:
     label = _Label(row.id, row.name, code=row.code)
     _agency_labels[agency_id] = (label, time.monotonic())
     return label
+
+
+def agency_label(open_session: Any, agency_id: int) -> _Label:
+    """The cached label (code, name) of an agency; a session is opened only on a miss."""
+    hit = _agency_labels.get(agency_id)
+    if hit is not None and time.monotonic() - hit[1] < 30:
+        return hit[0]
+    with open_session() as session:
+        return _agency_label(session, agency_id)
 
 
 def labels(open_session: Any, definition_id: int, agency_id: int | None) -> tuple[_Label, _Label | None]:

@@ -44,22 +44,41 @@ class Prepared:
         for bind, name in compiled.bind_names.items():
             if not bind.required and bind.callable is None:
                 self.defaults[name] = bind.value
-            proc = bind.type._cached_bind_processor(dialect)
+            proc = _binder(bind.type, dialect)
             if proc is not None:
                 self.binders[name] = proc
+        #: (name, processor or None) in parameter order, for positional paramstyles.
+        self.plan: tuple[tuple[str, Processor], ...] = tuple((n, self.binders.get(n)) for n in self.order)
         self.keys: tuple[str, ...] = tuple(col[0] for col in compiled._result_columns)
         procs: list[Processor] = [_reader(col[3], dialect) for col in compiled._result_columns]
         #: (column index, result processor) for the columns that need one.
         self.converted: list[tuple[int, Callable[[Any], Any]]] = [(i, p) for i, p in enumerate(procs) if p]
 
     def params(self, values: Mapping[str, Any]) -> Any:
+        if self.positional:
+            if self.defaults:
+                values = {**self.defaults, **values}
+            return tuple(values[name] if proc is None else proc(values[name]) for name, proc in self.plan)
         merged = {**self.defaults, **values} if self.defaults else dict(values)
         for name, proc in self.binders.items():
             if name in merged:
                 merged[name] = proc(merged[name])
-        if self.positional:
-            return tuple(merged[name] for name in self.order)
         return merged
+
+
+def _binder(type_: Any, dialect: Dialect) -> Processor:
+    """The type's bind processor; for UTC datetimes on SQLite a direct format of the same text
+    (the TypeDecorator and SQLAlchemy's %-format of seven fields: about 5x slower)."""
+    if dialect.name == "sqlite" and isinstance(type_, UTCDateTime):
+        return _sqlite_utc_text
+    proc: Processor = type_._cached_bind_processor(dialect)
+    return proc
+
+
+def _sqlite_utc_text(value: Any) -> Any:
+    if type(value) is not datetime or value.tzinfo is None:
+        return _SQLITE_UTC_BIND(value)  # None, a naive datetime (refused), anything unusual
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _reader(type_: Any, dialect: Dialect) -> Processor:
@@ -81,6 +100,7 @@ def _sqlite_utc(value: Any) -> datetime:
 
 
 _SQLITE = sqlite_dialect.dialect()
+_SQLITE_UTC_BIND: Callable[[Any], Any] = UTCDateTime()._cached_bind_processor(_SQLITE)  # type: ignore[assignment]
 _ROW_CLASSES: dict[tuple[str, ...], type] = {}
 
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Literal, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -305,11 +305,13 @@ class Engine(LifecycleMixin, FastPathMixin):
         return f"{agency_code}-{day}-{seq:04d}"
 
     def start_dossier(self, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],
-                      data: Mapping[str, Any] | None = None, *, with_history: bool = True) -> DossierView:
+                      data: Mapping[str, Any] | None = None, *,
+                      with_history: bool | Literal["open"] = True) -> DossierView:
         """Receive a complete dossier at the desk: code, appointment date, first steps.
 
         ``with_history=False`` leaves the steps and events out of the answer (the API's create
-        answers with the code and dates only)."""
+        answers with the code and dates only); ``"open"`` gives only the steps now open, built
+        from the rows just written (no read-back)."""
         if not actor.has("clerk"):
             raise PermissionDenied("Chỉ cán bộ một cửa được tiếp nhận hồ sơ")
         clean_applicant = _clean_applicant(applicant)
@@ -588,11 +590,15 @@ class Engine(LifecycleMixin, FastPathMixin):
             return self._step_view(session, step_id)
 
     def complete(self, actor: Actor, step_id: int, data: Mapping[str, Any] | None = None,
-                 note: str = "", *, with_events: bool = False, with_steps: bool = True) -> DossierView:
+                 note: str = "", *, with_events: bool = False,
+                 with_steps: bool | Literal["open"] = True) -> DossierView:
         """Finish a step the official has claimed, with validated form data and a handover note.
 
         Returns the dossier with its steps; its event history only when ``with_events`` (it grows
         with every round of a long-running dossier, and most callers redirect anyway).
+        ``with_steps="open"`` answers with only the steps open after the completion (what to do
+        next), built from the rows the completion holds instead of reading every step back;
+        ``with_steps=False`` with no steps at all.
         """
         now = self.now()
         note = (note or "").strip()

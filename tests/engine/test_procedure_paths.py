@@ -652,6 +652,17 @@ def test_path(driver: Driver, path: Path) -> None:
     driver.run(path, MONDAY)
 
 
+@pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.id)
+def test_answers_with_only_the_open_steps_match_a_read(driver: Driver, path: Path) -> None:
+    """``with_steps="open"`` / ``with_history="open"`` build the open steps from the rows in hand
+    (no read-back): after reception and every completion they equal the open steps a read gives."""
+    driver.open_answers = True
+    try:
+        driver.run(path, MONDAY)
+    finally:
+        driver.open_answers = False
+
+
 def test_work_permit_runs_on_the_reduced_limit(driver: Driver) -> None:
     """4 working days (the province's cut) instead of the legal 5: Monday 08:00 → Friday 08:00."""
     summary = driver.engine.procedure("BTH.LDVL.01")
