@@ -8,11 +8,11 @@ gunicorn runs with the deployment's settings (webui/gunicorn_conf.py: gthread, t
 core, two threads each); --workers and --threads override them.
 
 Each client thread is an office with one official per agency: it receives a dossier (POST
-/dossiers), reads it (GET /dossiers/<code>?include=steps), then claims and completes every step
-(POST /steps/<id>/complete?include=steps: the response lists the dossier's steps, hence the next
-open ones, and leaves out the event history the office does not read) until the dossier is
-returned: six steps of tests/data/three_agencies.bpmn, with its parallel split. Every client
-thread keeps one keep-alive connection. Tokens are issued before timing starts.
+/dossiers), reads it (GET /dossiers/<code>?include=open_steps), then claims and completes every
+step (POST /steps/<id>/complete?include=open_steps: the response lists the steps open after the
+completion, what the office does next, and leaves out the full step list and the event history it
+does not read) until the dossier is returned: six steps of tests/data/three_agencies.bpmn, with
+its parallel split. Every client thread keeps one keep-alive connection. Tokens are issued before timing starts.
 A "step" is one claim plus one complete; the figure counts the create and the read too, as
 spiff-arena's figure (~4.5 tasks/s, create + run + list + complete over HTTP on SQLite, see
 /work/shared/SPIFFWORKFLOW-NOTES.md) does.
@@ -96,10 +96,10 @@ def drive(call: Call, c: int, dossiers: int) -> int:
     for _ in range(dossiers):
         status, body = call("POST", "/api/v1/dossiers", desk, {"procedure": "T.000001", "applicant": APPLICANT})
         assert status == 201, (status, body)
-        status, dossier = call("GET", f"/api/v1/dossiers/{body['code']}?include=steps", desk, None)
+        status, dossier = call("GET", f"/api/v1/dossiers/{body['code']}?include=open_steps", desk, None)
         assert status == 200, (status, dossier)
         while True:
-            open_steps = [s for s in dossier["steps"] if s["state"] in ("ready", "claimed")]
+            open_steps = dossier["open_steps"]
             if not open_steps:
                 break
             step = open_steps[0]
@@ -107,7 +107,7 @@ def drive(call: Call, c: int, dossiers: int) -> int:
             status, body = call("POST", f"/api/v1/steps/{step['id']}/claim", user, None)
             assert status == 200, (status, body)
             data = FORMS.get(ELEMENTS[step["name"]], {})
-            status, body = call("POST", f"/api/v1/steps/{step['id']}/complete?include=steps", user, {"data": data})
+            status, body = call("POST", f"/api/v1/steps/{step['id']}/complete?include=open_steps", user, {"data": data})
             assert status == 200, (status, body)
             dossier = body["dossier"]
             steps += 1

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import orjson
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
@@ -216,28 +216,42 @@ def _event_json(event: EventView, usernames: dict[int, str], iso: Callable[[date
 
 #: The lists a dossier carries in the API, each one left out when ``?include=`` does not name it.
 DOSSIER_LISTS = ("steps", "events")
+#: Also accepted by ``?include=``: the steps open now (what to do next), never part of the default.
+INCLUDABLE = (*DOSSIER_LISTS, "open_steps")
 
 
 def _include() -> frozenset[str]:
-    """The dossier's lists the caller asked for with ``?include=steps,events`` (absent: both, as always)."""
+    """The dossier's lists the caller asked for with ``?include=steps,events,open_steps`` (absent:
+    steps and events, as always)."""
     raw = request.args.get("include")
     if raw is None:
         return frozenset(DOSSIER_LISTS)
     wanted = frozenset(part.strip() for part in raw.split(",") if part.strip())
-    if not wanted <= frozenset(DOSSIER_LISTS):
-        abort(400, _("Tham số include chỉ nhận steps, events (phân cách bằng dấu phẩy)"))
+    if not wanted <= frozenset(INCLUDABLE):
+        abort(400, _("Tham số include chỉ nhận steps, events, open_steps (phân cách bằng dấu phẩy)"))
     return wanted
+
+
+def _steps_wanted(include: frozenset[str]) -> bool | Literal["open"]:
+    """What the engine should answer with: every step (it reads the events only along with them),
+    only the open ones, or none."""
+    if "steps" in include or "events" in include:
+        return True
+    return "open" if "open_steps" in include else False
 
 
 def _dossier_json(d: DossierView, include: frozenset[str] = frozenset(DOSSIER_LISTS)) -> dict[str, Any]:
     steps = d.steps if "steps" in include else []
+    open_steps = d.open_steps if "open_steps" in include else []
     events = d.events if "events" in include else []
-    usernames = _usernames([s.assignee_id for s in steps] + [e.actor_id for e in events])
+    usernames = _usernames([s.assignee_id for s in steps or open_steps] + [e.actor_id for e in events])
     iso = _Times()
     out: dict[str, Any] = {"code": d.code, "procedure": d.procedure_code, "status": d.status,
                            "received_at": iso(d.received_at), "due_at": iso(d.due_at)}
     if "steps" in include:
         out["steps"] = [_step_json(s, usernames, iso) for s in steps]
+    if "open_steps" in include:
+        out["open_steps"] = [_step_json(s, usernames, iso) for s in open_steps]
     if "events" in include:
         out["events"] = [_event_json(e, usernames, iso) for e in events]
     return out
@@ -334,10 +348,18 @@ def create_dossier() -> tuple[Response, int, dict[str, str]]:
         raise FormInvalid({"procedure": _("bắt buộc nhập mã thủ tục")})
     applicant = _object(payload, "applicant")
     data = _object(payload, "data")
-    d = get_engine().start_dossier(actor, procedure.strip(), applicant, data, with_history=False)
+    # The answer names the code and dates; ``?include=open_steps`` adds the first steps.
+    include = _include() if "include" in request.args else frozenset()
+    if not include <= {"open_steps"}:
+        abort(400, _("Khi tiếp nhận, tham số include chỉ nhận open_steps"))
+    wants_open = bool(include)
+    d = get_engine().start_dossier(actor, procedure.strip(), applicant, data,
+                                   with_history="open" if wants_open else False)
     location = url_for("api.dossier", code=d.code)
-    return (_json({"code": d.code, "status": d.status, "received_at": _iso(d.received_at),
-                   "due_at": _iso(d.due_at)}), 201, {"Location": location})
+    body = {"code": d.code, "status": d.status, "received_at": _iso(d.received_at), "due_at": _iso(d.due_at)}
+    if wants_open:
+        body = _dossier_json(d, frozenset({"open_steps"}))
+    return _json(body), 201, {"Location": location}
 
 
 @bp.get("/dossiers/<code>")
@@ -460,7 +482,7 @@ def complete(step_id: int) -> Response:
         raise FormInvalid({"note": _("phải là một chuỗi")})
     include = _include()
     # The engine reads the events only along with the steps.
-    d = get_engine().complete(_actor(), step_id, data, note=note, with_steps=bool(include),
+    d = get_engine().complete(_actor(), step_id, data, note=note, with_steps=_steps_wanted(include),
                               with_events="events" in include)
     return _json({"dossier": _dossier_json(d, include)})
 

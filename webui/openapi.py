@@ -93,7 +93,10 @@ SCHEMAS: dict[str, Any] = {
     "DossierCreated": {
         "type": "object", "required": ["code", "status", "received_at", "due_at"],
         "properties": {"code": {"type": "string", "description": "<unit code>-<YYMMDD>-<NNNN>"},
-                       "status": DOSSIER_STATUS, "received_at": TIME, "due_at": NULLABLE_TIME},
+                       "procedure": {"type": "string", "description": "With include=open_steps"},
+                       "status": DOSSIER_STATUS, "received_at": TIME, "due_at": NULLABLE_TIME,
+                       "open_steps": {"type": "array", "items": _ref("Step"),
+                                      "description": "The first steps; only with include=open_steps"}},
     },
     "Step": {
         "type": "object",
@@ -127,6 +130,9 @@ SCHEMAS: dict[str, Any] = {
                       "description": "Every step so far, open ones included; absent when 'include' omits steps"},
             "events": {"type": "array", "items": _ref("Event"),
                        "description": "The history, oldest first; absent when 'include' omits events"},
+            "open_steps": {"type": "array", "items": _ref("Step"),
+                           "description": "The steps open now (ready or claimed), oldest first; only when "
+                                          "'include' names open_steps"},
         },
     },
     "InboxItem": {
@@ -263,13 +269,21 @@ RESPONSES: dict[str, Any] = {
 
 _STEP_ID = {"name": "step_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _INCLUDE = {"name": "include", "in": "query", "required": False,
-            "schema": {"type": "array", "items": {"type": "string", "enum": ["steps", "events"]},
+            "schema": {"type": "array", "items": {"type": "string", "enum": ["steps", "events", "open_steps"]},
                        "uniqueItems": True},
-            "style": "form", "explode": False, "example": ["steps"],
-            "description": "Which of the dossier's lists to return, comma-separated. Absent: both, as "
-                           "always. 'steps' alone leaves out the event history, which grows with every "
-                           "action: the cheaper answer for a client that only looks for the next open "
-                           "steps. Any other value is 400."}
+            "style": "form", "explode": False, "example": ["open_steps"],
+            "description": "Which of the dossier's lists to return, comma-separated. Absent: steps and "
+                           "events, as always. 'steps' alone leaves out the event history, which grows "
+                           "with every action. 'open_steps' alone gives only the steps open after the "
+                           "action (what to do next): the cheapest answer, built by the engine from the "
+                           "rows it just wrote, for a client that moves dossiers along. Any other value "
+                           "is 400."}
+_CREATE_INCLUDE = {"name": "include", "in": "query", "required": False,
+                   "schema": {"type": "array", "items": {"type": "string", "enum": ["open_steps"]},
+                              "uniqueItems": True},
+                   "style": "form", "explode": False,
+                   "description": "'open_steps' adds the procedure and the dossier's first steps to the "
+                                  "answer. Any other value is 400."}
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
          "example": "000.00.15.H12-260302-0001"}
 _PUBLIC: list[dict[str, list[str]]] = []
@@ -324,6 +338,7 @@ PATHS: dict[str, Any] = {
     "/api/v1/dossiers": {
         "post": {
             "summary": "Receive a dossier at the desk (clerk)", "tags": ["dossiers"],
+            "parameters": [_CREATE_INCLUDE],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("DossierRequest")}}},
             "responses": {"201": {**_json(_ref("DossierCreated"), "Received"),
                                   "headers": {"Location": {"schema": {"type": "string"}}}},

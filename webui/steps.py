@@ -99,7 +99,7 @@ def complete(step_id: int):  # type: ignore[no-untyped-def]
     values = forms_render.read_values(form.fields, request.form)
     note = request.form.get("note", "")
     try:
-        dossier = get_engine().complete(actor(), step_id, values, note=note)
+        dossier = get_engine().complete(actor(), step_id, values, note=note, with_steps=False)  # only its code is shown
     except FormInvalid as exc:
         flash(_("Biểu mẫu còn lỗi; hãy sửa các trường được đánh dấu."), "error")
         return _render(form, values, exc.errors, note, 400)

@@ -173,7 +173,73 @@ def test_include_leaves_out_the_lists_a_client_does_not_read(api: Api):
     for answer in ({"dossier": lean}, {"dossier": full}, {"dossier": only_events}):
         completed.validate(answer)
     params = {p["name"]: p for p in doc["paths"]["/api/v1/steps/{step_id}/complete"]["post"]["parameters"]}
-    assert params["include"]["schema"]["items"]["enum"] == ["steps", "events"]
+    assert params["include"]["schema"]["items"]["enum"] == ["steps", "events", "open_steps"]
+
+
+def test_include_open_steps_answers_with_what_to_do_next(api: Api):
+    """``?include=open_steps`` on receive and complete: only the steps open after the action, the
+    same as the open ones of a full read; a wrong include on receive is refused and receives nothing."""
+    from jsonschema import Draft202012Validator
+
+    doc = api("GET", "/openapi.json").get_json()
+
+    def valid(schema: str, answer: dict) -> None:
+        Draft202012Validator({"$ref": f"#/components/schemas/{schema}", "components": doc["components"]}
+                             ).validate(answer)
+
+    def open_in(code: str, who: str) -> list[dict]:
+        full = api("GET", f"/dossiers/{code}", who).get_json()
+        return [s for s in full["steps"] if s["state"] in ("ready", "claimed")]
+
+    before = len(api("GET", "/dossiers?per_page=100", "clerk").get_json()["items"])
+    for bad in ("steps", "open_steps,events", "OPEN_STEPS"):
+        r = api("POST", f"/dossiers?include={bad}", "clerk",
+                json={"procedure": "T.000001", "applicant": APPLICANT, "data": {"so_ban_sao": 2}})
+        assert r.status_code == 400 and r.get_json()["error"], bad
+    r = api("POST", "/dossiers?include=steps&lang=en", "clerk",
+            json={"procedure": "T.000001", "applicant": APPLICANT, "data": {"so_ban_sao": 2}})
+    assert r.status_code == 400 and r.get_json()["error"] == "On receiving a dossier, include takes open_steps only"
+    assert len(api("GET", "/dossiers?per_page=100", "clerk").get_json()["items"]) == before
+
+    r = api("POST", "/dossiers?include=open_steps", "clerk",
+            json={"procedure": "T.000001", "applicant": APPLICANT, "data": {"so_ban_sao": 2}})
+    assert r.status_code == 201
+    created = r.get_json()
+    valid("DossierCreated", created)
+    code = created["code"]
+    assert [s["name"] for s in created["open_steps"]] == ["Tiếp nhận, chuyển hồ sơ"]
+    assert created["open_steps"] == open_in(code, "clerk")
+
+    step = created["open_steps"][0]
+    api("POST", f"/steps/{step['id']}/claim", "clerk")
+    r = api("POST", f"/steps/{step['id']}/complete?include=open_steps", "clerk", json={"data": {"du_giay_to": True}})
+    assert r.status_code == 200
+    answer = r.get_json()["dossier"]
+    valid("Completed", r.get_json())
+    assert set(answer) == {"code", "procedure", "status", "received_at", "due_at", "open_steps"}
+    assert [s["name"] for s in answer["open_steps"]] == ["Thẩm định hồ sơ"]
+    assert answer["open_steps"] == open_in(code, "clerk")
+
+    examine = answer["open_steps"][0]
+    api("POST", f"/steps/{examine['id']}/claim", "officer")
+    r = api("POST", f"/steps/{examine['id']}/complete?include=open_steps,events", "officer",
+            json={"data": {"ket_qua": "dat", "so_tien": 1500000}})
+    answer = r.get_json()["dossier"]
+    # The parallel split: both branches, as a read lists them, and the history when asked for.
+    assert sorted(s["name"] for s in answer["open_steps"]) == ["Công an cho ý kiến", "Phòng tổng hợp ý kiến"]
+    assert answer["open_steps"] == open_in(code, "officer")
+    assert answer["events"] == api("GET", f"/dossiers/{code}", "officer").get_json()["events"]
+
+    police = next(s for s in answer["open_steps"] if s["agency"] == "CA")
+    api("POST", f"/steps/{police['id']}/claim", "police")
+    r = api("POST", f"/steps/{police['id']}/complete?include=open_steps", "police",
+            json={"data": {"y_kien_ca": "Thống nhất"}})
+    # The other branch stays open, still as a read shows it.
+    assert [s["name"] for s in r.get_json()["dossier"]["open_steps"]] == ["Phòng tổng hợp ý kiến"]
+    assert r.get_json()["dossier"]["open_steps"] == open_in(code, "police")
+    full = api("GET", f"/dossiers/{code}?include=open_steps", "police").get_json()
+    assert set(full) == {"code", "procedure", "status", "received_at", "due_at", "open_steps"}
+    assert full["open_steps"] == open_in(code, "police")
 
 
 def test_step_loop_answers_are_flasks_json_byte_for_byte(app):
