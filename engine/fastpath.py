@@ -274,8 +274,8 @@ class FastPathMixin:
                 task.run()
 
             engine._run(wf, definition, spec.name, run_task)
-            finished = wf.is_completed()
             ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+            finished = not ready and wf.is_completed()  # a ready task is unfinished: no tree walk
             if timers_before is not None and waiting_timers(wf) != timers_before:
                 raise SlowPath  # a timer starts or stops: the ORM path registers it
             if not finished and definition.opens_supplement(ready.values()):

@@ -58,7 +58,7 @@ class Prepared:
         if self.positional:
             if self.defaults:
                 values = {**self.defaults, **values}
-            return tuple(values[name] if proc is None else proc(values[name]) for name, proc in self.plan)
+            return [values[name] if proc is None else proc(values[name]) for name, proc in self.plan]
         merged = {**self.defaults, **values} if self.defaults else dict(values)
         for name, proc in self.binders.items():
             if name in merged:
