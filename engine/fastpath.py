@@ -81,6 +81,10 @@ _DOSSIER_AFTER_STEP = update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("b_id"
     state_version=bindparam("b_version"), status=bindparam("b_status"), outcome=bindparam("b_outcome"),
     finished_at=bindparam("b_finished", type_=_DOSSIERS.c.finished_at.type),
     paused_at=bindparam("b_paused", type_=_DOSSIERS.c.paused_at.type))
+# The usual case, nothing but the version changing: SQLite rewrites the entries of every index on a
+# column an UPDATE sets, even to its own value (two pages of ix_dossiers_status* per completion).
+_DOSSIER_VERSION = update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("b_id")).values(
+    state_version=bindparam("b_version"))
 _CLAIM_STEP = update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "ready", _STEPS.c.agency_id == bindparam("b_agency"),
 ).values(state="claimed", assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(_STEPS.c.dossier_id)
@@ -283,6 +287,7 @@ class FastPathMixin:
             events = [event("step.completed", now, dossier.id, step_id=step_id, actor_id=actor.id,
                             details={"element": step.element_id, "data": cleaned, "note": note,
                                      "timeliness": judged})]
+            status_before = dossier.status
             if dossier.status == "received":
                 dossier.status = "processing"
             if len(wf.tasks) > COMPACT_DEPTH or wf.subprocesses:
@@ -298,9 +303,12 @@ class FastPathMixin:
             with raw.pipeline():  # PostgreSQL: the writes and the read-back in one round trip
                 saved = raw.run(_SAVE_STATE, {"b_dossier": dossier.id, "b_version": dossier.state_version,
                                               "b_new": version, "b_state": engine.codec.dumps(wf), "b_at": now})
-                raw.run(_DOSSIER_AFTER_STEP, {"b_id": dossier.id, "b_version": version, "b_status": dossier.status,
-                                              "b_outcome": dossier.outcome, "b_finished": dossier.finished_at,
-                                              "b_paused": dossier.paused_at})
+                if finished or dossier.status != status_before:
+                    raw.run(_DOSSIER_AFTER_STEP, {"b_id": dossier.id, "b_version": version,
+                                                  "b_status": dossier.status, "b_outcome": dossier.outcome,
+                                                  "b_finished": dossier.finished_at, "b_paused": dossier.paused_at})
+                else:
+                    raw.run(_DOSSIER_VERSION, {"b_id": dossier.id, "b_version": version})
                 raw.many(_EVENT_INSERT, events)
                 dossier.state_version = version
                 view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events,
