@@ -5,12 +5,40 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 __all__ = ["create_app"]
+
+
+class LienThongFlask(Flask):
+    """Flask, except that whether a hook or view is an ``async def`` is looked up once per function rather
+    than on every call (Flask asks it of each before/after-request hook and of the view on every request)."""
+
+    #: Plain functions remembered at once (views, hooks, error handlers: a few hundred at most).
+    SYNC_CACHE_SIZE = 1024
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        plain = self._plain
+        try:
+            return plain[func]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable callable: asked every time, as Flask does
+            return super().ensure_sync(func)
+        result = super().ensure_sync(func)
+        if result is func:  # a coroutine function's wrapper is built anew each time, as in Flask
+            if len(plain) >= self.SYNC_CACHE_SIZE:
+                plain.clear()
+            plain[func] = func
+        return result
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -41,7 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webui import errors, i18n, security
     from webui.auth import login_manager
 
-    app = Flask(__name__)
+    app = LienThongFlask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable in JSON
     data_dir = Path(os.environ.get("LIENTHONG_DATA_DIR", "var")).resolve()
     app.config.from_mapping(

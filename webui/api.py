@@ -8,6 +8,7 @@ are JSON numbers; every error is ``{"error": "..."}`` (field errors add ``"error
 
 from __future__ import annotations
 
+import re
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterable
@@ -90,15 +91,17 @@ def _json(payload: Any) -> Response:
     tenth of the time for a dossier with its history. They hold strings, integers, booleans and nulls
     only (times are already text; form data are cleaned to text, whole numbers and booleans), which
     orjson writes exactly as Flask does. Flask's indented debug output goes through jsonify too."""
-    provider = current_app.json
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    provider = app.json
     if not (isinstance(provider, DefaultJSONProvider) and provider.sort_keys and not provider.ensure_ascii
-            and (provider.compact or (provider.compact is None and not current_app.debug))):
+            and (provider.compact or (provider.compact is None and not app.debug))):
         return jsonify(payload)
     try:
         body = orjson.dumps(payload, option=_ORJSON)
     except TypeError:  # orjson.JSONEncodeError is one
         return jsonify(payload)
-    return current_app.response_class(body, mimetype=provider.mimetype)
+    response: Response = app.response_class(body, mimetype=provider.mimetype)
+    return response
 
 
 def _error(status: int, message: str, **headers: str) -> Response:
@@ -108,11 +111,27 @@ def _error(status: int, message: str, **headers: str) -> Response:
     return response
 
 
+#: A run of digits that may be an integer beyond 64 bits, which orjson would read as a float.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
 def _body() -> dict[str, Any]:
-    """The request's JSON object; an empty body counts as ``{}``, anything else not an object is 400."""
-    if not request.get_data(cache=True):
+    """The request's JSON object; an empty body counts as ``{}``, anything else not an object is 400.
+
+    Read by orjson when it reads it as Flask would (UTF-8, no integer past 64 bits: values identical);
+    anything else it refuses (NaN, lone surrogates, a byte-order mark, other encodings, invalid JSON)
+    or might read differently (long digit runs) goes to Flask's parser, which decides as always."""
+    data = request.get_data(cache=True)
+    if not data:
         return {}
-    payload = request.get_json(silent=True, force=True)
+    payload: Any = None
+    if _LONG_DIGITS.search(data) is None and type(current_app.json).loads is DefaultJSONProvider.loads:
+        try:
+            payload = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            payload = None
+    if payload is None:
+        payload = request.get_json(silent=True, force=True)
     if not isinstance(payload, dict):
         abort(400, _("Nội dung yêu cầu phải là một đối tượng JSON hợp lệ"))
     return payload
@@ -135,7 +154,7 @@ def _token_cache() -> tokens.TokenCache:
 
 
 def _bearer_actor() -> Actor | None:
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")  # request.headers.get("Authorization", ""), directly
     scheme, _sep, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 256:

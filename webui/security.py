@@ -34,16 +34,26 @@ class CookieSessions(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not app.secret_key:
             return None  # Flask's answer too: the session is unavailable
-        if not request.cookies.get(self.get_cookie_name(app)):
+        # No Cookie header at all (API clients): nothing to parse, the session cookie cannot be there.
+        if not request.environ.get("HTTP_COOKIE") or not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not session and not session.modified:  # nothing to set and nothing to delete
             if session.accessed:
-                response.vary.add("Cookie")
+                _vary_cookie(response)
             return
         super().save_session(app, session, response)
+
+
+def _vary_cookie(response: Response) -> None:
+    """``response.vary.add("Cookie")``; without parsing a Vary header into a set when there is none (the
+    usual case), which is what took the time."""
+    if "Vary" in response.headers:
+        response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"
 
 
 def init_app(app: Flask) -> None:
