@@ -67,8 +67,8 @@ def _inbox_stmt(by_procedure: bool, mine: bool) -> Any:
     stmt = _step_select().where(models.Step.agency_id == bindparam("agency_id"), OPEN_SQL)
     if by_procedure:
         stmt = stmt.where(models.Dossier.procedure_code == bindparam("procedure"))
-    if mine:
-        stmt = stmt.where(models.Step.assignee_id == bindparam("mine"))
+    if mine:  # an open step with an assignee is claimed: the partial index ix_steps_claimed_by
+        stmt = stmt.where(models.Step.assignee_id == bindparam("mine"), text("steps.state = 'claimed'"))
     return (stmt.order_by(models.Step.agency_id, models.Step.due_at, models.Step.id)
             .limit(bindparam("limit")).offset(bindparam("offset")))
 

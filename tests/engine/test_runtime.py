@@ -107,6 +107,31 @@ def test_leader_reassigns_within_the_agency_only(engine: Engine, world: World, d
     engine.complete(world["officer2"], step.id, {"ket_qua": "khong_dat"})
 
 
+def test_my_steps_are_the_open_steps_i_have_claimed(engine: Engine, world: World, deployed: str, clock):
+    """``inbox(mine=True)``: the steps the official holds now, soonest due first; not a colleague's,
+    not one handed back, reassigned away or completed."""
+    officer, officer2, lead = world["officer"], world["officer2"], world["lead_pcm"]
+    examine = []
+    for _ in range(3):
+        engine.start_dossier(world["clerk"], deployed, APPLICANT)
+        do(engine, world["clerk"], "Receive")
+        clock.advance(minutes=30)
+    examine = sorted((s for s in engine.inbox(officer) if s.element_id == "Examine"), key=lambda s: s.due_at)
+    assert len(examine) == 3 and engine.inbox(officer, mine=True) == []
+    for step in reversed(examine):
+        engine.claim(officer, step.id)
+    assert [s.id for s in engine.inbox(officer, mine=True)] == [s.id for s in examine]  # soonest due first
+    assert engine.inbox(officer2, mine=True) == []
+    assert [s.id for s in engine.inbox(officer, mine=True, procedure=deployed)] == [s.id for s in examine]
+    assert engine.inbox(officer, mine=True, procedure="KHAC.000") == []
+
+    engine.unclaim(officer, examine[0].id)
+    engine.reassign(lead, examine[1].id, "officer2")
+    engine.complete(officer, examine[2].id, {"ket_qua": "dat", "so_tien": 1000})
+    assert engine.inbox(officer, mine=True) == []
+    assert [s.id for s in engine.inbox(officer2, mine=True)] == [examine[1].id]
+
+
 def test_completed_step_cannot_be_completed_twice(engine: Engine, world: World, deployed: str):
     engine.start_dossier(world["clerk"], deployed, APPLICANT)
     step = open_step(engine, world["clerk"], "Receive")
