@@ -367,7 +367,6 @@ Index("ix_dossiers_applicant_search_prefix", Dossier.applicant_search,
 Index("ix_dossiers_receiving_received", Dossier.receiving_agency_id, Dossier.received_at)
 Index("ix_dossiers_procedure_received", Dossier.procedure_code, Dossier.received_at)
 Index("ix_dossiers_status_received", Dossier.status, Dossier.received_at)
-Index("ix_steps_agency_dossier", Step.agency_id, Step.dossier_id)
 
 
 class DossierAgency(Base):
