@@ -12,7 +12,7 @@ import re
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import wraps
 from pathlib import Path
@@ -54,22 +54,35 @@ def _iso(value: datetime | None) -> str | None:
     return get_engine().calendar().localize(value).isoformat(timespec="seconds")
 
 
+#: UTC instants already written, by calendar zone: a step's times come back in its claim, its completion and
+#: every read of its dossier, and a completion is the next step's ready time. Forgotten all at once when full.
+ISO_CACHE_SIZE = 20_000
+_iso_texts: dict[tzinfo, dict[datetime, str]] = {}
+
+
 class _Times:
     """``_iso`` for the many times of one response: the calendar is looked up once, and each distinct
-    instant (a step's completion is also the next step's ready time and an event's time) formatted once."""
+    instant formatted once per web process. Only UTC datetimes (what the engine returns) are remembered:
+    for them the text depends on nothing but the instant and the zone."""
 
     __slots__ = ("_localize", "_seen")
 
     def __init__(self) -> None:
-        self._localize = get_engine().calendar().localize
-        self._seen: dict[datetime, str] = {}
+        calendar = get_engine().calendar()
+        self._localize = calendar.localize
+        seen = _iso_texts.get(calendar.zone)
+        if seen is None or len(seen) >= ISO_CACHE_SIZE:
+            seen = _iso_texts[calendar.zone] = {}
+        self._seen = seen
 
     def __call__(self, value: datetime | None) -> str | None:
         if value is None:
             return None
         text = self._seen.get(value)
         if text is None:
-            text = self._seen[value] = self._localize(value).isoformat(timespec="seconds")
+            text = self._localize(value).isoformat(timespec="seconds")
+            if value.tzinfo is UTC:
+                self._seen[value] = text
         return text
 
 

@@ -49,11 +49,12 @@ class CookieSessions(SecureCookieSessionInterface):
 
 def _vary_cookie(response: Response) -> None:
     """``response.vary.add("Cookie")``; without parsing a Vary header into a set when there is none (the
-    usual case), which is what took the time."""
-    if "Vary" in response.headers:
+    usual case), which is what took the time. (``getlist``, because ``in`` and ``get`` build an exception
+    for a header that is not there.)"""
+    if response.headers.getlist("Vary"):
         response.vary.add("Cookie")
     else:
-        response.headers["Vary"] = "Cookie"
+        response.headers.add("Vary", "Cookie")
 
 
 def init_app(app: Flask) -> None:

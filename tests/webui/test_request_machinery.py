@@ -184,3 +184,43 @@ def test_the_async_check_is_made_once_per_plain_function(app, monkeypatch):
 def test_a_view_run_twice_through_a_request_still_works(client, world):
     for _ in range(3):
         assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_times_are_written_as_the_calendar_writes_them_and_remembered_across_answers(app, monkeypatch):
+    from datetime import UTC, datetime, timedelta, timezone
+
+    with app.test_request_context("/api/v1/inbox"):
+        calendar = app.extensions["lienthong_engine"].calendar()
+        instant = datetime(2026, 3, 2, 1, 30, 15, 999, tzinfo=UTC)
+        values = [instant, instant.astimezone(timezone(timedelta(hours=-5))), datetime(2026, 3, 2, 8, 30, 15),
+                  instant + timedelta(days=400), None]
+        first = api_module._Times()
+        expected = [None if v is None else calendar.localize(v).isoformat(timespec="seconds") for v in values]
+        assert [first(v) for v in values] == expected
+        assert first(instant) == "2026-03-02T08:30:15+07:00"
+
+        calls: list[datetime] = []
+        real = type(calendar).localize
+
+        def counting(self: Any, value: datetime) -> datetime:
+            calls.append(value)
+            return real(self, value)
+
+        monkeypatch.setattr(type(calendar), "localize", counting)
+        later = api_module._Times()  # another answer
+        assert [later(v) for v in values] == expected
+        # The UTC instants (and the same instant written in another zone) are not formatted again; the naive
+        # local time, which the engine never returns, is.
+        assert calls == [values[2]]
+
+
+def test_the_remembered_times_are_bounded(app, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    monkeypatch.setattr(api_module, "ISO_CACHE_SIZE", 5)
+    with app.test_request_context("/api/v1/inbox"):
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        for n in range(20):
+            api_module._Times()(start + timedelta(minutes=n))
+        zone = app.extensions["lienthong_engine"].calendar().zone
+        assert len(api_module._iso_texts[zone]) <= 5
