@@ -9,6 +9,9 @@ see docs/deploy.md, section 5.
   Python runs one thread at a time per process, so the cores are used by processes, and a few
   threads per process are enough to fill the waits. More threads per process only queue for the
   interpreter lock; more processes keep more connections and more copies of the caches.
+- The heartbeat file each worker touches (``os.utime``) on every turn of its event loop, about twice a
+  request, lives in memory (``/dev/shm``) rather than in the temporary folder, which is often on disk:
+  gunicorn's own advice. Where /dev/shm is missing or not writable, gunicorn's default stays.
 - Each worker freezes the objects it loaded at start (modules, the app, its routes and templates)
   out of the garbage collector's reach: they live as long as the process, and a full collection
   no longer walks them again and again while requests wait (measured: a full collection of the
@@ -26,6 +29,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
 threads = int(os.environ.get("LIENTHONG_THREADS") or 2)
 graceful_timeout = 20
 timeout = 60
+# gunicorn makes the heartbeat file with mkstemp and unlinks it at once, as it does in the default /tmp.
+_MEMORY = "/dev/shm"  # noqa: S108
+worker_tmp_dir = _MEMORY if os.path.isdir(_MEMORY) and os.access(_MEMORY, os.W_OK | os.X_OK) else None
 
 
 def post_worker_init(worker: Any) -> None:

@@ -224,3 +224,18 @@ def test_the_remembered_times_are_bounded(app, monkeypatch):
             api_module._Times()(start + timedelta(minutes=n))
         zone = app.extensions["lienthong_engine"].calendar().zone
         assert len(api_module._iso_texts[zone]) <= 5
+
+
+def test_the_worker_heartbeat_file_lives_in_memory_where_it_can():
+    import os
+
+    from gunicorn.config import Config
+
+    from webui import gunicorn_conf
+
+    cfg = Config()
+    cfg.set("worker_tmp_dir", gunicorn_conf.worker_tmp_dir)
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
+        assert cfg.worker_tmp_dir == "/dev/shm"
+    else:
+        assert cfg.worker_tmp_dir is None
