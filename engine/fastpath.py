@@ -76,7 +76,7 @@ _STEP_INSERT = insert_of(_STEPS, ("dossier_id", "element_id", "task_id", "name",
 _EVENT_INSERT = insert_of(_EVENTS, ("dossier_id", "step_id", "actor_id", "action", "at", "details"))
 _SAVE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("b_dossier"),
                                     _STATES.c.version == bindparam("b_version")).values(
-    version=bindparam("b_new"), state=bindparam("b_state"), updated_at=bindparam("b_at"))
+    version=bindparam("b_new"), state=bindparam("b_state"), updated_at=bindparam("b_at")).returning(_STATES.c.version)
 _DOSSIER_AFTER_STEP = update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("b_id")).values(
     state_version=bindparam("b_version"), status=bindparam("b_status"), outcome=bindparam("b_outcome"),
     finished_at=bindparam("b_finished", type_=_DOSSIERS.c.finished_at.type),
@@ -166,8 +166,9 @@ class FastPathMixin:
         if not actor.has(*accounts.HANDLING_ROLES):
             return None
         with self._raw() as raw:
-            claimed = raw.first(_CLAIM_STEP, {"step_id": step_id, "b_agency": actor.agency_id, "actor": actor.id,
-                                              "at": now})
+            with raw.pipeline():  # PostgreSQL: the transaction's BEGIN travels with the update
+                claimed = raw.first(_CLAIM_STEP, {"step_id": step_id, "b_agency": actor.agency_id,
+                                                  "actor": actor.id, "at": now})
             if claimed is None:
                 return None
             with raw.pipeline():
@@ -219,7 +220,8 @@ class FastPathMixin:
             events = [event("dossier.received", now, dossier.id, actor_id=actor.id,
                             details={"procedure": found.procedure_code, "version": found.version,
                                      "due_at": due.isoformat(), "data": cleaned})]
-            open_steps = self._sync_steps(raw, dossier, definition, ready, now, events)
+            open_steps = self._sync_steps(raw, dossier, definition, ready, now, events,
+                                          raw.all(_OPEN_STEP_ROWS, {"dossier_id": dossier.id}))
             with raw.pipeline():
                 raw.run(_STATE_INSERT, {"dossier_id": dossier.id, "version": 1, "state": engine.codec.dumps(wf),
                                         "updated_at": now})
@@ -233,7 +235,8 @@ class FastPathMixin:
                        with_steps: bool | Literal["open"], with_events: bool) -> DossierView:
         engine = cast("Engine", self)
         with self._raw() as raw:
-            row = raw.first(_STEP_AND_DOSSIER, {"step_id": step_id})
+            with raw.pipeline():  # PostgreSQL: the transaction's BEGIN travels with the read
+                row = raw.first(_STEP_AND_DOSSIER, {"step_id": step_id})
             if row is None:
                 raise NotFound(f"Không có bước {step_id}")
             values = row._asdict()
@@ -253,8 +256,11 @@ class FastPathMixin:
             # The step row decides first: on PostgreSQL the columns read above may predate a
             # completion that committed while we waited for the dossier lock (a retried request).
             judged = timeliness(now, step.due_at, engine.calendar())
-            if raw.rowcount(_COMPLETE_CLAIMED, {"step_id": step_id, "at": now, "by": actor.id, "form_data": cleaned,
-                                                "note": note, "timeliness": judged}) != 1:
+            with raw.pipeline():  # PostgreSQL: the update and the read of the open steps in one round trip
+                done = raw.later(_COMPLETE_CLAIMED, {"step_id": step_id, "at": now, "by": actor.id,
+                                                     "form_data": cleaned, "note": note, "timeliness": judged})
+                still_open = raw.later(_OPEN_STEP_ROWS, {"dossier_id": dossier.id})
+            if done.rowcount != 1:
                 _check_claimed(raw.first(_STEP_ROW, {"step_id": step_id}), actor)
                 raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")
             wf = engine.cache.take(dossier.id, dossier.state_version)
@@ -292,7 +298,7 @@ class FastPathMixin:
                 dossier.status = "processing"
             if len(wf.tasks) > COMPACT_DEPTH or wf.subprocesses:
                 compact(wf)  # only a tree deeper than COMPACT_DEPTH needs it
-            open_steps = self._sync_steps(raw, dossier, definition, ready, now, events)
+            open_steps = self._sync_steps(raw, dossier, definition, ready, now, events, still_open.rows())
             if finished:
                 outcome = definition.final_outcome(wf)
                 dossier.outcome = dossier.status = outcome
@@ -301,7 +307,7 @@ class FastPathMixin:
                                     details={"outcome": outcome}))
             version = dossier.state_version + 1
             with raw.pipeline():  # PostgreSQL: the writes and the read-back in one round trip
-                saved = raw.run(_SAVE_STATE, {"b_dossier": dossier.id, "b_version": dossier.state_version,
+                saved = raw.later(_SAVE_STATE, {"b_dossier": dossier.id, "b_version": dossier.state_version,
                                               "b_new": version, "b_state": engine.codec.dumps(wf), "b_at": now})
                 if finished or dossier.status != status_before:
                     raw.run(_DOSSIER_AFTER_STEP, {"b_id": dossier.id, "b_version": version,
@@ -313,40 +319,46 @@ class FastPathMixin:
                 dossier.state_version = version
                 view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events,
                                   open_steps=open_steps)
-            if saved.rowcount != 1:
+            if len(saved.rows()) != 1:  # the state row moved under us: nothing is committed
                 raise RetryableConflict("Hồ sơ vừa được người khác cập nhật, hãy thử lại")
         engine.cache.put(dossier.id, version, wf)
         return view
 
     def _sync_steps(self, raw: Raw, dossier: Any, definition: Any, ready: dict[str, Any], now: datetime,
-                    events: list[dict[str, Any]]) -> list[StepView]:
-        """Cancel step rows whose task is no longer ready, add rows for newly ready tasks; return the
-        dossier's open steps after it, in the order a read gives them (ready time, then id)."""
+                    events: list[dict[str, Any]], open_rows: list[Any]) -> list[StepView]:
+        """Cancel the open step rows (``open_rows``, read in this transaction) whose task is no
+        longer ready, add rows for newly ready tasks; return the dossier's open steps after it, in
+        the order a read gives them (ready time, then id)."""
         engine = cast("Engine", self)
-        open_rows = raw.all(_OPEN_STEP_ROWS, {"dossier_id": dossier.id})
         open_tasks = {r.task_id for r in open_rows}
         seen_agencies = {r.agency_id for r in open_rows} | ({dossier.receiving_agency_id} - {None})
         still_open: list[StepView] = []
-        for r in open_rows:
-            if r.task_id not in ready:
-                raw.run(_CANCEL_STEP, {"step_id": r.id})
-                events.append(event("step.cancelled", now, dossier.id, step_id=r.id, details={"element": r.element_id}))
-            else:
-                still_open.append(queries._step_view(r))
+        added: list[tuple[Any, str, int, str, datetime, Any]] = []
         cal = engine.calendar()
-        for task_id, task in ready.items():
-            if task_id in open_tasks:
-                continue
-            spec = definition.steps.get(task.task_spec.bpmn_id)
-            if spec is None:
-                raise SlowPath  # the ORM path reports the broken definition
-            agency_id, agency_code = engine.lane_agency(spec.lane)
-            if agency_id not in seen_agencies:
-                raw.run(queries._participation_insert(raw.dialect.name),
-                        {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at})
-                seen_agencies.add(agency_id)
-            due_at = step_due(cal, now, spec.working_days)
-            new_id = raw.first(_STEP_INSERT, step_row(dossier.id, spec, task_id, agency_id, now, due_at))[0]
+        with raw.pipeline():  # PostgreSQL: the cancels and inserts in one round trip
+            for r in open_rows:
+                if r.task_id not in ready:
+                    raw.run(_CANCEL_STEP, {"step_id": r.id})
+                    events.append(event("step.cancelled", now, dossier.id, step_id=r.id,
+                                        details={"element": r.element_id}))
+                else:
+                    still_open.append(queries._step_view(r))
+            for task_id, task in ready.items():
+                if task_id in open_tasks:
+                    continue
+                spec = definition.steps.get(task.task_spec.bpmn_id)
+                if spec is None:
+                    raise SlowPath  # the ORM path reports the broken definition
+                agency_id, agency_code = engine.lane_agency(spec.lane)
+                if agency_id not in seen_agencies:
+                    raw.run(queries._participation_insert(raw.dialect.name),
+                            {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at})
+                    seen_agencies.add(agency_id)
+                due_at = step_due(cal, now, spec.working_days)
+                inserted = raw.later(_STEP_INSERT, step_row(dossier.id, spec, task_id, agency_id, now, due_at))
+                added.append((spec, task_id, agency_id, agency_code, due_at, inserted))
+        for spec, task_id, agency_id, agency_code, due_at, inserted in added:
+            new_id = inserted.first()[0]
             events.append(event("step.ready", now, dossier.id, step_id=new_id,
                                 details=ready_details(spec, agency_code, due_at)))
             still_open.append(self._new_step_view(new_id, dossier, spec, task_id, agency_id, now, due_at))

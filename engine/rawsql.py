@@ -129,12 +129,20 @@ def _asdict(self: Any) -> dict[str, Any]:
 class Raw:
     """Statements of one transaction on one DB-API connection."""
 
-    def __init__(self, connection: Any, dialect: Dialect, cache: dict[int, Prepared]) -> None:
+    def __init__(self, connection: Any, dialect: Dialect, cache: dict[int, Prepared], pipeline: Any = None) -> None:
         self.connection = connection
         self.dialect = dialect
         self._cache = cache
         self.sqlite = dialect.name == "sqlite"
-        self._pipelined = False
+        #: The psycopg pipeline the whole transaction runs in (PostgreSQL), else None.
+        self._pipeline = pipeline
+        self._pipelined = pipeline is not None
+
+    def sync(self) -> None:
+        """PostgreSQL in a pipeline: send what is queued and wait for every answer (the
+        transaction stays open). Needed only for a row count; a fetch waits for its own rows."""
+        if self._pipeline is not None:
+            self._pipeline.sync()
 
     def prepared(self, statement: Any) -> Prepared:
         found = self._cache.get(id(statement))
@@ -162,7 +170,7 @@ class Raw:
         pipeline mode: one round trip where there were several); a fetch still waits for its
         own result, and errors surface by the end of the block. No-op on SQLite."""
         if self.sqlite or self._pipelined:
-            yield
+            yield  # the whole transaction already runs in one (see raw_transaction)
             return
         self._pipelined = True
         try:
@@ -173,6 +181,7 @@ class Raw:
 
     def rowcount(self, statement: Any, values: Mapping[str, Any] | None = None) -> int:
         cur = self.execute(statement, values)
+        self.sync()
         count: int = cur.rowcount
         cur.close()
         return count
@@ -193,6 +202,16 @@ class Raw:
         cur.close()
         return rows
 
+    def later(self, statement: Any, values: Mapping[str, Any] | None = None) -> Pending:
+        """Execute now, read the answer later: inside :meth:`pipeline` on PostgreSQL the statement
+        joins the batch and its rows (or row count) are read once the batch has come back, so
+        several statements share one round trip. On SQLite the answer is read at once."""
+        prep = self.prepared(statement)
+        pending = Pending(prep, self.execute(statement, values), self)
+        if not self._pipelined:
+            pending.resolve()
+        return pending
+
     def many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
         if len(rows) <= 1:  # one row: a plain execute (psycopg's executemany sets up a pipeline)
             if rows:
@@ -202,6 +221,43 @@ class Raw:
         cur = self.connection.cursor()
         cur.executemany(prep.sql, [prep.params(r) for r in rows])
         cur.close()
+
+
+class Pending:
+    """The answer of a statement run by :meth:`Raw.later`: its rows, or its row count."""
+
+    __slots__ = ("_cursor", "_prep", "_raw", "_rowcount", "_rows")
+
+    def __init__(self, prep: Prepared, cursor: Any, raw: Raw) -> None:
+        self._prep, self._cursor, self._raw = prep, cursor, raw
+        self._rows: list[Any] | None = None
+        self._rowcount = -1
+
+    def resolve(self) -> None:
+        if self._rows is not None:
+            return
+        cur = self._cursor
+        if self._prep.keys:
+            self._rows = [_make_row(self._prep, raw) for raw in cur.fetchall()]
+        else:
+            self._raw.sync()  # a statement without rows: only a sync brings its count
+            self._rows = []
+        self._rowcount = cur.rowcount
+        cur.close()
+
+    def rows(self) -> list[Any]:
+        self.resolve()
+        assert self._rows is not None
+        return self._rows
+
+    def first(self) -> Any:
+        rows = self.rows()
+        return rows[0] if rows else None
+
+    @property
+    def rowcount(self) -> int:
+        self.resolve()
+        return self._rowcount
 
 
 def _make_row(prep: Prepared, raw: Sequence[Any]) -> Any:
@@ -234,9 +290,12 @@ def raw_transaction(engine: SAEngine, cache: dict[int, Prepared], *, write: bool
     conn: Any = pooled.driver_connection
     sqlite_db = engine.dialect.name == "sqlite"
     try:
+        if not sqlite_db:
+            with _pipelined_transaction(conn, pooled) as pipeline:
+                yield Raw(conn, engine.dialect, cache, pipeline)
+            return
         try:
-            if sqlite_db:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield Raw(conn, engine.dialect, cache)
             conn.commit()
         except BaseException:
@@ -257,6 +316,41 @@ def raw_transaction(engine: SAEngine, cache: dict[int, Prepared], *, write: bool
         raise
     finally:
         pooled.close()
+
+
+@contextmanager
+def _pipelined_transaction(conn: Any, pooled: Any) -> Iterator[Any]:
+    """A PostgreSQL transaction run in psycopg's pipeline mode from BEGIN to COMMIT.
+
+    Statements are sent without waiting for their answers; only a fetch (or a row count) waits,
+    for everything sent before it. BEGIN is an ordinary statement of the batch (the connection is
+    in autocommit mode for the duration, so psycopg does not send a BEGIN of its own and wait for
+    it), and COMMIT leaves with the last batch: an ordinary completion takes five round trips
+    instead of nine. Any failure rolls back; a connection that cannot is discarded.
+    """
+    from psycopg import pq
+
+    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+        conn.rollback()
+    conn.autocommit = True
+    try:
+        with conn.pipeline() as pipeline:
+            conn.execute("BEGIN")
+            yield pipeline
+            conn.execute("COMMIT")
+    except BaseException:
+        try:
+            if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+        except Exception:
+            pooled.invalidate()
+        raise
+    finally:
+        if not conn.closed:
+            try:
+                conn.autocommit = False
+            except Exception:
+                pooled.invalidate()
 
 
 def _is_operational(exc: Exception) -> bool:
