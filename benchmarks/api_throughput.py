@@ -175,7 +175,7 @@ def gunicorn(port: int, url: str, tmp: Path, log: Path, workers: int, threads: i
 
 
 def bench_backend(label: str, url: str, tmp: Path, client_counts: list[int], dossiers: int, workers: int,
-                  threads: int, bare: float) -> None:
+                  threads: int) -> None:
     prepare(url, max(client_counts))
     port = free_port()
     server = gunicorn(port, url, tmp, tmp / f"gunicorn-{label}.log", workers, threads)
@@ -187,10 +187,15 @@ def bench_backend(label: str, url: str, tmp: Path, client_counts: list[int], dos
         # and fill their caches before timing starts.
         http_run(port, tokens, max(client_counts), 2)
         for clients in client_counts:
+            # The bare rate right before and right after this run (the server idle meanwhile): on a
+            # machine whose speed drifts, each ratio compares figures taken under the same load.
+            before, _ = bare_rate(100)
             r = http_run(port, tokens, clients, dossiers)
+            after, _ = bare_rate(100)
+            local = (before + after) / 2
             print(f"  {label:10} {clients} client(s): {r['rate']:7.1f} steps/s  {r['dossier_rate']:5.2f} dossiers/s"
-                  f"  ({r['steps']} steps in {r['seconds']:.1f} s)  = 1/{bare / r['rate']:.0f} of bare"
-                  f"  = {r['rate'] / SPIFF_ARENA:.1f}x spiff-arena", flush=True)
+                  f"  ({r['steps']} steps in {r['seconds']:.1f} s)  = 1/{local / r['rate']:.1f} of bare"
+                  f" ({local:.0f}/s around it)  = {r['rate'] / SPIFF_ARENA:.1f}x spiff-arena", flush=True)
     finally:
         server.stop(timeout=25)
 
@@ -261,10 +266,10 @@ def main() -> None:
               f"6 steps each (claim + complete):")
         if not args.no_sqlite:
             bench_backend("SQLite", f"sqlite:///{tmp}/api.sqlite", tmp, client_counts, args.dossiers,
-                          args.workers, args.threads, bare)
+                          args.workers, args.threads)
         if not args.no_postgres:
             url = stack.enter_context(fresh_pg_database(args.pg_url, "lienthong_bench"))
-            bench_backend("PostgreSQL", url, tmp, client_counts, args.dossiers, args.workers, args.threads, bare)
+            bench_backend("PostgreSQL", url, tmp, client_counts, args.dossiers, args.workers, args.threads)
         bare_after, _ = bare_rate(200)
         print(f"bare SpiffWorkflow again after the runs: {bare_after:.0f} steps/s (machine load check)")
 
