@@ -30,6 +30,7 @@ from engine.accounts import Actor
 from engine.documents import DocumentCorrupted, DocumentInfo
 from engine.errors import DefinitionError, FormInvalid
 from engine.problems import error
+from engine.runtime import Engine
 from engine.search import SearchQuery
 from engine.views import DossierView, EventView, StepView
 from webui.auth import check_credentials
@@ -159,10 +160,10 @@ def _object(payload: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-def _token_cache() -> tokens.TokenCache:
-    cache = current_app.extensions.get("lienthong_token_cache")
+def _token_cache(extensions: dict[str, Any]) -> tokens.TokenCache:
+    cache: tokens.TokenCache | None = extensions.get("lienthong_token_cache")
     if cache is None:
-        cache = current_app.extensions.setdefault("lienthong_token_cache", tokens.TokenCache())
+        cache = extensions.setdefault("lienthong_token_cache", tokens.TokenCache())
     return cache
 
 
@@ -172,10 +173,11 @@ def _bearer_actor() -> Actor | None:
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 256:
         return None
-    engine = get_engine()
+    extensions = current_app.extensions  # the engine and the token cache from one look-up of the app
+    engine: Engine = extensions["lienthong_engine"]
     now = engine.now()
     token_hash = tokens.hash_token(token)
-    cache = _token_cache()
+    cache = _token_cache(extensions)
     actor = cache.get(token_hash, now)
     if actor is not None:
         return actor
