@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.writelock import WriteLockedConnection
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 DEFAULT_SQLITE = "sqlite:///var/lienthong.sqlite"
 #: Execution option marking a connection whose transaction will write (see _configure_sqlite).
@@ -48,7 +50,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("json_serializer", json_dumps)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        connect_args = {"timeout": 30, "check_same_thread": False, "factory": WriteLockedConnection}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
@@ -110,9 +113,17 @@ def _configure_sqlite(engine: Engine) -> None:
         # never have to upgrade a read lock halfway (which SQLite refuses with BUSY). Reads begin
         # deferred and see a WAL snapshot without blocking anyone.
         if conn.get_execution_options().get(WRITE_OPTION):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            begin_write(conn.connection.dbapi_connection)
         else:
             conn.exec_driver_sql("BEGIN")
+
+
+def begin_write(dbapi_conn: Any) -> None:
+    """``BEGIN IMMEDIATE`` on a SQLite connection, queued on the write-lock file (engine.writelock)."""
+    if isinstance(dbapi_conn, WriteLockedConnection):
+        dbapi_conn.begin_write()
+    else:
+        dbapi_conn.execute("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

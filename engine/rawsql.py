@@ -22,6 +22,7 @@ from sqlalchemy import Float, Numeric, bindparam, insert
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Dialect
 
+from engine.db import begin_write
 from engine.errors import RetryableConflict
 from engine.models import UTCDateTime
 
@@ -295,7 +296,10 @@ def raw_transaction(engine: SAEngine, cache: dict[int, Prepared], *, write: bool
                 yield Raw(conn, engine.dialect, cache, pipeline)
             return
         try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            if write:
+                begin_write(conn)
+            else:
+                conn.execute("BEGIN")
             yield Raw(conn, engine.dialect, cache)
             conn.commit()
         except BaseException:

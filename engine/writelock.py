@@ -1,0 +1,73 @@
+"""SQLite writers wait for each other on a file lock, woken the moment it is free.
+
+SQLite lets one writer in at a time. A writer that finds the database locked is held in SQLite's
+busy handler, which sleeps and retries: 1 ms, then 2, 5, 10, 15, 20, 25 ms and more. A step's
+write transaction holds the lock well under a millisecond, so with several web workers most of a
+writer's wait was spent asleep after the lock had long been free.
+
+Write transactions (``BEGIN IMMEDIATE``, both on the ORM path and on the raw path) therefore first
+take an exclusive ``flock`` on a file beside the database (``<database>-writelock``), one open file
+per connection, so that threads of one process exclude each other as processes do. The kernel
+wakes the next writer as soon as the holder commits or rolls back; SQLite's own lock is then free
+and ``BEGIN IMMEDIATE`` succeeds at once. The file lock goes with its holder: a process that dies
+releases it. Readers never take it (WAL readers do not wait for writers), and a database that is
+not a plain file (``:memory:``, a URI) keeps SQLite's busy handler alone.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from typing import Any
+
+
+class WriteLockedConnection(sqlite3.Connection):
+    """A sqlite3 connection whose write transactions queue on the database's write-lock file."""
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        self._lock_fd: int | None = None
+        self._locked = False
+        name = os.fspath(database) if isinstance(database, str | os.PathLike) else ""
+        if name and name != ":memory:" and not name.startswith("file:"):
+            self._lock_fd = os.open(f"{name}-writelock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def begin_write(self) -> None:
+        """``BEGIN IMMEDIATE``, after waiting for the write-lock file."""
+        if self._lock_fd is not None and not self._locked:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            self._locked = True
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        if self._locked and self._lock_fd is not None:
+            self._locked = False
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            if not self.in_transaction:
+                self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
