@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -86,6 +87,20 @@ def test_rollback_and_a_failed_begin_let_the_next_writer_in(database: Path) -> N
     assert b.execute("SELECT count(*) FROM t").fetchone() == (0,)
     a.close()
     b.close()
+
+
+def test_a_writer_that_waits_too_long_gets_sqlites_busy_error_and_holds_nothing(database: Path) -> None:
+    holder = connect(database)
+    holder.begin_write()
+    impatient = WriteLockedConnection(str(database), timeout=0.2, check_same_thread=False, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        impatient.begin_write()
+    assert not impatient.in_transaction
+    holder.commit()
+    impatient.begin_write()  # the lock was not left half-taken
+    impatient.commit()
+    holder.close()
+    impatient.close()
 
 
 def test_a_writer_killed_while_holding_the_lock_does_not_block_the_others(database: Path) -> None:
