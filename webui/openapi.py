@@ -312,6 +312,12 @@ PATHS: dict[str, Any] = {
                       "401": _json(_ref("Error"), "Wrong username or password"),
                       "429": _resp("TooManyRequests")},
     }},
+    "/api/v1/tokens/revoke": {"post": {
+        "summary": "Sign out: revoke the bearer token of this request", "tags": ["auth"],
+        "description": "The token stops working at once in the web process that answers, and in every "
+                       "other within 30 seconds (each remembers a checked token that long).",
+        "responses": {"204": {"description": "Revoked"}, "401": _resp("Unauthorized")},
+    }},
     "/api/v1/procedures": {
         "get": {
             "summary": "Published procedures (latest version of each)", "tags": ["procedures"],

@@ -347,6 +347,26 @@ def test_tokens_are_required_and_checked(api: Api, client, clock):
     assert api("GET", "/inbox", "clerk").status_code == 401
 
 
+def test_signing_out_revokes_the_token_at_once_and_only_that_one(api: Api, app, engine):
+    from sqlalchemy import select
+
+    from engine import models
+    from engine import tokens as token_store
+
+    first = api.tokens["clerk"]
+    second = api.client.post("/api/v1/tokens", json={"username": "clerk", "password": PASSWORD}).get_json()["token"]
+    assert api("GET", "/inbox", "clerk").status_code == 200  # checked once: now in the process's cache
+    r = api("POST", "/tokens/revoke", "clerk")
+    assert r.status_code == 204 and r.data == b""
+    assert api("GET", "/inbox", "clerk").status_code == 401  # at once, though it was cached
+    assert api("POST", "/tokens/revoke", "clerk").status_code == 401
+    assert api("GET", "/inbox", headers={"Authorization": f"Bearer {second}"}).status_code == 200
+    with engine.Session() as session:
+        hashes = set(session.scalars(select(models.ApiToken.token_hash)))
+    assert token_store.hash_token(first) not in hashes and token_store.hash_token(second) in hashes
+    assert api("POST", "/tokens/revoke").status_code == 401
+
+
 def test_bad_credentials_are_401_then_rate_limited(app, client):
     app.config["LOGIN_RATE_LIMIT"] = (3, 300)
     for _ in range(3):
