@@ -40,7 +40,7 @@ class WriteLockedConnection(sqlite3.Connection):
         self._wait_limit = float(kwargs.get("timeout", args[0] if args else 5.0))
         name = os.fspath(database) if isinstance(database, str | os.PathLike) else ""
         if name and name != ":memory:" and not name.startswith("file:"):
-            self._lock_fd = os.open(f"{name}-writelock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._lock_fd = _open_lock_file(f"{name}-writelock")
 
     def begin_write(self) -> None:
         """``BEGIN IMMEDIATE``, after waiting for the write-lock file."""
@@ -80,6 +80,18 @@ class WriteLockedConnection(sqlite3.Connection):
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
+
+
+def _open_lock_file(path: str) -> int | None:
+    """The lock file, created readable by all (flock needs no write access, so a process of another
+    user sharing the database can lock it too); None when it cannot be had, and the connection then
+    relies on SQLite's busy handler alone."""
+    for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):
+        try:
+            return os.open(path, flags | os.O_CLOEXEC, 0o644)
+        except OSError:
+            continue
+    return None
 
 
 def _acquire(fd: int, limit: float) -> None:

@@ -35,7 +35,7 @@ def database(tmp_path: Path) -> Path:
 
 
 def file_lock_is_free(database: Path) -> bool:
-    fd = os.open(f"{database}-writelock", os.O_RDWR)
+    fd = os.open(f"{database}-writelock", os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -126,6 +126,42 @@ def test_a_writer_killed_while_holding_the_lock_does_not_block_the_others(databa
             holder.wait(10)
         assert holder.stdout is not None
         holder.stdout.close()
+
+
+def test_a_lock_file_it_may_only_read_still_serves_and_none_at_all_falls_back(database: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """flock needs no write access: a lock file this process may only read (another user's) still
+    excludes writers; one it cannot open at all leaves SQLite's busy handler to do the waiting."""
+    from engine import writelock
+
+    real_open = os.open
+    Path(f"{database}-writelock").touch()
+
+    def read_only(path: str, flags: int, mode: int = 0o777) -> int:
+        if flags & (os.O_RDWR | os.O_WRONLY):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(writelock.os, "open", read_only)
+    a, b = connect(database), connect(database)
+    assert a._lock_fd is not None
+    a.begin_write()
+    assert not file_lock_is_free(database)
+    a.commit()
+    b.begin_write()
+    b.commit()
+
+    def refused(path: str, flags: int, mode: int = 0o777) -> int:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(writelock.os, "open", refused)
+    c = connect(database)
+    assert c._lock_fd is None
+    c.begin_write()  # SQLite's own lock only
+    c.execute("INSERT INTO t (who) VALUES ('c')")
+    c.commit()
+    for conn in (a, b, c):
+        conn.close()
 
 
 def test_engines_on_a_file_use_it_and_memory_databases_do_without(tmp_path: Path) -> None:
