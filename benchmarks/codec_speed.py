@@ -21,8 +21,6 @@ import random
 import statistics
 import sys
 import timeit
-from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,32 +33,8 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from engine.definitions import Definition, load_definition  # noqa: E402
 from engine.errors import DefinitionError  # noqa: E402
 from engine.expressions import make_script_engine  # noqa: E402
-from engine.forms import FieldSpec, validate_form  # noqa: E402
 from engine.store import WorkflowCodec  # noqa: E402
-
-TEXT = "Ý kiến: hồ sơ đầy đủ, đề nghị phê duyệt — Nguyễn Thị Bình"
-
-
-def form_values(fields: tuple[FieldSpec, ...], rnd: random.Random, force: dict[str, Any]) -> dict[str, Any]:
-    raw: dict[str, Any] = {}
-    for spec in fields:
-        if spec.readonly:
-            continue
-        if spec.id in force:
-            raw[spec.id] = force[spec.id]
-        elif spec.type == "enum":
-            raw[spec.id] = rnd.choice(spec.enum_values)[0]
-        elif spec.type == "boolean":
-            raw[spec.id] = rnd.random() < 0.5
-        elif spec.type == "long":
-            low = int(spec.constraints.get("min") or 0)
-            raw[spec.id] = rnd.randint(low, int(spec.constraints.get("max") or low + 5_000_000))
-        elif spec.type == "date":
-            raw[spec.id] = date(2026, 3, 2) + timedelta(days=rnd.randrange(300))
-        else:
-            limit = int(spec.constraints.get("maxlength") or 4000)
-            raw[spec.id] = Decimal("1234567.89") if rnd.random() < 0.3 else TEXT[:limit]
-    return validate_form(fields, raw)
+from tests.engine.test_store_fast import form_values  # noqa: E402  (the tests' own form filler)
 
 
 def step(wf: BpmnWorkflow, definition: Definition, rnd: random.Random, force: dict[str, Any]) -> bool:

@@ -166,15 +166,13 @@ class FastPathMixin:
         if not actor.has(*accounts.HANDLING_ROLES):
             return None
         with self._raw() as raw:
-            with raw.pipeline():  # PostgreSQL: the transaction's BEGIN travels with the update
-                claimed = raw.first(_CLAIM_STEP, {"step_id": step_id, "b_agency": actor.agency_id,
-                                                  "actor": actor.id, "at": now})
+            claimed = raw.first(_CLAIM_STEP, {"step_id": step_id, "b_agency": actor.agency_id,
+                                              "actor": actor.id, "at": now})
             if claimed is None:
                 return None
-            with raw.pipeline():
-                raw.run(_EVENT_INSERT, event("step.claimed", now, claimed.dossier_id, step_id=step_id,
-                                             actor_id=actor.id))
-                row = raw.first(queries._by_step(), {"step_id": step_id})
+            raw.run(_EVENT_INSERT, event("step.claimed", now, claimed.dossier_id, step_id=step_id,
+                                         actor_id=actor.id))
+            row = raw.first(queries._by_step(), {"step_id": step_id})
             return queries._step_view(row)
 
     def _start_fast(self, actor: Actor, procedure_code: str, applicant: dict[str, str], data: Any, now: datetime,
@@ -222,12 +220,11 @@ class FastPathMixin:
                                      "due_at": due.isoformat(), "data": cleaned})]
             open_steps = self._sync_steps(raw, dossier, definition, ready, now, events,
                                           raw.all(_OPEN_STEP_ROWS, {"dossier_id": dossier.id}))
-            with raw.pipeline():
-                raw.run(_STATE_INSERT, {"dossier_id": dossier.id, "version": 1, "state": engine.codec.dumps(wf),
-                                        "updated_at": now})
-                raw.many(_EVENT_INSERT, events)
-                view = self._view(raw, dossier, with_steps=with_history, with_events=with_history is True,
-                                  open_steps=open_steps)
+            raw.run(_STATE_INSERT, {"dossier_id": dossier.id, "version": 1, "state": engine.codec.dumps(wf),
+                                    "updated_at": now})
+            raw.many(_EVENT_INSERT, events)
+            view = self._view(raw, dossier, with_steps=with_history, with_events=with_history is True,
+                              open_steps=open_steps)
         engine.cache.put(dossier.id, 1, wf)
         return view
 
@@ -235,8 +232,7 @@ class FastPathMixin:
                        with_steps: bool | Literal["open"], with_events: bool) -> DossierView:
         engine = cast("Engine", self)
         with self._raw() as raw:
-            with raw.pipeline():  # PostgreSQL: the transaction's BEGIN travels with the read
-                row = raw.first(_STEP_AND_DOSSIER, {"step_id": step_id})
+            row = raw.first(_STEP_AND_DOSSIER, {"step_id": step_id})
             if row is None:
                 raise NotFound(f"Không có bước {step_id}")
             values = row._asdict()
@@ -256,10 +252,10 @@ class FastPathMixin:
             # The step row decides first: on PostgreSQL the columns read above may predate a
             # completion that committed while we waited for the dossier lock (a retried request).
             judged = timeliness(now, step.due_at, engine.calendar())
-            with raw.pipeline():  # PostgreSQL: the update and the read of the open steps in one round trip
-                done = raw.later(_COMPLETE_CLAIMED, {"step_id": step_id, "at": now, "by": actor.id,
-                                                     "form_data": cleaned, "note": note, "timeliness": judged})
-                still_open = raw.later(_OPEN_STEP_ROWS, {"dossier_id": dossier.id})
+            # PostgreSQL: the update and the read of the open steps share one round trip.
+            done = raw.later(_COMPLETE_CLAIMED, {"step_id": step_id, "at": now, "by": actor.id,
+                                                 "form_data": cleaned, "note": note, "timeliness": judged})
+            still_open = raw.later(_OPEN_STEP_ROWS, {"dossier_id": dossier.id})
             if done.rowcount != 1:
                 _check_claimed(raw.first(_STEP_ROW, {"step_id": step_id}), actor)
                 raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")
@@ -306,19 +302,18 @@ class FastPathMixin:
                 events.append(event("dossier.finished", now, dossier.id, actor_id=actor.id,
                                     details={"outcome": outcome}))
             version = dossier.state_version + 1
-            with raw.pipeline():  # PostgreSQL: the writes and the read-back in one round trip
-                saved = raw.later(_SAVE_STATE, {"b_dossier": dossier.id, "b_version": dossier.state_version,
-                                              "b_new": version, "b_state": engine.codec.dumps(wf), "b_at": now})
-                if finished or dossier.status != status_before:
-                    raw.run(_DOSSIER_AFTER_STEP, {"b_id": dossier.id, "b_version": version,
-                                                  "b_status": dossier.status, "b_outcome": dossier.outcome,
-                                                  "b_finished": dossier.finished_at, "b_paused": dossier.paused_at})
-                else:
-                    raw.run(_DOSSIER_VERSION, {"b_id": dossier.id, "b_version": version})
-                raw.many(_EVENT_INSERT, events)
-                dossier.state_version = version
-                view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events,
-                                  open_steps=open_steps)
+            saved = raw.later(_SAVE_STATE, {"b_dossier": dossier.id, "b_version": dossier.state_version,
+                                          "b_new": version, "b_state": engine.codec.dumps(wf), "b_at": now})
+            if finished or dossier.status != status_before:
+                raw.run(_DOSSIER_AFTER_STEP, {"b_id": dossier.id, "b_version": version,
+                                              "b_status": dossier.status, "b_outcome": dossier.outcome,
+                                              "b_finished": dossier.finished_at, "b_paused": dossier.paused_at})
+            else:
+                raw.run(_DOSSIER_VERSION, {"b_id": dossier.id, "b_version": version})
+            raw.many(_EVENT_INSERT, events)
+            dossier.state_version = version
+            view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events,
+                              open_steps=open_steps)
             if len(saved.rows()) != 1:  # the state row moved under us: nothing is committed
                 raise RetryableConflict("Hồ sơ vừa được người khác cập nhật, hãy thử lại")
         engine.cache.put(dossier.id, version, wf)
@@ -335,28 +330,27 @@ class FastPathMixin:
         still_open: list[StepView] = []
         added: list[tuple[Any, str, int, str, datetime, Any]] = []
         cal = engine.calendar()
-        with raw.pipeline():  # PostgreSQL: the cancels and inserts in one round trip
-            for r in open_rows:
-                if r.task_id not in ready:
-                    raw.run(_CANCEL_STEP, {"step_id": r.id})
-                    events.append(event("step.cancelled", now, dossier.id, step_id=r.id,
-                                        details={"element": r.element_id}))
-                else:
-                    still_open.append(queries._step_view(r))
-            for task_id, task in ready.items():
-                if task_id in open_tasks:
-                    continue
-                spec = definition.steps.get(task.task_spec.bpmn_id)
-                if spec is None:
-                    raise SlowPath  # the ORM path reports the broken definition
-                agency_id, agency_code = engine.lane_agency(spec.lane)
-                if agency_id not in seen_agencies:
-                    raw.run(queries._participation_insert(raw.dialect.name),
-                            {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at})
-                    seen_agencies.add(agency_id)
-                due_at = step_due(cal, now, spec.working_days)
-                inserted = raw.later(_STEP_INSERT, step_row(dossier.id, spec, task_id, agency_id, now, due_at))
-                added.append((spec, task_id, agency_id, agency_code, due_at, inserted))
+        for r in open_rows:
+            if r.task_id not in ready:
+                raw.run(_CANCEL_STEP, {"step_id": r.id})
+                events.append(event("step.cancelled", now, dossier.id, step_id=r.id,
+                                    details={"element": r.element_id}))
+            else:
+                still_open.append(queries._step_view(r))
+        for task_id, task in ready.items():
+            if task_id in open_tasks:
+                continue
+            spec = definition.steps.get(task.task_spec.bpmn_id)
+            if spec is None:
+                raise SlowPath  # the ORM path reports the broken definition
+            agency_id, agency_code = engine.lane_agency(spec.lane)
+            if agency_id not in seen_agencies:
+                raw.run(queries._participation_insert(raw.dialect.name),
+                        {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at})
+                seen_agencies.add(agency_id)
+            due_at = step_due(cal, now, spec.working_days)
+            inserted = raw.later(_STEP_INSERT, step_row(dossier.id, spec, task_id, agency_id, now, due_at))
+            added.append((spec, task_id, agency_id, agency_code, due_at, inserted))
         for spec, task_id, agency_id, agency_code, due_at, inserted in added:
             new_id = inserted.first()[0]
             events.append(event("step.ready", now, dossier.id, step_id=new_id,

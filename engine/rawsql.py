@@ -137,7 +137,6 @@ class Raw:
         self.sqlite = dialect.name == "sqlite"
         #: The psycopg pipeline the whole transaction runs in (PostgreSQL), else None.
         self._pipeline = pipeline
-        self._pipelined = pipeline is not None
 
     def sync(self) -> None:
         """PostgreSQL in a pipeline: send what is queued and wait for every answer (the
@@ -161,24 +160,9 @@ class Raw:
     def run(self, statement: Any, values: Mapping[str, Any] | None = None) -> Any:
         """Execute a statement whose rows are not wanted; returns the cursor (for ``rowcount``)."""
         cur = self.execute(statement, values)
-        if not self._pipelined:  # a pipelined cursor stays open: closing it drops its rowcount
+        if self._pipeline is None:  # a pipelined cursor stays open: closing it drops its rowcount
             cur.close()
         return cur
-
-    @contextmanager
-    def pipeline(self) -> Iterator[None]:
-        """On PostgreSQL, send the statements inside without waiting for each answer (psycopg's
-        pipeline mode: one round trip where there were several); a fetch still waits for its
-        own result, and errors surface by the end of the block. No-op on SQLite."""
-        if self.sqlite or self._pipelined:
-            yield  # the whole transaction already runs in one (see raw_transaction)
-            return
-        self._pipelined = True
-        try:
-            with self.connection.pipeline():
-                yield
-        finally:
-            self._pipelined = False
 
     def rowcount(self, statement: Any, values: Mapping[str, Any] | None = None) -> int:
         cur = self.execute(statement, values)
@@ -204,12 +188,12 @@ class Raw:
         return rows
 
     def later(self, statement: Any, values: Mapping[str, Any] | None = None) -> Pending:
-        """Execute now, read the answer later: inside :meth:`pipeline` on PostgreSQL the statement
-        joins the batch and its rows (or row count) are read once the batch has come back, so
-        several statements share one round trip. On SQLite the answer is read at once."""
+        """Execute now, read the answer later: on PostgreSQL (where the whole transaction is one
+        pipeline) the statement joins the batch and its rows (or row count) are read once the batch
+        has come back, so several statements share one round trip. On SQLite it is read at once."""
         prep = self.prepared(statement)
         pending = Pending(prep, self.execute(statement, values), self)
-        if not self._pipelined:
+        if self._pipeline is None:
             pending.resolve()
         return pending
 

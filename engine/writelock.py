@@ -59,15 +59,15 @@ class WriteLockedConnection(sqlite3.Connection):
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            if not self.in_transaction:
-                self._release()
+        self._ending(super().commit)
 
     def rollback(self) -> None:
+        self._ending(super().rollback)
+
+    def _ending(self, end: Any) -> None:
+        """Commit or roll back, then let the next writer in once no transaction is left open."""
         try:
-            super().rollback()
+            end()
         finally:
             if not self.in_transaction:
                 self._release()
