@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.checkpoint import checkpointer
 from engine.writelock import WriteLockedConnection
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -94,6 +96,12 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    database = engine.url.database
+    # Checkpoints run in a background thread (engine.checkpoint); the connections' own automatic
+    # checkpoint, at 20,000 pages (80 MB of WAL), is only a safety net.
+    counted = (partial(checkpointer.committed, os.path.abspath(database))
+               if database and database != ":memory:" and not database.startswith("file:") else None)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit the BEGIN itself (pysqlite's own is deferred).
@@ -105,6 +113,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA wal_autocheckpoint=20000")
         cur.close()
+        if counted is not None and isinstance(dbapi_conn, WriteLockedConnection):
+            dbapi_conn.after_write_commit = counted
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
