@@ -11,6 +11,7 @@ compare them) and take the same locks, so they may run side by side in any numbe
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -23,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import bindparam, exists, func, insert, literal, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine import accounts, models, queries
@@ -59,11 +60,21 @@ _STEP_AND_DOSSIER = (
     .with_for_update(of=_DOSSIERS, key_share=True)
 )
 _STATE_ROW = select(_STATES.c.state, _STATES.c.version).where(_STATES.c.dossier_id == bindparam("dossier_id"))
+# PostgreSQL: the step row, locked after its dossier (the order of every writer, as the ORM path
+# locks them) and so read as it is now, not as the snapshot of the statement that waited for the
+# dossier saw it. While it is held nobody else can claim, release, reassign or complete the step.
+_STEP_LOCKED = (select(_STEPS.c.state, _STEPS.c.assignee_id).where(_STEPS.c.id == bindparam("step_id"))
+                .with_for_update(key_share=True))
 # The dossier's open steps with every column of their views: the sync below needs a few of them,
 # and an answer that asks only for the open steps (``with_steps="open"``) is built from these rows
 # and the rows it inserts, with no read-back.
 _OPEN_STEP_ROWS = queries._step_select().where(_STEPS.c.dossier_id == bindparam("dossier_id"),
                                                queries.OPEN_SQL).order_by(_STEPS.c.ready_at, _STEPS.c.id)
+# The same for the dossier of a step, sent with the statement that locks that dossier (one round
+# trip on PostgreSQL); it runs after the lock is granted, so it sees every earlier writer's rows.
+_OPEN_STEP_ROWS_OF_STEP = queries._step_select().where(
+    _STEPS.c.dossier_id == select(_STEPS.c.dossier_id).where(_STEPS.c.id == bindparam("step_id")).scalar_subquery(),
+    queries.OPEN_SQL).order_by(_STEPS.c.ready_at, _STEPS.c.id)
 _MILLI = Decimal("0.001")  # steps.working_days is NUMERIC(8, 3): what a read gives back
 _COMPLETE_CLAIMED = update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "claimed", _STEPS.c.assignee_id == bindparam("by"),
@@ -71,12 +82,35 @@ _COMPLETE_CLAIMED = update(_STEPS).where(
          form_data=bindparam("form_data", type_=_STEPS.c.form_data.type), note=bindparam("note"),
          timeliness=bindparam("timeliness"))
 _CANCEL_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(state="cancelled")
-_STEP_INSERT = insert_of(_STEPS, ("dossier_id", "element_id", "task_id", "name", "lane", "agency_id", "step_kind",
-                                   "state", "working_days", "ready_at", "due_at", "note")).returning(_STEPS.c.id)
+_STEP_COLUMNS = ("dossier_id", "element_id", "task_id", "name", "lane", "agency_id", "step_kind", "state",
+                 "working_days", "ready_at", "due_at", "note")
+_STEP_INSERT = insert_of(_STEPS, _STEP_COLUMNS).returning(_STEPS.c.id)
+# PostgreSQL: the new step and its "step.ready" event in one statement, which needs no answer
+# before the batch's COMMIT (the event takes the step's id on the server); the id is read after.
+_NEW_STEP: Any = insert_of(_STEPS, _STEP_COLUMNS).returning(_STEPS.c.id).cte("new_step")
+_STEP_INSERT_AND_LOG = select(_NEW_STEP.c.id).add_cte(insert(_EVENTS).from_select(
+    ["dossier_id", "step_id", "actor_id", "action", "at", "details"],
+    select(bindparam("dossier_id", type_=_EVENTS.c.dossier_id.type), _NEW_STEP.c.id, null(), literal("step.ready"),
+           bindparam("ready_at", type_=_EVENTS.c.at.type), bindparam("e_details", type_=_EVENTS.c.details.type)),
+).cte("ready_event"))
 _EVENT_INSERT = insert_of(_EVENTS, ("dossier_id", "step_id", "actor_id", "action", "at", "details"))
 _SAVE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("b_dossier"),
                                     _STATES.c.version == bindparam("b_version")).values(
     version=bindparam("b_new"), state=bindparam("b_state"), updated_at=bindparam("b_at")).returning(_STATES.c.version)
+
+
+def _expect_one(dml: Any, what: str) -> Any:
+    """PostgreSQL: ``dml`` (an UPDATE … RETURNING) wrapped so that the server aborts the
+    transaction unless it touched exactly one row (migration 0007): it can then share the batch
+    that ends with COMMIT, with no round trip to check its count."""
+    done = dml.cte(f"expect_{what}")
+    return select(func.lienthong_expect_one(select(func.count()).select_from(done).scalar_subquery(),
+                                            literal(what)))
+
+
+_COMPLETE_CLAIMED_EXPECTED = _expect_one(_COMPLETE_CLAIMED.returning(_STEPS.c.id), "step")
+_SAVE_STATE_EXPECTED = _expect_one(_SAVE_STATE, "state")
+
 _DOSSIER_AFTER_STEP = update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("b_id")).values(
     state_version=bindparam("b_version"), status=bindparam("b_status"), outcome=bindparam("b_outcome"),
     finished_at=bindparam("b_finished", type_=_DOSSIERS.c.finished_at.type),
@@ -88,6 +122,14 @@ _DOSSIER_VERSION = update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("b_id")).
 _CLAIM_STEP = update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "ready", _STEPS.c.agency_id == bindparam("b_agency"),
 ).values(state="claimed", assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(_STEPS.c.dossier_id)
+# PostgreSQL: the claim and its event in one statement; the event is written only if the claim was.
+_CLAIMED = _CLAIM_STEP.cte("claimed")
+_CLAIM_AND_LOG = insert(_EVENTS).from_select(
+    ["dossier_id", "step_id", "actor_id", "action", "at", "details"],
+    select(_CLAIMED.c.dossier_id, bindparam("step_id", type_=_EVENTS.c.step_id.type),
+           bindparam("actor", type_=_EVENTS.c.actor_id.type), literal("step.claimed"),
+           bindparam("at", type_=_EVENTS.c.at.type), bindparam("details", type_=_EVENTS.c.details.type)),
+).returning(_EVENTS.c.dossier_id)
 
 _DEFINITIONS: Any = models.DefinitionVersion.__table__
 _AGENCIES: Any = models.Agency.__table__
@@ -166,6 +208,12 @@ class FastPathMixin:
         if not actor.has(*accounts.HANDLING_ROLES):
             return None
         with self._raw() as raw:
+            if not raw.sqlite:  # one round trip: the claim with its event, the read, COMMIT
+                logged = raw.later(_CLAIM_AND_LOG, {"step_id": step_id, "b_agency": actor.agency_id,
+                                                    "actor": actor.id, "at": now, "details": {}})
+                read = raw.later(queries._by_step(), {"step_id": step_id})
+                raw.finish()
+                return queries._step_view(read.first()) if logged.first() is not None else None
             claimed = raw.first(_CLAIM_STEP, {"step_id": step_id, "b_agency": actor.agency_id,
                                               "actor": actor.id, "at": now})
             if claimed is None:
@@ -182,7 +230,10 @@ class FastPathMixin:
 
         engine = cast("Engine", self)
         with self._raw() as raw:
-            found = raw.first(_LATEST_DEFINITION, {"code": procedure_code})
+            # One round trip on PostgreSQL: the procedure's latest version and the desk's unit code.
+            latest = raw.later(_LATEST_DEFINITION, {"code": procedure_code})
+            unit_code = raw.later(_UNIT_CODE, {"agency_id": actor.agency_id})
+            found = latest.first()
             if found is None:
                 raise NotFound(f"Không có thủ tục {procedure_code!r}")
             definition = engine.definition(found.id)
@@ -199,7 +250,7 @@ class FastPathMixin:
             ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
             if wf.is_completed() or definition.opens_supplement(ready.values()):
                 raise SlowPath
-            unit = raw.first(_UNIT_CODE, {"agency_id": actor.agency_id})
+            unit = unit_code.first()
             agency_code = (unit.unit_code if unit else "") or actor.agency_code
             day = cal.localize(now).strftime("%y%m%d")
             seq = raw.first(_sequence_upsert(raw.dialect.name), {"agency_code": agency_code, "day": day})[0]
@@ -218,13 +269,14 @@ class FastPathMixin:
             events = [event("dossier.received", now, dossier.id, actor_id=actor.id,
                             details={"procedure": found.procedure_code, "version": found.version,
                                      "due_at": due.isoformat(), "data": cleaned})]
-            open_steps = self._sync_steps(raw, dossier, definition, ready, now, events,
-                                          raw.all(_OPEN_STEP_ROWS, {"dossier_id": dossier.id}))
+            # A dossier inserted by this very transaction has no step rows yet.
+            open_steps = self._sync_steps(raw, dossier, definition, ready, now, events, [])
             raw.run(_STATE_INSERT, {"dossier_id": dossier.id, "version": 1, "state": engine.codec.dumps(wf),
                                     "updated_at": now})
             raw.many(_EVENT_INSERT, events)
+            raw.finish()  # PostgreSQL: COMMIT goes with the batch; the new steps' ids come back
             view = self._view(raw, dossier, with_steps=with_history, with_events=with_history is True,
-                              open_steps=open_steps)
+                              open_steps=open_steps())
         engine.cache.put(dossier.id, 1, wf)
         return view
 
@@ -232,11 +284,19 @@ class FastPathMixin:
                        with_steps: bool | Literal["open"], with_events: bool) -> DossierView:
         engine = cast("Engine", self)
         with self._raw() as raw:
-            row = raw.first(_STEP_AND_DOSSIER, {"step_id": step_id})
+            # One round trip on PostgreSQL: the step with its dossier (locked) and saved state, the
+            # step locked and read afresh, the dossier's open steps. The rest of the transaction,
+            # COMMIT included, is sent as one batch at the end.
+            found = raw.later(_STEP_AND_DOSSIER, {"step_id": step_id})
+            fresh = None if raw.sqlite else raw.later(_STEP_LOCKED, {"step_id": step_id})
+            open_rows = raw.later(_OPEN_STEP_ROWS_OF_STEP, {"step_id": step_id})
+            row = found.first()
             if row is None:
                 raise NotFound(f"Không có bước {step_id}")
             values = row._asdict()
             step = SimpleNamespace(**{k: values.pop(f"step_{k}") for k in _STEP_KEYS})
+            if fresh is not None:  # PostgreSQL: as it is now that both locks are held
+                step.state, step.assignee_id = fresh.first()
             # The saved state comes along: a round trip less when this process's cache misses, as
             # it mostly does behind several web workers.
             saved_version, saved_state = values.pop("saved_version"), values.pop("saved_state")
@@ -249,16 +309,16 @@ class FastPathMixin:
             definition = engine.definition(dossier.definition_id)
             spec = definition.steps[step.element_id]
             cleaned = validate_form(spec.fields, data or {})
-            # The step row decides first: on PostgreSQL the columns read above may predate a
-            # completion that committed while we waited for the dossier lock (a retried request).
             judged = timeliness(now, step.due_at, engine.calendar())
-            # PostgreSQL: the update and the read of the open steps share one round trip.
-            done = raw.later(_COMPLETE_CLAIMED, {"step_id": step_id, "at": now, "by": actor.id,
-                                                 "form_data": cleaned, "note": note, "timeliness": judged})
-            still_open = raw.later(_OPEN_STEP_ROWS, {"dossier_id": dossier.id})
-            if done.rowcount != 1:
-                _check_claimed(raw.first(_STEP_ROW, {"step_id": step_id}), actor)
-                raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")
+            completed = {"step_id": step_id, "at": now, "by": actor.id, "form_data": cleaned, "note": note,
+                         "timeliness": judged}
+            if raw.sqlite:  # the write lock is held: the count is known at once
+                if raw.rowcount(_COMPLETE_CLAIMED, completed) != 1:
+                    _check_claimed(raw.first(_STEP_ROW, {"step_id": step_id}), actor)
+                    raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")
+            else:  # the step is locked and was read claimed by this official: the server checks it
+                raw.run(_COMPLETE_CLAIMED_EXPECTED, completed)
+            still_open = [r for r in open_rows.rows() if r.id != step_id]
             wf = engine.cache.take(dossier.id, dossier.state_version)
             if wf is None:
                 if saved_version != dossier.state_version:
@@ -294,7 +354,7 @@ class FastPathMixin:
                 dossier.status = "processing"
             if len(wf.tasks) > COMPACT_DEPTH or wf.subprocesses:
                 compact(wf)  # only a tree deeper than COMPACT_DEPTH needs it
-            open_steps = self._sync_steps(raw, dossier, definition, ready, now, events, still_open.rows())
+            open_steps = self._sync_steps(raw, dossier, definition, ready, now, events, still_open)
             if finished:
                 outcome = definition.final_outcome(wf)
                 dossier.outcome = dossier.status = outcome
@@ -302,8 +362,10 @@ class FastPathMixin:
                 events.append(event("dossier.finished", now, dossier.id, actor_id=actor.id,
                                     details={"outcome": outcome}))
             version = dossier.state_version + 1
-            saved = raw.later(_SAVE_STATE, {"b_dossier": dossier.id, "b_version": dossier.state_version,
-                                          "b_new": version, "b_state": engine.codec.dumps(wf), "b_at": now})
+            saving = {"b_dossier": dossier.id, "b_version": dossier.state_version, "b_new": version,
+                      "b_state": engine.codec.dumps(wf), "b_at": now}
+            # SQLite: read at once; PostgreSQL: the server aborts the batch if the row moved.
+            saved = raw.later(_SAVE_STATE, saving) if raw.sqlite else raw.run(_SAVE_STATE_EXPECTED, saving)
             if finished or dossier.status != status_before:
                 raw.run(_DOSSIER_AFTER_STEP, {"b_id": dossier.id, "b_version": version,
                                               "b_status": dossier.status, "b_outcome": dossier.outcome,
@@ -312,23 +374,28 @@ class FastPathMixin:
                 raw.run(_DOSSIER_VERSION, {"b_id": dossier.id, "b_version": version})
             raw.many(_EVENT_INSERT, events)
             dossier.state_version = version
-            view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events,
-                              open_steps=open_steps)
-            if len(saved.rows()) != 1:  # the state row moved under us: nothing is committed
+            if raw.sqlite and len(saved.rows()) != 1:  # the state row moved under us: nothing is committed
                 raise RetryableConflict("Hồ sơ vừa được người khác cập nhật, hãy thử lại")
+            # PostgreSQL: COMMIT goes with the batch, and the server checks both expectations (a
+            # failed one raises a retryable conflict here, and nothing is written).
+            raw.finish()
+            view = self._view(raw, dossier, with_steps=with_steps, with_events=with_events,
+                              open_steps=open_steps())
         engine.cache.put(dossier.id, version, wf)
         return view
 
     def _sync_steps(self, raw: Raw, dossier: Any, definition: Any, ready: dict[str, Any], now: datetime,
-                    events: list[dict[str, Any]], open_rows: list[Any]) -> list[StepView]:
+                    events: list[dict[str, Any]], open_rows: list[Any]) -> Callable[[], list[StepView]]:
         """Cancel the open step rows (``open_rows``, read in this transaction) whose task is no
-        longer ready, add rows for newly ready tasks; return the dossier's open steps after it, in
-        the order a read gives them (ready time, then id)."""
+        longer ready, add rows for newly ready tasks with their "step.ready" events; return what
+        gives the dossier's open steps after it, in the order a read gives them (ready time, then
+        id). On PostgreSQL the new steps' ids come back with the batch: call it after
+        :meth:`Raw.finish`. ``events`` written here leave the list (their order is kept)."""
         engine = cast("Engine", self)
         open_tasks = {r.task_id for r in open_rows}
         seen_agencies = {r.agency_id for r in open_rows} | ({dossier.receiving_agency_id} - {None})
         still_open: list[StepView] = []
-        added: list[tuple[Any, str, int, str, datetime, Any]] = []
+        added: list[tuple[Any, str, int, datetime, Any]] = []
         cal = engine.calendar()
         for r in open_rows:
             if r.task_id not in ready:
@@ -349,14 +416,24 @@ class FastPathMixin:
                         {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at})
                 seen_agencies.add(agency_id)
             due_at = step_due(cal, now, spec.working_days)
-            inserted = raw.later(_STEP_INSERT, step_row(dossier.id, spec, task_id, agency_id, now, due_at))
-            added.append((spec, task_id, agency_id, agency_code, due_at, inserted))
-        for spec, task_id, agency_id, agency_code, due_at, inserted in added:
-            new_id = inserted.first()[0]
-            events.append(event("step.ready", now, dossier.id, step_id=new_id,
-                                details=ready_details(spec, agency_code, due_at)))
-            still_open.append(self._new_step_view(new_id, dossier, spec, task_id, agency_id, now, due_at))
-        return still_open
+            values = step_row(dossier.id, spec, task_id, agency_id, now, due_at)
+            if raw.sqlite:
+                inserted = raw.later(_STEP_INSERT, values)
+                events.append(event("step.ready", now, dossier.id, step_id=inserted.first()[0],
+                                    details=ready_details(spec, agency_code, due_at)))
+            else:
+                if events:  # the events so far first: their ids stay in the order they happened
+                    raw.many(_EVENT_INSERT, events)
+                    events.clear()
+                values["e_details"] = ready_details(spec, agency_code, due_at)
+                inserted = raw.later(_STEP_INSERT_AND_LOG, values)
+            added.append((spec, task_id, agency_id, due_at, inserted))
+
+        def open_steps() -> list[StepView]:
+            return still_open + [self._new_step_view(inserted.first()[0], dossier, spec, task_id, agency_id, now,
+                                                     due_at) for spec, task_id, agency_id, due_at, inserted in added]
+
+        return open_steps
 
     def _new_step_view(self, step_id: int, dossier: Any, spec: Any, task_id: str, agency_id: int, now: datetime,
                        due_at: datetime) -> StepView:

@@ -130,19 +130,28 @@ def _asdict(self: Any) -> dict[str, Any]:
 class Raw:
     """Statements of one transaction on one DB-API connection."""
 
-    def __init__(self, connection: Any, dialect: Dialect, cache: dict[int, Prepared], pipeline: Any = None) -> None:
+    def __init__(self, connection: Any, dialect: Dialect, cache: dict[int, Prepared], batch: Any = None) -> None:
         self.connection = connection
         self.dialect = dialect
         self._cache = cache
         self.sqlite = dialect.name == "sqlite"
         #: The psycopg pipeline the whole transaction runs in (PostgreSQL), else None.
-        self._pipeline = pipeline
+        self._batch: _Batch | None = batch
+
+    def finish(self) -> None:
+        """PostgreSQL: send COMMIT with everything queued and wait for all the answers, in one
+        round trip; the answers of :meth:`later` statements can be read afterwards (statements run
+        after it are autocommitted reads). A statement that failed on the server (e.g. an
+        expectation of ``lienthong_expect_one``) raises here, and nothing is committed. SQLite:
+        nothing (every statement has already run; the block's end commits)."""
+        if self._batch is not None and self._batch.open:
+            self._batch.commit()
 
     def sync(self) -> None:
         """PostgreSQL in a pipeline: send what is queued and wait for every answer (the
         transaction stays open). Needed only for a row count; a fetch waits for its own rows."""
-        if self._pipeline is not None:
-            self._pipeline.sync()
+        if self._batch is not None and self._batch.open:
+            self._batch.pipeline.sync()
 
     def prepared(self, statement: Any) -> Prepared:
         found = self._cache.get(id(statement))
@@ -160,7 +169,7 @@ class Raw:
     def run(self, statement: Any, values: Mapping[str, Any] | None = None) -> Any:
         """Execute a statement whose rows are not wanted; returns the cursor (for ``rowcount``)."""
         cur = self.execute(statement, values)
-        if self._pipeline is None:  # a pipelined cursor stays open: closing it drops its rowcount
+        if self._batch is None:  # a pipelined cursor stays open: closing it drops its rowcount
             cur.close()
         return cur
 
@@ -193,7 +202,7 @@ class Raw:
         has come back, so several statements share one round trip. On SQLite it is read at once."""
         prep = self.prepared(statement)
         pending = Pending(prep, self.execute(statement, values), self)
-        if self._pipeline is None:
+        if self._batch is None:
             pending.resolve()
         return pending
 
@@ -276,8 +285,8 @@ def raw_transaction(engine: SAEngine, cache: dict[int, Prepared], *, write: bool
     sqlite_db = engine.dialect.name == "sqlite"
     try:
         if not sqlite_db:
-            with _pipelined_transaction(conn, pooled) as pipeline:
-                yield Raw(conn, engine.dialect, cache, pipeline)
+            with _pipelined_transaction(conn, pooled) as batch:
+                yield Raw(conn, engine.dialect, cache, batch)
             return
         try:
             if write:
@@ -306,28 +315,53 @@ def raw_transaction(engine: SAEngine, cache: dict[int, Prepared], *, write: bool
         pooled.close()
 
 
+class _Batch:
+    """The pipeline a PostgreSQL transaction runs in, from its BEGIN to its COMMIT."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.pipeline = conn.pipeline()
+        self.pipeline.__enter__()
+        self.open = True
+
+    def commit(self) -> None:
+        """COMMIT, and leave the pipeline: one Sync, after which every answer is in its cursor."""
+        if self.open:
+            self.conn.execute("COMMIT")
+            self.close(None)
+
+    def close(self, exc: BaseException | None) -> None:
+        if self.open:
+            self.open = False
+            self.pipeline.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
+
+
 @contextmanager
-def _pipelined_transaction(conn: Any, pooled: Any) -> Iterator[Any]:
+def _pipelined_transaction(conn: Any, pooled: Any) -> Iterator[_Batch]:
     """A PostgreSQL transaction run in psycopg's pipeline mode from BEGIN to COMMIT.
 
     Statements are sent without waiting for their answers; only a fetch (or a row count) waits,
     for everything sent before it. BEGIN is an ordinary statement of the batch (the connection is
     in autocommit mode for the duration, so psycopg does not send a BEGIN of its own and wait for
-    it), and COMMIT leaves with the last batch: an ordinary completion takes five round trips
-    instead of nine. Any failure rolls back; a connection that cannot is discarded.
+    it), and COMMIT leaves with the last batch (at the block's end, or earlier by
+    :meth:`Raw.finish`), whose Sync also ends the pipeline: an ordinary completion takes two round
+    trips, a claim one. Any failure rolls back; a connection that cannot is discarded.
     """
     from psycopg import pq
 
     if conn.info.transaction_status != pq.TransactionStatus.IDLE:
         conn.rollback()
     conn.autocommit = True
+    batch: _Batch | None = None
     try:
-        with conn.pipeline() as pipeline:
-            conn.execute("BEGIN")
-            yield pipeline
-            conn.execute("COMMIT")
-    except BaseException:
+        batch = _Batch(conn)
+        conn.execute("BEGIN")
+        yield batch
+        batch.commit()  # nothing when Raw.finish has committed
+    except BaseException as exc:
         try:
+            if batch is not None:
+                batch.close(exc)
             if conn.info.transaction_status != pq.TransactionStatus.IDLE:
                 conn.execute("ROLLBACK")
         except Exception:
