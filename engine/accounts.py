@@ -13,7 +13,7 @@ from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import models
@@ -74,6 +74,8 @@ class Actor:
     agency_code: str
     agency_name: str
     roles: frozenset[str]
+    #: False for a deactivated official (listed for administrators; they can do nothing).
+    active: bool = True
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -192,19 +194,75 @@ def add_official(session: Session, username: str, *, full_name: str, agency_code
 
 
 def set_password(session: Session, username: str, password: str) -> None:
+    """A new password; the official's API tokens are revoked (a password change signs out)."""
+    from engine import tokens
+
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu phải dài ít nhất {MIN_PASSWORD} ký tự")
     row = session.scalar(select(models.Official).where(models.Official.username == username))
     if row is None:
         raise NotFound(f"Không có cán bộ {username!r}")
     row.password_hash = hash_password(password)
+    tokens.revoke_all(session, row.id)
+
+
+def update_official(session: Session, username: str, *, now: datetime, by: Actor | None = None,
+                    active: bool | None = None, roles: str | Iterable[str] | None = None) -> Actor:
+    """Deactivate or reactivate an official, or change their roles (an administrator's act).
+
+    Takes effect at once everywhere: the web UI re-reads the official on every request, and
+    every web process drops the API tokens it cached (engine.revocation). Deactivating also
+    revokes the official's API tokens and gives their claimed steps back to their agency's queue
+    (a ``step.unclaimed`` event each), so no dossier waits on someone who has left. An official
+    cannot deactivate themselves or take away their own admin role. Logged as
+    ``official.updated``.
+    """
+    from engine import revocation, tokens
+
+    row = session.scalar(select(models.Official).where(models.Official.username == username.strip().lower()))
+    if row is None:
+        raise NotFound(f"Không có cán bộ {username!r}")
+    changes: dict[str, Any] = {}
+    if roles is not None:
+        role_set = parse_roles(roles)
+        if by is not None and by.id == row.id and "admin" not in role_set:
+            raise InvalidInput("Không thể tự bỏ vai trò quản trị của chính mình")
+        new_roles = ",".join(sorted(role_set))
+        if new_roles != row.roles:
+            changes["roles"] = {"from": row.roles, "to": new_roles}
+            row.roles = new_roles
+    if active is not None and bool(active) != bool(row.active):
+        if by is not None and by.id == row.id:
+            raise InvalidInput("Không thể tự khoá tài khoản của chính mình")
+        changes["active"] = {"from": bool(row.active), "to": bool(active)}
+        row.active = bool(active)
+    if not changes:
+        return actor_of(session, row)
+    session.flush()
+    if changes.get("active", {}).get("to") is False:
+        tokens.revoke_all(session, row.id)
+        released = session.execute(
+            update(models.Step).where(models.Step.assignee_id == row.id, models.Step.state == "claimed")
+            .values(state="ready", assignee_id=None, claimed_at=None)
+            .returning(models.Step.id, models.Step.dossier_id)).all()
+        for step_id, dossier_id in released:
+            session.add(models.Event(dossier_id=dossier_id, step_id=step_id, actor_id=by.id if by else None,
+                                     action="step.unclaimed", at=now,
+                                     details={"previous": row.id, "reason": "deactivated"}))
+        changes["released_steps"] = [step_id for step_id, _ in released]
+    else:
+        revocation.announce(session)  # the roles cached with its tokens are stale
+    session.add(models.Event(actor_id=by.id if by else None, action="official.updated", at=now,
+                             details={"username": row.username, **changes}))
+    session.flush()
+    return actor_of(session, row)
 
 
 def actor_of(session: Session, row: models.Official) -> Actor:
     agency = session.get(models.Agency, row.agency_id)
     assert agency is not None
     return Actor(row.id, row.username, row.full_name, agency.id, agency.code, agency.name,
-                 frozenset(r for r in row.roles.split(",") if r))
+                 frozenset(r for r in row.roles.split(",") if r), bool(row.active))
 
 
 def get_actor(session: Session, official_id: int) -> Actor | None:

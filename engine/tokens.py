@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine import models
 from engine.accounts import Actor
+from engine.revocation import Watch, announce
 
 #: Random bytes in a token (urlsafe base64 text of about 43 characters).
 TOKEN_BYTES = 32
@@ -64,9 +65,19 @@ def lookup(session: Session, token_hash: str, now: datetime) -> tuple[Actor, dat
 
 
 def revoke(session: Session, token: str) -> bool:
-    """Delete a token; False when it did not exist."""
+    """Delete a token; False when it did not exist. Every process stops accepting it once the
+    transaction commits (engine.revocation)."""
     result = session.execute(delete(models.ApiToken).where(models.ApiToken.token_hash == hash_token(token)))
+    if result.rowcount:  # type: ignore[attr-defined]
+        announce(session)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def revoke_all(session: Session, official_id: int) -> int:
+    """Delete every token of an official (deactivated, password changed); how many."""
+    result = session.execute(delete(models.ApiToken).where(models.ApiToken.official_id == official_id))
+    announce(session)
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def purge_expired(session: Session, now: datetime) -> int:
@@ -78,17 +89,38 @@ def purge_expired(session: Session, now: datetime) -> int:
 class TokenCache:
     """A small in-process cache of checked tokens, so a burst of requests costs one query.
 
-    Entries live ``ttl_seconds`` of real time at most, so a revoked token or a deactivated official
-    stops working within that delay; the token's own expiry is checked on every hit.
+    Entries live ``ttl_seconds`` of real time at most; the token's own expiry is checked on every
+    hit. With a ``watch`` (engine.revocation), a revoked token, a deactivated official or changed
+    roles or password empty the cache of every process at once: the watch's generation is
+    compared before each use, and an entry read while it moved is not kept.
     """
 
-    def __init__(self, ttl_seconds: float = 30.0, max_size: int = 2048) -> None:
+    def __init__(self, ttl_seconds: float = 30.0, max_size: int = 2048, watch: Watch | None = None) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_size = max_size
+        self.watch = watch
+        self._seen = watch.generation() if watch is not None else 0
         self._items: OrderedDict[str, tuple[float, Actor, datetime]] = OrderedDict()
         self._lock = threading.Lock()
 
+    @property
+    def seen(self) -> int:
+        """The generation the last :meth:`get` saw: pass it to :meth:`put` with what is read after."""
+        return self._seen
+
+    def generation(self) -> int:
+        """The watch's generation now, emptying the cache if it moved since last seen."""
+        if self.watch is None:
+            return 0
+        now = self.watch.generation()
+        if now != self._seen:
+            with self._lock:
+                self._items.clear()
+                self._seen = now
+        return now
+
     def get(self, token_hash: str, now: datetime) -> Actor | None:
+        self.generation()
         with self._lock:
             hit = self._items.get(token_hash)
             if hit is None:
@@ -100,7 +132,10 @@ class TokenCache:
             self._items.move_to_end(token_hash)
             return actor
 
-    def put(self, token_hash: str, actor: Actor, expires_at: datetime) -> None:
+    def put(self, token_hash: str, actor: Actor, expires_at: datetime, generation: int | None = None) -> None:
+        """Keep a checked token; not when ``generation`` (taken before it was read) has moved since."""
+        if generation is not None and self.generation() != generation:
+            return
         with self._lock:
             self._items[token_hash] = (time.monotonic(), actor, expires_at)
             self._items.move_to_end(token_hash)

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
-from engine import catalog, models, search, stats, tokens
+from engine import catalog, models, revocation, search, stats, tokens
 from engine.accounts import Actor
 from engine.documents import DocumentCorrupted, DocumentInfo
 from engine.errors import DefinitionError, FormInvalid
@@ -163,7 +163,9 @@ def _object(payload: dict[str, Any], key: str) -> dict[str, Any]:
 def _token_cache(extensions: dict[str, Any]) -> tokens.TokenCache:
     cache: tokens.TokenCache | None = extensions.get("lienthong_token_cache")
     if cache is None:
-        cache = extensions.setdefault("lienthong_token_cache", tokens.TokenCache())
+        engine: Engine = extensions["lienthong_engine"]
+        cache = extensions.setdefault("lienthong_token_cache",
+                                      tokens.TokenCache(watch=revocation.watch_for(engine.db.url)))
     return cache
 
 
@@ -181,11 +183,12 @@ def _bearer_actor() -> Actor | None:
     actor = cache.get(token_hash, now)
     if actor is not None:
         return actor
+    generation = cache.seen  # what a revocation committed after this moment will have moved
     with engine.Session() as session:
         found = tokens.lookup(session, token_hash, now)
     if found is None:
         return None
-    cache.put(token_hash, *found)
+    cache.put(token_hash, *found, generation)
     return found[0]
 
 
@@ -318,8 +321,8 @@ def create_token() -> tuple[Response, int]:
 @bp.post("/tokens/revoke")
 @token_required
 def revoke_token() -> tuple[str, int]:
-    """Sign out: the token of this request stops working at once in this web process, and in every
-    other within the token cache's 30 seconds."""
+    """Sign out: the token of this request stops working at once, in every web process
+    (engine.revocation)."""
     token = request.environ.get("HTTP_AUTHORIZATION", "").partition(" ")[2].strip()
     engine = get_engine()
     with engine.transaction() as session:

@@ -314,8 +314,8 @@ PATHS: dict[str, Any] = {
     }},
     "/api/v1/tokens/revoke": {"post": {
         "summary": "Sign out: revoke the bearer token of this request", "tags": ["auth"],
-        "description": "The token stops working at once in the web process that answers, and in every "
-                       "other within 30 seconds (each remembers a checked token that long).",
+        "description": "The token stops working at once, in every web process (each is told when the "
+                       "revocation commits).",
         "responses": {"204": {"description": "Revoked"}, "401": _resp("Unauthorized")},
     }},
     "/api/v1/procedures": {
