@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -22,7 +22,7 @@ def _engine() -> Any:
     return Engine(db.database_url())
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"lỗi: {message}", err=True)
     sys.exit(1)
 
@@ -163,7 +163,7 @@ def agency_list() -> None:
 
 @main.group()
 def user() -> None:
-    """Officials (cán bộ): add."""
+    """Officials (cán bộ): add, list, deactivate, activate, roles, password."""
 
 
 @user.command("add")
@@ -185,6 +185,81 @@ def user_add(username: str, agency_code: str, roles: tuple[str, ...], full_name:
     except LienThongError as exc:
         _fail(str(exc))
     click.echo(f"Đã thêm cán bộ {actor.username} ({', '.join(sorted(actor.roles))}) - {actor.agency_code}")
+
+
+@user.command("list")
+@click.option("--agency", "agency_code", default=None, help="Only the officials of this agency (code)")
+def user_list(agency_code: str | None) -> None:
+    """List officials: username, full name, agency, roles, and "inactive" for deactivated ones."""
+    eng = _engine()
+    try:
+        with eng.Session() as session:
+            if agency_code:
+                accounts.get_agency(session, agency_code)  # an unknown agency is an error, not an empty list
+            officials = accounts.list_officials(session, agency_code)
+    except LienThongError as exc:
+        _fail(str(exc))
+    finally:
+        eng.close()
+    for o in officials:
+        fields = [o.username, o.full_name, o.agency_code, ",".join(sorted(o.roles))]
+        if not o.active:
+            fields.append("inactive")
+        click.echo("\t".join(fields))
+
+
+def _update_official(username: str, **changes: Any) -> Any:
+    """accounts.update_official in one transaction; an error prints one line and exits 1, changing nothing."""
+    eng = _engine()
+    try:
+        with eng.transaction() as session:
+            return accounts.update_official(session, username, now=eng.now(), **changes)
+    except LienThongError as exc:
+        _fail(str(exc))
+    finally:
+        eng.close()
+
+
+@user.command("deactivate")
+@click.argument("username")
+def user_deactivate(username: str) -> None:
+    """Deactivate an official: no more logins, API tokens revoked, claimed steps back to the agency's queue."""
+    found = _update_official(username, active=False)
+    click.echo(f"Đã khoá tài khoản cán bộ {found.username}")
+
+
+@user.command("activate")
+@click.argument("username")
+def user_activate(username: str) -> None:
+    """Reactivate a deactivated official."""
+    found = _update_official(username, active=True)
+    click.echo(f"Đã mở lại tài khoản cán bộ {found.username}")
+
+
+@user.command("roles")
+@click.argument("username")
+@click.argument("roles", nargs=-1, required=True, metavar="ROLE[,ROLE...]")
+def user_roles(username: str, roles: tuple[str, ...]) -> None:
+    """Set an official's roles: ROLE[,ROLE...] from clerk, officer, leader, designer, admin."""
+    found = _update_official(username, roles=",".join(roles))
+    click.echo(f"Vai trò của cán bộ {found.username}: {', '.join(sorted(found.roles))}")
+
+
+@user.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input")
+def user_password(username: str, password_stdin: bool) -> None:
+    """Set a new password, read from standard input; the official's API tokens are revoked."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    eng = _engine()
+    try:
+        with eng.transaction() as session:
+            accounts.set_password(session, username.strip().lower(), password)
+    except LienThongError as exc:
+        _fail(str(exc))
+    finally:
+        eng.close()
+    click.echo(f"Đã đổi mật khẩu của cán bộ {username.strip().lower()}")
 
 
 @main.command("seed-demo")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from engine import accounts, overrides
 from engine.errors import Conflict, InvalidInput, NotFound
-from webui.auth import roles_required
+from webui.auth import actor, roles_required
 from webui.extensions import get_engine
 
 bp = Blueprint("admin", __name__)
@@ -63,6 +63,46 @@ def add_official():  # type: ignore[no-untyped-def]
         flash(str(exc), "error")
         return _page(400, {k: v for k, v in f.items() if k != "password"})
     flash(_("Đã thêm cán bộ %(name)s.", name=found.full_name), "success")
+    return redirect(url_for("admin.index") + "#officials")
+
+
+@bp.route("/admin/officials/<username>/active", methods=["POST"])
+@roles_required("admin")
+def set_official_active(username: str):  # type: ignore[no-untyped-def]
+    """Deactivate (active=0) or reactivate (active=1) an official."""
+    value = request.form.get("active", "")
+    if value not in ("0", "1"):
+        flash(_("Yêu cầu không hợp lệ: thiếu trạng thái tài khoản."), "error")
+        return _page(400)
+    engine = get_engine()
+    try:
+        with engine.transaction() as s:
+            found = accounts.update_official(s, username, now=engine.now(), by=actor(), active=value == "1")
+    except (InvalidInput, NotFound) as exc:
+        flash(str(exc), "error")
+        return _page(400)
+    if found.active:
+        flash(_("Đã mở lại tài khoản của %(name)s.", name=found.full_name), "success")
+    else:
+        flash(_("Đã khoá tài khoản của %(name)s; các bước họ đang nhận đã trả về hàng đợi của cơ quan.",
+                name=found.full_name), "success")
+    return redirect(url_for("admin.index") + "#officials")
+
+
+@bp.route("/admin/officials/<username>/roles", methods=["POST"])
+@roles_required("admin")
+def set_official_roles(username: str):  # type: ignore[no-untyped-def]
+    """Replace an official's roles with the checked ones."""
+    engine = get_engine()
+    try:
+        with engine.transaction() as s:
+            found = accounts.update_official(s, username, now=engine.now(), by=actor(),
+                                             roles=request.form.getlist("roles"))
+    except (InvalidInput, NotFound) as exc:
+        flash(str(exc), "error")
+        return _page(400)
+    flash(_("Đã cập nhật vai trò của %(name)s: %(roles)s.", name=found.full_name,
+            roles=", ".join(sorted(found.roles))), "success")
     return redirect(url_for("admin.index") + "#officials")
 
 

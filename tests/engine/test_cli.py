@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from tests.conftest import DATA, ROOT
+from engine import accounts, models
+from tests.conftest import DATA, PASSWORD, ROOT
 
 BIN = Path(sys.executable).with_name("lienthong")
 MIWG = ROOT.parent / "shared" / "conformance" / "miwg"
@@ -96,3 +98,80 @@ def test_render_writes_flowcharts_and_reports_bad_files(tmp_path: Path):
     assert (tmp_path / "out" / "three_agencies.svg").read_bytes().startswith(b"<?xml")
     assert (tmp_path / "out" / "three_agencies.png").read_bytes().startswith(b"\x89PNG")
     assert sum(1 for line in result.stdout.splitlines() if line.startswith(f"{bad}: ERROR")) == 1
+
+
+def _authenticates(engine, username: str, password: str) -> bool:
+    with engine.transaction() as s:
+        return accounts.authenticate(s, username, password) is not None
+
+
+def _roles_of(engine, username: str) -> frozenset[str]:
+    with engine.Session() as s:
+        return next(o.roles for o in accounts.list_officials(s) if o.username == username)
+
+
+def _failed_cleanly(result: subprocess.CompletedProcess[str], message: str) -> bool:
+    """Exit 1 with one line on stderr holding ``message``, nothing on stdout, no traceback."""
+    return (result.returncode == 1 and result.stdout == "" and result.stderr.startswith("lỗi: ")
+            and message in result.stderr and len(result.stderr.splitlines()) == 1)
+
+
+def test_user_list_deactivate_and_activate(db_url: str, engine, world):
+    listed = run("user", "list", url=db_url)
+    assert listed.returncode == 0
+    assert "officer\tOfficer\tPCM\tofficer" in listed.stdout.splitlines()
+    assert "inactive" not in listed.stdout
+    assert len(listed.stdout.splitlines()) == len(world.actors)
+    in_pcm = run("user", "list", "--agency", "PCM", url=db_url)
+    assert [line.split("\t")[0] for line in in_pcm.stdout.splitlines()] == ["designer", "lead_pcm", "officer",
+                                                                            "officer2"]
+    assert _failed_cleanly(run("user", "list", "--agency", "XX", url=db_url), "Không có cơ quan 'XX'")
+
+    off = run("user", "deactivate", "officer", url=db_url)
+    assert (off.returncode, off.stdout.strip()) == (0, "Đã khoá tài khoản cán bộ officer")
+    lines = run("user", "list", url=db_url).stdout.splitlines()
+    assert "officer\tOfficer\tPCM\tofficer\tinactive" in lines
+    assert "officer2\tOfficer2\tPCM\tofficer" in lines  # the others stay active
+    assert not _authenticates(engine, "officer", PASSWORD)
+    with engine.Session() as s:
+        event = s.scalars(select(models.Event).where(models.Event.action == "official.updated")).one()
+    assert event.details["username"] == "officer" and event.details["active"] == {"from": True, "to": False}
+
+    on = run("user", "activate", "officer", url=db_url)
+    assert (on.returncode, on.stdout.strip()) == (0, "Đã mở lại tài khoản cán bộ officer")
+    assert "officer\tOfficer\tPCM\tofficer" in run("user", "list", url=db_url).stdout.splitlines()
+    assert _authenticates(engine, "officer", PASSWORD)
+
+
+def test_user_roles_sets_the_roles_and_refuses_a_bad_one(db_url: str, engine, world):
+    done = run("user", "roles", "officer", "leader,officer", url=db_url)
+    assert (done.returncode, done.stdout.strip()) == (0, "Vai trò của cán bộ officer: leader, officer")
+    assert _roles_of(engine, "officer") == {"leader", "officer"}
+    assert "officer\tOfficer\tPCM\tleader,officer" in run("user", "list", url=db_url).stdout.splitlines()
+    assert run("user", "roles", "officer", "designer", "officer", url=db_url).returncode == 0
+    assert _roles_of(engine, "officer") == {"designer", "officer"}
+
+    bad = run("user", "roles", "officer", "officer,boss", url=db_url)
+    assert _failed_cleanly(bad, "Vai trò không hợp lệ: boss")
+    empty = run("user", "roles", "officer", ",", url=db_url)
+    assert _failed_cleanly(empty, "Vai trò không hợp lệ")
+    assert _roles_of(engine, "officer") == {"designer", "officer"}
+
+
+def test_user_commands_on_an_unknown_official_exit_1(db_url: str, engine, world):
+    for args, stdin in ((("deactivate", "nobody"), None), (("activate", "nobody"), None),
+                        (("roles", "nobody", "clerk"), None), (("password", "nobody", "--password-stdin"),
+                                                               "mat-khau-rat-dai\n")):
+        assert _failed_cleanly(run("user", *args, url=db_url, stdin=stdin), "Không có cán bộ 'nobody'"), args
+    assert "nobody" not in run("user", "list", url=db_url).stdout
+
+
+def test_user_password_from_stdin(db_url: str, engine, world):
+    changed = run("user", "password", "OFFICER", "--password-stdin", url=db_url, stdin="mat-khau-moi-dai-hon\n")
+    assert (changed.returncode, changed.stdout.strip()) == (0, "Đã đổi mật khẩu của cán bộ officer")
+    assert _authenticates(engine, "officer", "mat-khau-moi-dai-hon")
+    assert not _authenticates(engine, "officer", PASSWORD)
+    short = run("user", "password", "officer", "--password-stdin", url=db_url, stdin="ngan\n")
+    assert _failed_cleanly(short, "Mật khẩu phải dài ít nhất 8 ký tự")
+    assert _authenticates(engine, "officer", "mat-khau-moi-dai-hon")
+    assert _authenticates(engine, "officer2", PASSWORD)  # nobody else's password changed

@@ -6,9 +6,11 @@ import io
 import re
 from datetime import date
 
-from engine import overrides
+from sqlalchemy import select
+
+from engine import accounts, models, overrides
 from tests.conftest import DATA, PASSWORD
-from tests.webui.helpers import login, post
+from tests.webui.helpers import login, post, token_of
 
 GOOD = (DATA / "three_agencies.bpmn").read_bytes()
 BROKEN = (GOOD.decode().replace('name="CA"', 'name="Cơ quan lạ"')
@@ -105,3 +107,140 @@ def test_dashboard_shows_load_overdue_and_rates(client, engine, world, deployed,
     assert two.code in page[page.index("Bước quá hạn"):page.index("Sắp đến hạn</h2>")]
     assert "100%" in page  # one early step out of one
     assert "T.000001 · Thủ tục thử nghiệm ba cơ quan" in page
+
+
+def _official(engine, username):
+    with engine.Session() as s:
+        return next(o for o in accounts.list_officials(s) if o.username == username)
+
+
+def _row(page, username):
+    """The officials-table row of ``username`` on the admin page."""
+    found = re.search(rf'<tr id="official-{re.escape(username)}">(.*?)</tr>', page, re.S)
+    assert found, f"no row for {username}"
+    return found.group(1)
+
+
+def _form_fields(html, action):
+    """The fields the browser would send with the form posting to ``action`` (hidden inputs, checked boxes)."""
+    form = re.search(rf'<form method="post" action="{re.escape(action)}"[^>]*>(.*?)</form>', html, re.S)
+    assert form, f"no form for {action}"
+    fields: dict[str, list[str]] = {}
+    for tag in re.findall(r"<input[^>]*>", form.group(1)):
+        name, value = re.search(r'name="([^"]+)"', tag).group(1), re.search(r'value="([^"]*)"', tag).group(1)
+        if 'type="checkbox"' in tag and " checked" not in tag:
+            continue
+        fields.setdefault(name, []).append(value)
+    return fields
+
+
+def test_admin_deactivates_an_official_who_is_signed_out_then_reactivates(app, client, engine, world, deployed,
+                                                                          admin):
+    dossier = engine.start_dossier(world["clerk"], deployed, {"name": "A"})
+    engine.claim(world["clerk"], dossier.open_steps[0].id)
+    engine.complete(world["clerk"], dossier.open_steps[0].id, {})
+    examine = engine.dossier(dossier.code).open_steps[0]
+    engine.claim(world["officer"], examine.id)
+    officer = app.test_client()
+    login(officer, "officer")
+    assert officer.get("/inbox").status_code == 200
+
+    login(client, "admin")
+    page = client.get("/admin").get_data(as_text=True)
+    assert "Đang hoạt động" in _row(page, "officer") and "Khoá tài khoản" in _row(page, "officer")
+    fields = _form_fields(page, "/admin/officials/officer/active")
+    assert fields["active"] == ["0"] and fields["csrf_token"]  # the page's own form, as a browser sends it
+    done = client.post("/admin/officials/officer/active", data=fields)
+    assert done.status_code == 302 and done.headers["Location"].endswith("/admin#officials")
+    page = client.get("/admin").get_data(as_text=True)
+    assert "Đã khoá tài khoản của Officer" in page
+    assert "Đã khoá" in _row(page, "officer") and "Mở lại tài khoản" in _row(page, "officer")
+    assert _official(engine, "officer").active is False
+    # the official's open session is gone at the next request, and they cannot log in again
+    refused = officer.get("/inbox")
+    assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+    again = app.test_client()
+    failed = again.post("/login", data={"username": "officer", "password": PASSWORD, "csrf_token": token_of(again)})
+    assert failed.status_code == 200 and "Sai tên đăng nhập hoặc mật khẩu" in failed.get_data(as_text=True)
+    # the step they had claimed is back in the agency's queue; the event log names the administrator
+    step = engine.dossier(dossier.code).open_steps[0]
+    assert (step.id, step.state, step.assignee_id) == (examine.id, "ready", None)
+    with engine.Session() as s:
+        event = s.scalars(select(models.Event).where(models.Event.action == "official.updated")).one()
+    assert event.actor_id == admin.id and event.details["username"] == "officer"
+    assert event.details["active"] == {"from": True, "to": False}
+
+    fields = _form_fields(page, "/admin/officials/officer/active")
+    assert fields["active"] == ["1"]
+    assert client.post("/admin/officials/officer/active", data=fields).status_code == 302
+    page = client.get("/admin").get_data(as_text=True)
+    assert "Đã mở lại tài khoản của Officer" in page and "Đang hoạt động" in _row(page, "officer")
+    login(again, "officer")
+    assert again.get("/inbox").status_code == 200
+
+
+def test_admin_changes_roles_which_take_effect_at_once(app, client, engine, world, admin):
+    officer = app.test_client()
+    login(officer, "officer")
+    assert officer.get("/dashboard").status_code == 403  # leaders and admins only
+    login(client, "admin")
+    page = client.get("/admin").get_data(as_text=True)
+    fields = _form_fields(page, "/admin/officials/officer/roles")
+    assert fields["roles"] == ["officer"] and fields["csrf_token"]  # the current roles come checked
+    fields["roles"] = ["officer", "leader"]
+    done = client.post("/admin/officials/officer/roles", data=fields)
+    assert done.status_code == 302 and done.headers["Location"].endswith("/admin#officials")
+    page = client.get("/admin").get_data(as_text=True)
+    assert "Đã cập nhật vai trò của Officer: leader, officer." in page
+    assert "<td>leader, officer" in _row(page, "officer")
+    assert _official(engine, "officer").roles == {"leader", "officer"}
+    assert officer.get("/dashboard").status_code == 200  # the same session, no new login
+    # no role at all is refused, nothing changes
+    bad = post(client, "/admin/officials/officer/roles", {}, page="/admin")
+    assert bad.status_code == 400 and "Vai trò không hợp lệ" in bad.get_data(as_text=True)
+    assert _official(engine, "officer").roles == {"leader", "officer"}
+    unknown = post(client, "/admin/officials/officer/roles", {"roles": ["officer", "boss"]}, page="/admin")
+    assert unknown.status_code == 400 and "boss" in unknown.get_data(as_text=True)
+    assert post(client, "/admin/officials/officer/roles", {"roles": ["officer"]}, page="/admin").status_code == 302
+    assert officer.get("/dashboard").status_code == 403
+    missing = post(client, "/admin/officials/khong-co/roles", {"roles": ["officer"]}, page="/admin")
+    assert missing.status_code == 400 and "Không có cán bộ" in missing.get_data(as_text=True)
+
+
+def test_official_management_is_for_admins_only_and_needs_the_csrf_token(client, engine, world, admin):
+    login(client, "lead_pcm")
+    assert post(client, "/admin/officials/officer/active", {"active": "0"}).status_code == 403
+    assert post(client, "/admin/officials/officer/roles", {"roles": ["admin"]}).status_code == 403
+    assert post(client, "/admin/officials/lead_pcm/roles", {"roles": ["leader", "admin"]}).status_code == 403
+    client.post("/logout", data={"csrf_token": token_of(client, "/inbox")})
+    login(client, "admin")
+    for path, data in (("/admin/officials/officer/active", {"active": "0"}),
+                       ("/admin/officials/officer/roles", {"roles": ["leader"]}),
+                       ("/admin/officials/officer/active", {"active": "0", "csrf_token": "forged"})):
+        rejected = client.post(path, data=data)
+        assert rejected.status_code == 400 and "CSRF" in rejected.get_data(as_text=True)
+    officer, lead = _official(engine, "officer"), _official(engine, "lead_pcm")
+    assert (officer.active, officer.roles) == (True, {"officer"})
+    assert lead.roles == {"leader"}
+    with engine.Session() as s:
+        assert s.scalars(select(models.Event).where(models.Event.action == "official.updated")).all() == []
+
+
+def test_admin_cannot_lock_themselves_out(client, engine, world, admin):
+    login(client, "admin")
+    page = client.get("/admin").get_data(as_text=True)
+    assert "Tài khoản của bạn" in _row(page, "admin")
+    assert 'action="/admin/officials/admin/active"' not in page  # no button that could only fail
+    refused = post(client, "/admin/officials/admin/active", {"active": "0"}, page="/admin")
+    assert refused.status_code == 400
+    assert "Không thể tự khoá tài khoản của chính mình" in refused.get_data(as_text=True)
+    dropped = post(client, "/admin/officials/admin/roles", {"roles": ["designer"]}, page="/admin")
+    assert dropped.status_code == 400
+    assert "Không thể tự bỏ vai trò quản trị của chính mình" in dropped.get_data(as_text=True)
+    me = _official(engine, "admin")
+    assert (me.active, me.roles) == (True, {"admin"})
+    assert client.get("/admin").status_code == 200
+    garbled = post(client, "/admin/officials/officer/active", {"active": "maybe"}, page="/admin")
+    assert garbled.status_code == 400 and _official(engine, "officer").active is True
+    unknown = post(client, "/admin/officials/khong-co/active", {"active": "0"}, page="/admin")
+    assert unknown.status_code == 400 and "Không có cán bộ" in unknown.get_data(as_text=True)
