@@ -193,17 +193,22 @@ def add_official(session: Session, username: str, *, full_name: str, agency_code
     return actor_of(session, row)
 
 
-def set_password(session: Session, username: str, password: str) -> None:
-    """A new password; the official's API tokens are revoked (a password change signs out)."""
+def set_password(session: Session, username: str, password: str, *, now: datetime | None = None,
+                 by: Actor | None = None) -> None:
+    """A new password; the official's API tokens are revoked (a password change signs out).
+    With ``now``, logged as ``official.updated`` (who, when; never the password)."""
     from engine import tokens
 
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu phải dài ít nhất {MIN_PASSWORD} ký tự")
-    row = session.scalar(select(models.Official).where(models.Official.username == username))
+    row = session.scalar(select(models.Official).where(models.Official.username == username.strip().lower()))
     if row is None:
         raise NotFound(f"Không có cán bộ {username!r}")
     row.password_hash = hash_password(password)
     tokens.revoke_all(session, row.id)
+    if now is not None:
+        session.add(models.Event(actor_id=by.id if by else None, action="official.updated", at=now,
+                                 details={"username": row.username, "password": "changed"}))
 
 
 def update_official(session: Session, username: str, *, now: datetime, by: Actor | None = None,

@@ -254,7 +254,7 @@ def user_password(username: str, password_stdin: bool) -> None:
     eng = _engine()
     try:
         with eng.transaction() as session:
-            accounts.set_password(session, username.strip().lower(), password)
+            accounts.set_password(session, username, password, now=eng.now())
     except LienThongError as exc:
         _fail(str(exc))
     finally:

@@ -121,8 +121,13 @@ def test_a_new_password_signs_the_official_out_everywhere(engine: Engine, world:
     token = _issue(engine, world["officer"])
     assert _check(engine, first, token) is not None
     with engine.transaction() as session:
-        accounts.set_password(session, "officer", "mot-mat-khau-moi-dai")
+        accounts.set_password(session, " Officer ", "mot-mat-khau-moi-dai", now=engine.now(), by=world["designer"])
     assert _eventually(lambda: _check(engine, first, token) is None)
+    with engine.Session() as session:
+        assert accounts.authenticate(session, "officer", "mot-mat-khau-moi-dai") is not None
+        logged = session.execute(text("SELECT actor_id, details FROM events WHERE action = 'official.updated'")).one()
+    details = logged.details if isinstance(logged.details, dict) else __import__("json").loads(logged.details)
+    assert (logged.actor_id, details) == (world["designer"].id, {"username": "officer", "password": "changed"})
 
 
 def test_deactivating_an_official_signs_them_out_and_hands_their_steps_back(
