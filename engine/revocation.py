@@ -57,9 +57,10 @@ class StampFileWatch(Watch):
 class NotifyWatch(Watch):
     """PostgreSQL: a thread LISTENing on the channel counts what it hears (and every reconnect)."""
 
-    def __init__(self, dsn: str, *, retry_seconds: float = 1.0) -> None:
+    def __init__(self, dsn: str, *, retry_seconds: float = 1.0, longest_wait: float = 30.0) -> None:
         self.dsn = dsn
         self.retry_seconds = retry_seconds
+        self.longest_wait = longest_wait
         self._count = 0
         self.listening = threading.Event()
         self._stopped = False
@@ -74,20 +75,23 @@ class NotifyWatch(Watch):
     def _run(self) -> None:
         import psycopg
 
+        wait = self.retry_seconds
         while not self._stopped:
             try:
                 with psycopg.connect(self.dsn, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._bump()  # whatever was announced while nobody listened
                     self.listening.set()
+                    wait = self.retry_seconds
                     while not self._stopped:
                         for _ in conn.notifies(timeout=1.0):
                             self._bump()
             except Exception as exc:  # the server restarted, the network dropped: listen again
-                log.warning("token revocation listener: %s; listening again in %.0f s", exc, self.retry_seconds)
+                log.warning("token revocation listener: %s; listening again in %.0f s", exc, wait)
             self.listening.clear()
             self._bump()
-            time.sleep(self.retry_seconds)
+            time.sleep(wait)
+            wait = min(wait * 2, self.longest_wait)
 
     def stop(self) -> None:
         self._stopped = True
