@@ -96,11 +96,11 @@ WHERE dossier_id BETWEEN CAST(:lo AS integer) AND CAST(:hi AS integer) AND state
 
 # Who takes part (engine.queries.visible_condition reads it): the desk and each step's agency.
 PARTICIPATION_SQL = """
-INSERT INTO dossier_agencies (dossier_id, agency_id, received_at)
-SELECT id, receiving_agency_id, received_at FROM dossiers
+INSERT INTO dossier_agencies (dossier_id, agency_id, received_at, applicant_search)
+SELECT id, receiving_agency_id, received_at, applicant_search FROM dossiers
 WHERE id BETWEEN CAST(:lo AS integer) AND CAST(:hi AS integer)
 UNION
-SELECT s.dossier_id, s.agency_id, d.received_at FROM steps s JOIN dossiers d ON d.id = s.dossier_id
+SELECT s.dossier_id, s.agency_id, d.received_at, d.applicant_search FROM steps s JOIN dossiers d ON d.id = s.dossier_id
 WHERE s.dossier_id BETWEEN CAST(:lo AS integer) AND CAST(:hi AS integer)
 """
 

@@ -155,9 +155,10 @@ def fill(engine: Engine, n: int, ctx: dict[str, Any]) -> float:
         if batch_d:
             flush()
         # Who takes part (the visibility rule reads it): the desk and each step's agency.
-        cur.execute("INSERT INTO dossier_agencies (dossier_id, agency_id, received_at) "
-                    "SELECT id, receiving_agency_id, received_at FROM dossiers WHERE receiving_agency_id IS NOT NULL "
-                    "UNION SELECT s.dossier_id, s.agency_id, d.received_at FROM steps s "
+        cur.execute("INSERT INTO dossier_agencies (dossier_id, agency_id, received_at, applicant_search) "
+                    "SELECT id, receiving_agency_id, received_at, applicant_search FROM dossiers "
+                    "WHERE receiving_agency_id IS NOT NULL "
+                    "UNION SELECT s.dossier_id, s.agency_id, d.received_at, d.applicant_search FROM steps s "
                     "JOIN dossiers d ON d.id = s.dossier_id WHERE true "  # WHERE: SQLite's upsert parse
                     "ON CONFLICT DO NOTHING")
         if sqlite:

@@ -264,8 +264,7 @@ class FastPathMixin:
                 lookup_secret=secrets.token_hex(3).upper(), supplement_count=0, paused_seconds=0, apology_count=0,
                 state_version=1, finished_at=None, paused_at=None)
             dossier.id = raw.first(_DOSSIER_INSERT, {k: getattr(dossier, k) for k in _DOSSIER_COLUMNS})[0]
-            raw.run(queries._participation_insert(raw.dialect.name),
-                    {"dossier_id": dossier.id, "agency_id": actor.agency_id, "received_at": now})
+            raw.run(queries._participation_insert(raw.dialect.name), queries.participation(dossier, actor.agency_id))
             events = [event("dossier.received", now, dossier.id, actor_id=actor.id,
                             details={"procedure": found.procedure_code, "version": found.version,
                                      "due_at": due.isoformat(), "data": cleaned})]
@@ -412,8 +411,7 @@ class FastPathMixin:
                 raise SlowPath  # the ORM path reports the broken definition
             agency_id, agency_code = engine.lane_agency(spec.lane)
             if agency_id not in seen_agencies:
-                raw.run(queries._participation_insert(raw.dialect.name),
-                        {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at})
+                raw.run(queries._participation_insert(raw.dialect.name), queries.participation(dossier, agency_id))
                 seen_agencies.add(agency_id)
             due_at = step_due(cal, now, spec.working_days)
             values = step_row(dossier.id, spec, task_id, agency_id, now, due_at)

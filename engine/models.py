@@ -378,7 +378,11 @@ class DossierAgency(Base):
     """
 
     __tablename__ = "dossier_agencies"
-    __table_args__ = (Index("ix_dossier_agencies_agency_received", "agency_id", "received_at", "dossier_id"),)
+    __table_args__ = (Index("ix_dossier_agencies_agency_received", "agency_id", "received_at", "dossier_id"),
+                      Index("ix_dossier_agencies_agency_name", "agency_id", "applicant_search", "received_at",
+                            "dossier_id", postgresql_ops={"applicant_search": "varchar_pattern_ops"}))
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     received_at: Mapped[datetime]
+    #: The dossier's applicant_search (fixed at receipt): an agency's name search reads this table only.
+    applicant_search: Mapped[str] = mapped_column(String(255), server_default="")

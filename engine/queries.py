@@ -215,11 +215,16 @@ def visible_condition(actor: Actor) -> Any:
                           models.DossierAgency.agency_id == actor.agency_id)
 
 
-def record_participation(session: Session, dossier_id: int, agency_id: int, received_at: Any) -> None:
+def record_participation(session: Session, dossier: Any, agency_id: int) -> None:
     """Note that an agency takes part in a dossier (idempotent, safe under concurrency)."""
     stmt = _participation_insert(session.get_bind().dialect.name)
-    session.connection().execute(stmt, {"dossier_id": dossier_id, "agency_id": agency_id,
-                                        "received_at": received_at})
+    session.connection().execute(stmt, participation(dossier, agency_id))
+
+
+def participation(dossier: Any, agency_id: int) -> dict[str, Any]:
+    """The dossier_agencies row of an agency taking part in ``dossier`` (a model or a raw row)."""
+    return {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at,
+            "applicant_search": dossier.applicant_search}
 
 
 @functools.cache

@@ -340,7 +340,7 @@ class Engine(LifecycleMixin, FastPathMixin):
                 lookup_secret=secrets.token_hex(3).upper(), state_version=0)
             session.add(dossier)
             session.flush()
-            queries.record_participation(session, dossier.id, actor.agency_id, now)
+            queries.record_participation(session, dossier, actor.agency_id)
             add_event(session, "dossier.received", now, dossier_id=dossier.id, actor_id=actor.id,
                       details={"procedure": row.procedure_code, "version": row.version,
                                "due_at": due.isoformat(), "data": cleaned})
@@ -412,7 +412,7 @@ class Engine(LifecycleMixin, FastPathMixin):
                 raise ExpressionError(f"Bước {task.task_spec.bpmn_id} không có trong định nghĩa")
             agency_id, agency_code = self._lane_agency(session, spec.lane)
             if agency_id not in seen_agencies:
-                queries.record_participation(session, dossier.id, agency_id, dossier.received_at)
+                queries.record_participation(session, dossier, agency_id)
                 seen_agencies.add(agency_id)
             due_at = step_due(cal, now, spec.working_days)
             step_id = conn.execute(_STEP_INSERT, step_row(dossier.id, spec, task_id, agency_id, now,

@@ -106,7 +106,9 @@ def search(session: Session, actor: Actor, query: SearchQuery, calendar: Working
         key = search_key(text)
         if not key:
             return SearchPage(query)
-        conditions.append(_prefix(session, D.applicant_search, key))
+        # An official's agency rows carry the key too (see below); an admin searches every dossier.
+        named = D.applicant_search if actor.has("admin") else models.DossierAgency.applicant_search
+        conditions.append(_prefix(session, named, key))
     if query.procedure:
         conditions.append(D.procedure_code == query.procedure.strip())
     if query.status:
@@ -122,16 +124,18 @@ def search(session: Session, actor: Actor, query: SearchQuery, calendar: Working
     columns = (D.code, D.procedure_code, models.DefinitionVersion.name, D.applicant_name, D.status,
                D.received_at, D.due_at, D.finished_at)
     received = D.received_at
-    if actor.has("admin") or kind:
-        # Everything, or a selective text (code, ID number, name prefix): start from the text's
-        # own index; visibility is then one primary-key probe of dossier_agencies per candidate.
+    if actor.has("admin") or kind in ("code", "id_number"):
+        # Everything, or a selective text (code, ID number): start from the text's own index;
+        # visibility is then one primary-key probe of dossier_agencies per candidate.
         stmt = select(*columns).order_by(D.received_at.desc(), D.id.desc())
         if not actor.has("admin"):
             conditions.append(queries.visible_condition(actor))
     else:
-        # Filters only (status, procedure, dates): walk the agency's own dossiers newest first
-        # (ix_dossier_agencies_agency_received), the date range bounding the walk; that index
-        # is the visibility rule and the order at once.
+        # Filters only (status, procedure, dates), or a name: walk the agency's own rows of
+        # dossier_agencies, which are the visibility rule. Newest first off
+        # ix_dossier_agencies_agency_received, the date range bounding the walk; a name through
+        # ix_dossier_agencies_agency_name, which holds the name's key beside the agency, so only
+        # this agency's matches are read, however common the name is elsewhere (then sorted).
         DA = models.DossierAgency
         received = DA.received_at
         stmt = (select(*columns).select_from(DA).join(D, D.id == DA.dossier_id)
@@ -147,3 +151,4 @@ def search(session: Session, actor: Actor, query: SearchQuery, calendar: Working
     rows = session.execute(stmt).all()
     hits = [SearchHit(*row) for row in rows[: query.per_page]]
     return SearchPage(query, hits, len(rows) > query.per_page)
+

@@ -71,3 +71,23 @@ def test_migration_0004_records_who_takes_part_in_existing_dossiers(engine, worl
         after = [r[0] for r in conn.execute(query, {"d": d.id})]
     eng.dispose()
     assert before == after == sorted(["000.00.15.H12", "PCM", "CA"])
+
+
+def test_migration_0008_copies_the_name_key_to_every_agency_taking_part(engine, world, deployed):
+    """Upgrading a database with dossiers gives each agency's row the applicant's search key."""
+    from sqlalchemy import text
+
+    from tests.engine.test_runtime import do
+
+    d = engine.start_dossier(world["clerk"], deployed, {"name": "Võ Thị Xuân Hương"})
+    do(engine, world["clerk"], "Receive")
+    url = engine.db.url.render_as_string(hide_password=False)
+    engine.close()
+    command.downgrade(db.alembic_config(url), "0007")
+    db.upgrade(url)
+    eng = db.make_engine(url)
+    with eng.connect() as conn:
+        keys = conn.execute(text("SELECT agency_id, applicant_search FROM dossier_agencies WHERE dossier_id = :d "
+                                 "ORDER BY agency_id"), {"d": d.id}).all()
+    eng.dispose()
+    assert [k for _, k in keys] == ["vo thi xuan huong"] * 2  # the desk and the division holding a step

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 
 from engine import accounts
 from engine.errors import InvalidInput, PermissionDenied
-from engine.runtime import Engine
+from engine.runtime import Engine, search_key
 from engine.search import SearchQuery, search
 from tests.conftest import PASSWORD, World
 
@@ -81,3 +82,35 @@ def test_results_are_limited_to_what_the_official_may_see(engine: Engine, world:
     assert find(engine, world["lead_pcm"], text="nguyen") == [received["Nguyễn Văn An"]]
     with pytest.raises(PermissionDenied):
         find(engine, world["officer"], text="nguyen")  # officers work from their inbox
+
+
+
+def test_an_officials_name_search_reads_only_their_agencys_rows(engine: Engine, world: World, deployed: str, clock):
+    """The name's key is kept beside each agency taking part (dossier_agencies), from receipt on
+    and for every agency that later holds a step; the pages match an admin's search restricted
+    to what the official may see."""
+    names = ["Nguyễn Văn An", "Trần Thị Bình", "Nguyễn Văn Bảo", "Nguyễn Thị Cúc", "Lê Văn Dũng",
+             "Nguyễn Văn Em", "Nguyễn Văn Giang"]
+    codes = {}
+    for name in names:
+        codes[name] = engine.start_dossier(world["clerk"], deployed, {"name": name}).code
+        clock.advance(hours=1)
+    with engine.db.connect() as conn:
+        keys = dict(conn.execute(text("SELECT d.code, da.applicant_search FROM dossier_agencies da "
+                                      "JOIN dossiers d ON d.id = da.dossier_id")).all())
+    assert keys == {codes[n]: search_key(n) for n in names}
+    newest_van = [codes[n] for n in reversed(names) if n.startswith("Nguyễn Văn")]
+    clerk = world["clerk"]
+    for per_page in (1, 2, 3):
+        pages = [find(engine, clerk, text="nguyen van", per_page=per_page, page=p) for p in (1, 2, 3, 4)]
+        assert [c for page in pages for c in page] == newest_van
+    assert find(engine, clerk, text="nguyen van", status="received", date_from=date(2026, 3, 2)) == newest_van
+    assert find(engine, clerk, text="nguyen van", procedure="KHAC") == []
+    assert find(engine, world["lead_pcm"], text="nguyen") == []  # the division holds no step yet
+    bao = codes["Nguyễn Văn Bảo"]  # once the division holds a step of one dossier, it finds that one
+    step = next(s for s in engine.inbox(clerk) if s.dossier_code == bao)
+    engine.claim(clerk, step.id)
+    engine.complete(clerk, step.id, {"du_giay_to": True})
+    assert find(engine, world["lead_pcm"], text="nguyen") == [bao]
+    assert find(engine, world["lead_pcm"], text="nguyen van bao") == [bao]
+    assert find(engine, world["lead_pcm"], text="tran") == []
