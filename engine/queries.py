@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+import weakref
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -158,33 +159,52 @@ class _Label:
         self.id, self.name, self.version, self.code = id_, name, version, code
 
 
-_definition_labels: dict[int, _Label] = {}
-_agency_labels: dict[int, tuple[_Label, float]] = {}
+class _Labels:
+    """The labels cached for one database: definition versions (never change once deployed) and
+    agencies (kept 30 s: rarely renamed)."""
+
+    def __init__(self) -> None:
+        self.definitions: dict[int, _Label] = {}
+        self.agencies: dict[int, tuple[_Label, float]] = {}
+
+
+# Per database engine: a process may open several databases (the tests, the benchmarks), whose
+# ids mean different things.
+_labels: weakref.WeakKeyDictionary[Any, _Labels] = weakref.WeakKeyDictionary()
+
+
+def _labels_of(bind: Any) -> _Labels:
+    found = _labels.get(bind)
+    if found is None:
+        found = _labels[bind] = _Labels()
+    return found
 
 
 def _definition_label(session: Session, definition_id: int) -> _Label:
-    hit = _definition_labels.get(definition_id)
+    cache = _labels_of(session.get_bind()).definitions
+    hit = cache.get(definition_id)
     if hit is None:  # definition versions never change once deployed
         row = session.get(models.DefinitionVersion, definition_id)
         assert row is not None
-        hit = _definition_labels[definition_id] = _Label(row.id, row.name, row.version, row.procedure_code)
+        hit = cache[definition_id] = _Label(row.id, row.name, row.version, row.procedure_code)
     return hit
 
 
 def _agency_label(session: Session, agency_id: int) -> _Label:
-    hit = _agency_labels.get(agency_id)
+    cache = _labels_of(session.get_bind()).agencies
+    hit = cache.get(agency_id)
     if hit is not None and time.monotonic() - hit[1] < 30:
         return hit[0]
     row = session.get(models.Agency, agency_id)
     assert row is not None
     label = _Label(row.id, row.name, code=row.code)
-    _agency_labels[agency_id] = (label, time.monotonic())
+    cache[agency_id] = (label, time.monotonic())
     return label
 
 
 def agency_label(open_session: Any, agency_id: int) -> _Label:
     """The cached label (code, name) of an agency; a session is opened only on a miss."""
-    hit = _agency_labels.get(agency_id)
+    hit = _labels_of(open_session.kw["bind"]).agencies.get(agency_id)
     if hit is not None and time.monotonic() - hit[1] < 30:
         return hit[0]
     with open_session() as session:
@@ -193,8 +213,9 @@ def agency_label(open_session: Any, agency_id: int) -> _Label:
 
 def labels(open_session: Any, definition_id: int, agency_id: int | None) -> tuple[_Label, _Label | None]:
     """The cached labels of a definition version and an agency; a session is opened only on a miss."""
-    definition = _definition_labels.get(definition_id)
-    agency = _agency_labels.get(agency_id) if agency_id else None
+    cache = _labels_of(open_session.kw["bind"])
+    definition = cache.definitions.get(definition_id)
+    agency = cache.agencies.get(agency_id) if agency_id else None
     if definition is not None and (agency_id is None or (agency and time.monotonic() - agency[1] < 30)):
         return definition, agency[0] if agency else None
     with open_session() as session:

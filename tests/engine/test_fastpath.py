@@ -91,3 +91,30 @@ def test_two_engines_take_turns_on_one_dossier(db_url: str, clock: FakeClock, en
                                 {"d": d.id}).scalar() == 6
     finally:
         other.close()
+
+
+def test_two_databases_in_one_process_keep_their_own_labels(tmp_path, clock: FakeClock) -> None:
+    """Definition and agency ids mean different things in different databases: the cached labels
+    (procedure names, agency names) are kept per database."""
+    from engine import db
+    from tests.conftest import DATA
+
+    views = []
+    for name, diagram in (("a", "three_agencies.bpmn"), ("b", "timer_wait.bpmn")):
+        url = f"sqlite:///{tmp_path / name}.sqlite"
+        db.upgrade(url)
+        eng = Engine(url, clock=clock)
+        world = World(eng)
+        code = eng.deploy((DATA / diagram).read_bytes()).code
+        with eng.transaction() as s:  # the same agency id, another name, in the second database
+            s.execute(text("UPDATE agencies SET name = :n WHERE code = '000.00.15.H12'"),
+                      {"n": f"Bộ phận Một cửa {name}"})
+        views.append((eng, eng.start_dossier(world["clerk"], code, APPLICANT, with_history="open")))
+    (first, a), (second, b) = views
+    assert a.definition_id == b.definition_id == 1
+    assert a.procedure_name != b.procedure_name
+    assert first.dossier(a.code).procedure_name == a.procedure_name
+    assert second.dossier(b.code).procedure_name == b.procedure_name
+    assert (a.receiving_agency_name, b.receiving_agency_name) == ("Bộ phận Một cửa a", "Bộ phận Một cửa b")
+    for eng, _ in views:
+        eng.close()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from engine import fastpath, models, queries
+from engine import fastpath, models
 from engine.errors import Conflict, RetryableConflict
 from engine.rawsql import raw_transaction
 from engine.runtime import Engine
@@ -103,7 +103,6 @@ def _count(engine: Engine, sql: str, **params: Any) -> int:
 def test_round_trips_of_receiving_claiming_and_completing(proxied: tuple[Engine, TurnCountingProxy], world: World,
                                                        deployed: str) -> None:
     engine, proxy = proxied
-    queries._agency_labels.clear()  # labels cached by earlier tests expire (30 s) in the middle of this one
     for _ in range(2):  # the first time through, the engine also fills its caches of lanes and labels
         d = engine.start_dossier(world["clerk"], deployed, APPLICANT)
         receive = _open(d, "Receive")
