@@ -99,17 +99,30 @@ _SAVE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("b_dossier
     version=bindparam("b_new"), state=bindparam("b_state"), updated_at=bindparam("b_at")).returning(_STATES.c.version)
 
 
-def _expect_one(dml: Any, what: str) -> Any:
+def _expect_one(dml: Any, what: str, alongside: Callable[[Any], Any] | None = None) -> Any:
     """PostgreSQL: ``dml`` (an UPDATE … RETURNING) wrapped so that the server aborts the
     transaction unless it touched exactly one row (migration 0007): it can then share the batch
-    that ends with COMMIT, with no round trip to check its count."""
+    that ends with COMMIT, with no round trip to check its count. ``alongside`` gives another
+    data-modifying CTE (from the first's, to use its rows) run by the same statement."""
     done = dml.cte(f"expect_{what}")
-    return select(func.lienthong_expect_one(select(func.count()).select_from(done).scalar_subquery(),
-                                            literal(what)))
+    stmt = select(func.lienthong_expect_one(select(func.count()).select_from(done).scalar_subquery(), literal(what)))
+    return stmt.add_cte(alongside(done)) if alongside is not None else stmt
 
 
-_COMPLETE_CLAIMED_EXPECTED = _expect_one(_COMPLETE_CLAIMED.returning(_STEPS.c.id), "step")
+_EVENT_COLUMNS = ["dossier_id", "step_id", "actor_id", "action", "at", "details"]
+# The completion and its "step.completed" event (bound as e_details), one statement.
+_COMPLETE_CLAIMED_EXPECTED = _expect_one(
+    _COMPLETE_CLAIMED.returning(_STEPS.c.id, _STEPS.c.dossier_id), "step",
+    lambda done: insert(_EVENTS).from_select(_EVENT_COLUMNS, select(
+        done.c.dossier_id, done.c.id, bindparam("by", type_=_EVENTS.c.actor_id.type), literal("step.completed"),
+        bindparam("at", type_=_EVENTS.c.at.type), bindparam("e_details", type_=_EVENTS.c.details.type),
+    )).cte("completed_event"))
 _SAVE_STATE_EXPECTED = _expect_one(_SAVE_STATE, "state")
+# The usual case: the state saved and the dossier's version moved on, one statement.
+_SAVE_STATE_AND_VERSION = _expect_one(
+    _SAVE_STATE, "state",
+    lambda _saved: update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("b_dossier"))
+    .values(state_version=bindparam("b_new")).cte("dossier_version"))
 
 _DOSSIER_AFTER_STEP = update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("b_id")).values(
     state_version=bindparam("b_version"), status=bindparam("b_status"), outcome=bindparam("b_outcome"),
@@ -311,12 +324,16 @@ class FastPathMixin:
             judged = timeliness(now, step.due_at, engine.calendar())
             completed = {"step_id": step_id, "at": now, "by": actor.id, "form_data": cleaned, "note": note,
                          "timeliness": judged}
+            details = {"element": step.element_id, "data": cleaned, "note": note, "timeliness": judged}
             if raw.sqlite:  # the write lock is held: the count is known at once
                 if raw.rowcount(_COMPLETE_CLAIMED, completed) != 1:
                     _check_claimed(raw.first(_STEP_ROW, {"step_id": step_id}), actor)
                     raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")
+                events = [event("step.completed", now, dossier.id, step_id=step_id, actor_id=actor.id,
+                                details=details)]
             else:  # the step is locked and was read claimed by this official: the server checks it
-                raw.run(_COMPLETE_CLAIMED_EXPECTED, completed)
+                raw.run(_COMPLETE_CLAIMED_EXPECTED, {**completed, "e_details": details})
+                events = []  # "step.completed" went with the update
             still_open = [r for r in open_rows.rows() if r.id != step_id]
             wf = engine.cache.take(dossier.id, dossier.state_version)
             if wf is None:
@@ -345,9 +362,6 @@ class FastPathMixin:
                 raise SlowPath  # a timer starts or stops: the ORM path registers it
             if not finished and definition.opens_supplement(ready.values()):
                 raise SlowPath  # a supplement request: notices, pause, the once-only rule
-            events = [event("step.completed", now, dossier.id, step_id=step_id, actor_id=actor.id,
-                            details={"element": step.element_id, "data": cleaned, "note": note,
-                                     "timeliness": judged})]
             status_before = dossier.status
             if dossier.status == "received":
                 dossier.status = "processing"
@@ -364,13 +378,16 @@ class FastPathMixin:
             saving = {"b_dossier": dossier.id, "b_version": dossier.state_version, "b_new": version,
                       "b_state": engine.codec.dumps(wf), "b_at": now}
             # SQLite: read at once; PostgreSQL: the server aborts the batch if the row moved.
-            saved = raw.later(_SAVE_STATE, saving) if raw.sqlite else raw.run(_SAVE_STATE_EXPECTED, saving)
             if finished or dossier.status != status_before:
+                saved = raw.later(_SAVE_STATE, saving) if raw.sqlite else raw.run(_SAVE_STATE_EXPECTED, saving)
                 raw.run(_DOSSIER_AFTER_STEP, {"b_id": dossier.id, "b_version": version,
                                               "b_status": dossier.status, "b_outcome": dossier.outcome,
                                               "b_finished": dossier.finished_at, "b_paused": dossier.paused_at})
-            else:
+            elif raw.sqlite:
+                saved = raw.later(_SAVE_STATE, saving)
                 raw.run(_DOSSIER_VERSION, {"b_id": dossier.id, "b_version": version})
+            else:  # the state and the dossier's version in one statement
+                saved = raw.run(_SAVE_STATE_AND_VERSION, saving)
             raw.many(_EVENT_INSERT, events)
             dossier.state_version = version
             if raw.sqlite and len(saved.rows()) != 1:  # the state row moved under us: nothing is committed

@@ -184,7 +184,7 @@ def test_a_failed_expectation_aborts_the_whole_batch(engine: Engine, world: Worl
     else:
         statement, values = fastpath._COMPLETE_CLAIMED_EXPECTED, {
             "step_id": receive.id, "at": engine.now(), "by": world["clerk"].id, "form_data": {}, "note": "",
-            "timeliness": "on_time"}
+            "timeliness": "on_time", "e_details": {}}
     with pytest.raises(RetryableConflict), raw_transaction(engine.db, {}) as raw:
         raw.run(probe)  # before the failing statement
         raw.run(statement, values)
