@@ -201,14 +201,25 @@ def set_password(session: Session, username: str, password: str, *, now: datetim
 
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu phải dài ít nhất {MIN_PASSWORD} ký tự")
-    row = session.scalar(select(models.Official).where(models.Official.username == username.strip().lower()))
-    if row is None:
-        raise NotFound(f"Không có cán bộ {username!r}")
+    row = _official(session, username)
     row.password_hash = hash_password(password)
     tokens.revoke_all(session, row.id)
     if now is not None:
-        session.add(models.Event(actor_id=by.id if by else None, action="official.updated", at=now,
-                                 details={"username": row.username, "password": "changed"}))
+        _log_change(session, row, now, by, {"password": "changed"})
+
+
+def _official(session: Session, username: str) -> models.Official:
+    row = session.scalar(select(models.Official).where(models.Official.username == username.strip().lower()))
+    if row is None:
+        raise NotFound(f"Không có cán bộ {username!r}")
+    return row
+
+
+def _log_change(session: Session, row: models.Official, now: datetime, by: Actor | None,
+                changes: dict[str, Any]) -> None:
+    """An ``official.updated`` entry in the event log: who changed whom, and what."""
+    session.add(models.Event(actor_id=by.id if by else None, action="official.updated", at=now,
+                             details={"username": row.username, **changes}))
 
 
 def update_official(session: Session, username: str, *, now: datetime, by: Actor | None = None,
@@ -224,9 +235,7 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
     """
     from engine import revocation, tokens
 
-    row = session.scalar(select(models.Official).where(models.Official.username == username.strip().lower()))
-    if row is None:
-        raise NotFound(f"Không có cán bộ {username!r}")
+    row = _official(session, username)
     changes: dict[str, Any] = {}
     if roles is not None:
         role_set = parse_roles(roles)
@@ -257,8 +266,7 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
         changes["released_steps"] = [step_id for step_id, _ in released]
     else:
         revocation.announce(session)  # the roles cached with its tokens are stale
-    session.add(models.Event(actor_id=by.id if by else None, action="official.updated", at=now,
-                             details={"username": row.username, **changes}))
+    _log_change(session, row, now, by, changes)
     session.flush()
     return actor_of(session, row)
 

@@ -65,13 +65,11 @@ _STATE_ROW = select(_STATES.c.state, _STATES.c.version).where(_STATES.c.dossier_
 # dossier saw it. While it is held nobody else can claim, release, reassign or complete the step.
 _STEP_LOCKED = (select(_STEPS.c.state, _STEPS.c.assignee_id).where(_STEPS.c.id == bindparam("step_id"))
                 .with_for_update(key_share=True))
-# The dossier's open steps with every column of their views: the sync below needs a few of them,
-# and an answer that asks only for the open steps (``with_steps="open"``) is built from these rows
-# and the rows it inserts, with no read-back.
-_OPEN_STEP_ROWS = queries._step_select().where(_STEPS.c.dossier_id == bindparam("dossier_id"),
-                                               queries.OPEN_SQL).order_by(_STEPS.c.ready_at, _STEPS.c.id)
-# The same for the dossier of a step, sent with the statement that locks that dossier (one round
-# trip on PostgreSQL); it runs after the lock is granted, so it sees every earlier writer's rows.
+# The open steps of a step's dossier, with every column of their views: the sync below needs a few
+# of them, and an answer that asks only for the open steps (``with_steps="open"``) is built from
+# these rows and the rows it inserts, with no read-back. Sent with the statement that locks the
+# dossier (one round trip on PostgreSQL), it runs after the lock is granted and so sees every
+# earlier writer's rows.
 _OPEN_STEP_ROWS_OF_STEP = queries._step_select().where(
     _STEPS.c.dossier_id == select(_STEPS.c.dossier_id).where(_STEPS.c.id == bindparam("step_id")).scalar_subquery(),
     queries.OPEN_SQL).order_by(_STEPS.c.ready_at, _STEPS.c.id)

@@ -63,7 +63,6 @@ class NotifyWatch(Watch):
         self.longest_wait = longest_wait
         self._count = 0
         self.listening = threading.Event()
-        self._stopped = False
         threading.Thread(target=self._run, name="token-revocations", daemon=True).start()
 
     def generation(self) -> int:
@@ -76,14 +75,14 @@ class NotifyWatch(Watch):
         import psycopg
 
         wait = self.retry_seconds
-        while not self._stopped:
+        while True:
             try:
                 with psycopg.connect(self.dsn, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._bump()  # whatever was announced while nobody listened
                     self.listening.set()
                     wait = self.retry_seconds
-                    while not self._stopped:
+                    while True:
                         for _ in conn.notifies(timeout=1.0):
                             self._bump()
             except Exception as exc:  # the server restarted, the network dropped: listen again
@@ -92,9 +91,6 @@ class NotifyWatch(Watch):
             self._bump()
             time.sleep(wait)
             wait = min(wait * 2, self.longest_wait)
-
-    def stop(self) -> None:
-        self._stopped = True
 
 
 def stamp_path(url: URL) -> str | None:
