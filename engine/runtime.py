@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from engine import accounts, models, queries
 from engine.accounts import Actor
-from engine.calendar import CalendarConfig, WorkingCalendar
+from engine.calendar import WorkingCalendar
 from engine.db import WRITE_OPTION, make_engine, make_session_factory
 from engine.definitions import Definition, load_definition
 from engine.errors import (
