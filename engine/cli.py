@@ -344,7 +344,7 @@ def render(files: tuple[Path, ...], out_dir: Path, formats: str, all_files: bool
 
 @main.command()
 @click.option("--once", is_flag=True, help="Run one pass and exit")
-@click.option("--interval", type=float, default=None, help="Seconds between passes (default: the worker_interval setting)")
+@click.option("--interval", type=float, default=None, help="Seconds between passes (default: setting)")
 def worker(once: bool, interval: float | None) -> None:
     """Background worker: fire due timers, mark overdue steps, warn before due times."""
     from engine.worker import run_worker

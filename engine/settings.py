@@ -69,7 +69,7 @@ class Settings:
     secure_cookies: bool = False
     trusted_proxies: int = 0
     #: Argon2id cost: "standard" (RFC 9106 low-memory: 64 MiB, 3 passes) or "minimal" (test suites).
-    password_hashing: PasswordHashing = "standard"
+    password_hashing: PasswordHashing = "standard"  # noqa: S105 (a cost profile, not a password)
     worker_interval: float = 30.0
     #: Deliveries of one outbox row to one subscriber before it is given up.
     outbox_max_attempts: int = 8
