@@ -18,10 +18,10 @@ retried one may come after later ones.
 from __future__ import annotations
 
 import threading
-from importlib.metadata import entry_points
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from importlib.metadata import entry_points
 from typing import Any
 
 from sqlalchemy import and_, exists, insert, or_, select, update
