@@ -21,7 +21,8 @@ HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
   id="Defs_b" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:collaboration id="Collab_b"><bpmn:participant id="Pool_b" name="Thủ tục" processRef="P_b" /></bpmn:collaboration>
+  <bpmn:collaboration id="Collab_b">
+    <bpmn:participant id="Pool_b" name="Thủ tục" processRef="P_b" /></bpmn:collaboration>
   <bpmn:process id="P_b" name="Thủ tục thử giới hạn" isExecutable="true">
     <bpmn:extensionElements><camunda:properties>
       <camunda:property name="procedure_code" value="{code}" /><camunda:property name="legal_working_days" value="3" />
