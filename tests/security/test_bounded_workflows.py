@@ -141,3 +141,14 @@ def test_a_loop_that_runs_out_is_an_incident_and_the_dossier_stays_open(engine: 
     assert seen.incident == d.incident
     assert [e.action for e in seen.events].count("dossier.incident") == 1
     assert engine.public_lookup(d.code)["status"] != "completed"
+
+
+def test_the_incident_is_shown_on_the_dossier_page(app, engine: Engine, world: World):
+    from tests.webui.helpers import login
+
+    code = engine.deploy(endless_loop("T.900020", after_a_step=False)).code
+    d = engine.start_dossier(world["clerk"], code, APPLICANT)
+    client = app.test_client()
+    login(client, "clerk")
+    page = client.get(f"/dossiers/{d.code}").get_data(as_text=True)
+    assert "Sự cố quy trình" in page and str(MAX_ENGINE_TASKS) in page
