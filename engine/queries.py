@@ -94,6 +94,12 @@ def _by_dossier() -> Any:
 
 
 @functools.cache
+def _open_by_dossier() -> Any:
+    return _step_select().where(models.Step.dossier_id == bindparam("dossier_id"), OPEN_SQL).order_by(
+        models.Step.ready_at, models.Step.id)
+
+
+@functools.cache
 def _events_by_dossier() -> Any:
     ev = models.Event.__table__.c
     return (select(ev.id, ev.action, ev.at, ev.actor_id, models.Official.full_name, ev.step_id, ev.details)
@@ -114,14 +120,15 @@ def events_of(session: Session, dossier_id: int) -> list[EventView]:
     return [event_view(r) for r in session.connection().execute(_events_by_dossier(), {"dossier_id": dossier_id})]
 
 
-def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool | Literal["open"] = True,
+def dossier_view(session: Session, dossier: Any, *, with_history: bool | Literal["open"] = True,
                  with_events: bool = True) -> DossierView:
     """The dossier with all its steps and its history; ``with_history="open"``: only its open steps."""
     definition = _definition_label(session, dossier.definition_id)
     agency = _agency_label(session, dossier.receiving_agency_id) if dossier.receiving_agency_id else None
-    steps = steps_of(session, dossier.id) if with_history else []
     if with_history == "open":
-        return build_dossier_view(dossier, definition, agency, [s for s in steps if s.is_open()], [])
+        rows = session.connection().execute(_open_by_dossier(), {"dossier_id": dossier.id})
+        return build_dossier_view(dossier, definition, agency, [_step_view(r) for r in rows], [])
+    steps = steps_of(session, dossier.id) if with_history else []
     return build_dossier_view(dossier, definition, agency, steps,
                               events_of(session, dossier.id) if with_history and with_events else [])
 
@@ -214,11 +221,12 @@ def visible_condition(actor: Actor) -> Any:
                           models.DossierAgency.agency_id == actor.agency_id)
 
 
-def record_participation(session: Session, dossier: models.Dossier, agency_id: int) -> None:
+def record_participation(session: Session, dossier: Any, agency_id: int) -> None:
     """Note that an agency takes part in a dossier (idempotent, safe under concurrency)."""
     stmt = db.insert_ignoring(session, models.DossierAgency.__table__, index_elements=["dossier_id", "agency_id"])
-    session.execute(stmt, {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at,
-                           "applicant_search": dossier.applicant_search})
+    session.connection().execute(stmt, {"dossier_id": dossier.id, "agency_id": agency_id,
+                                        "received_at": dossier.received_at,
+                                        "applicant_search": dossier.applicant_search})
 
 
 def can_view(session: Session, actor: Actor, dossier_id: int) -> bool:
