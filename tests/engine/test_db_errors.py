@@ -64,7 +64,7 @@ def test_the_drawn_exception_tree_matches_the_classes():
     parents: list[tuple[int, str]] = []
     for line in (engine.errors.__doc__ or "").splitlines():
         name = line.lstrip(" │├└─").split(" ")[0]
-        if not name or not name[0].isupper() or "─" not in line and name != "LienThongError":
+        if not name or not name[0].isupper() or ("─" not in line and name != "LienThongError"):
             continue
         depth = len(line) - len(line.lstrip(" │├└─"))
         while parents and parents[-1][0] >= depth:
