@@ -4,11 +4,9 @@ INSERT … ON CONFLICT, the mapping of driver errors onto the engine's errors; a
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.checkpoint import checkpointer
 from engine.errors import RetryableConflict
 from engine.writelock import WriteLockedConnection
 
@@ -94,12 +91,6 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    database = engine.url.database
-    # Checkpoints run in a background thread (engine.checkpoint); the connections' own automatic
-    # checkpoint, at 20,000 pages (80 MB of WAL), is only a safety net.
-    counted = (partial(checkpointer.committed, os.path.abspath(database))
-               if database and database != ":memory:" and not database.startswith("file:") else None)
-
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit the BEGIN itself (pysqlite's own is deferred).
@@ -109,10 +100,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA wal_autocheckpoint=20000")
         cur.close()
-        if counted is not None and isinstance(dbapi_conn, WriteLockedConnection):
-            dbapi_conn.after_write_commit = counted
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -123,5 +123,5 @@ class Engine:
 
     def lock_dossier(self, session: Session, dossier_id: int) -> DossierRow:
         """The dossier's row, locked against other writers until the transaction ends."""
-        unit = UnitOfWork(session, session.connection(), self.now(), self.settings, self.calendar())
+        unit = UnitOfWork(session.connection(), self.now(), self.settings, self.calendar(), session)
         return self.progress.lock_dossier(unit, dossier_id)

@@ -152,9 +152,9 @@ class Progress:
             spec = definition.steps.get(task.task_spec.bpmn_id)
             if spec is None:
                 raise ExpressionError(f"Bước {task.task_spec.bpmn_id} không có trong định nghĩa")
-            agency_id, agency_code = self.core.lane_agency(unit.session, spec.lane)
+            agency_id, agency_code = self.core.lane_agency(unit, spec.lane)
             if agency_id not in seen_agencies:
-                queries.record_participation(unit.session, dossier, agency_id)
+                queries.record_participation(unit.conn, dossier, agency_id)
                 seen_agencies.add(agency_id)
             due_at = step_due(unit.calendar, unit.now, spec.working_days)
             step_id = conn.execute(_STEP_INSERT, {

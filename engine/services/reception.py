@@ -35,10 +35,10 @@ class Reception:
     def next_code(self, unit: UnitOfWork, agency_code: str) -> str:
         """`<agency code>-<YYMMDD>-<NNNN>` (Circular 01/2018 art. 19), unique under concurrency."""
         day = unit.calendar.localize(unit.now).strftime("%y%m%d")
-        stmt = db.dialect_insert(unit.session)(_SEQUENCES).values(agency_code=agency_code, day=day, last=1)
+        stmt = db.dialect_insert(unit.conn)(_SEQUENCES).values(agency_code=agency_code, day=day, last=1)
         stmt = stmt.on_conflict_do_update(index_elements=["agency_code", "day"],
                                           set_={"last": _SEQUENCES.c.last + 1}).returning(_SEQUENCES.c.last)
-        seq = unit.session.execute(stmt).scalar_one()
+        seq = unit.conn.execute(stmt).scalar_one()
         return f"{agency_code}-{day}-{seq:04d}"
 
     def start_dossier(self, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],

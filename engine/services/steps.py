@@ -68,7 +68,7 @@ class Steps:
 
     @staticmethod
     def _view(unit: UnitOfWork, step_id: int) -> StepView:
-        view = queries.step(unit.session, step_id)
+        view = queries.step(unit.conn, step_id)
         assert view is not None
         return view
 
@@ -135,7 +135,6 @@ class Steps:
         if len(note) > MAX_NOTE:
             raise InvalidInput(f"Ý kiến xử lý dài tối đa {MAX_NOTE} ký tự")
         with self.core.unit() as unit:
-            session = unit.session
             conn = unit.conn
             step = conn.execute(_STEP_ROW, {"step_id": step_id}).first()
             if step is None:
@@ -143,13 +142,13 @@ class Steps:
             if step.agency_id != actor.agency_id or not actor.has(*accounts.HANDLING_ROLES):
                 raise PermissionDenied("Bước này thuộc cơ quan khác (another agency's step)")
             dossier = self.progress.lock_dossier(unit, step.dossier_id)
-            if not db.is_sqlite(session):  # read again under the dossier's lock (SQLite serialises writers)
+            if not db.is_sqlite(conn):  # read again under the dossier's lock (SQLite serialises writers)
                 step = conn.execute(_STEP_ROW_LOCKED, {"step_id": step_id}).one()
             if step.state in (StepState.COMPLETED, StepState.CANCELLED):
                 raise state_conflict(step)
             if step.state != StepState.CLAIMED or step.assignee_id != actor.id:
                 raise Conflict("Bạn chưa nhận xử lý bước này (claim the step first)")
-            definition = self.core.definition(session, dossier.definition_id)
+            definition = self.core.definition(unit.conn, dossier.definition_id)
             spec = definition.steps[step.element_id]
             cleaned = validate_form(spec.fields, data or {})
             wf = self.progress.load(unit, dossier, definition)
