@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -122,18 +122,21 @@ def begin_write(dbapi_conn: Any) -> None:
         dbapi_conn.execute("BEGIN IMMEDIATE")
 
 
-def dialect_insert(session: Session) -> Any:
+def dialect_insert(session: Session | Connection) -> Any:
     """The dialect's INSERT construct (both offer ``on_conflict_do_nothing`` / ``_do_update``)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
 
 
-def insert_ignoring(session: Session, table: Any, *, index_elements: Sequence[str] | None = None) -> Any:
+def insert_ignoring(session: Session | Connection, table: Any, *,
+                    index_elements: Sequence[str] | None = None) -> Any:
     """INSERT … ON CONFLICT DO NOTHING (idempotent, safe under concurrency)."""
     return dialect_insert(session)(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
-def is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+def is_sqlite(session: Session | Connection) -> bool:
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    return dialect.name == "sqlite"
 
 
 #: PostgreSQL SQLSTATEs of a transaction that lost a race and may simply be run again:
