@@ -173,8 +173,8 @@ def test_signed_result_at_the_signing_step_reaches_the_applicant(engine: Engine,
     sign = next(s for s in engine.inbox(world["leader"]) if s.element_id == "Sign")
     with pytest.raises(InvalidInput):
         docs.attach(world["leader"], d.code, "qd.pdf", PDF, kind="signed_result")  # without its step
-    result = docs.attach(world["leader"], d.code, "Quyết định.pdf", PDF.replace(b"%%EOF", b"%signed\n%%EOF"), kind="signed_result",
-                         step_id=sign.id)
+    signed = PDF.replace(b"%%EOF", b"%signed\n%%EOF")
+    result = docs.attach(world["leader"], d.code, "Quyết định.pdf", signed, kind="signed_result", step_id=sign.id)
     with pytest.raises(NotFound, match="chưa có kết quả"):
         docs.public_result(d.code, secret)  # not finished yet
     do(engine, world["leader"], "Sign", {"so_quyet_dinh": "12/QĐ-UBND"})
