@@ -12,7 +12,7 @@ from __future__ import annotations
 from lxml import etree
 
 from engine.bpmn_model import CAMUNDA_NS, Process
-from engine.paths import loops_without, step_names
+from engine.paths import loops_without
 from engine.problems import Problem, warning
 
 _C = "{" + CAMUNDA_NS + "}"
@@ -72,7 +72,7 @@ def loop_warnings(process: Process) -> list[Problem]:
     problems: list[Problem] = []
     for group in loops_without(process, WAITING_KINDS):
         first = process.nodes[group[0]]
-        names = " → ".join(step_names(process, group))
+        names = " → ".join(" ".join(process.nodes[i].name.split()) or i for i in group)
         problems.append(warning(
             f"Vòng lặp «{names}» không có bước nào do cán bộ xử lý: bộ máy sẽ chạy lặp đến giới hạn rồi "
             f"dừng hồ sơ; hãy thêm một bước của cán bộ vào vòng lặp (loop without a user task)",

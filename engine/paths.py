@@ -290,9 +290,9 @@ def path_name(process: Process, path: Path) -> str:
 
 
 def loops_without(process: Process, kinds: frozenset[str]) -> list[list[str]]:
-    """Each loop of the flow graph (a strongly connected group of nodes, or a node flowing into itself)
-    that holds no node of ``kinds``, directly or inside a subprocess, as node ids in document order.
-    Linear: Tarjan's algorithm without recursion."""
+    """The loops a token can go round without passing a node of ``kinds`` (directly or inside a
+    subprocess): the strongly connected groups of the flow graph with those nodes taken out, as node
+    ids in document order. Linear: Tarjan's algorithm without recursion."""
     graph = _Graph(process)
     nodes = process.nodes
     holds = {nid for nid, n in nodes.items() if n.kind in kinds}
@@ -301,13 +301,14 @@ def loops_without(process: Process, kinds: frozenset[str]) -> list[list[str]]:
         while parent in nodes and parent not in holds:
             holds.add(parent)
             parent = nodes[parent].parent_id
-    successors = {nid: graph.flow_targets[nid] + graph.boundaries[nid] for nid in nodes}
+    successors = {nid: [t for t in graph.flow_targets[nid] + graph.boundaries[nid] if t not in holds]
+                  for nid in nodes if nid not in holds}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
     on_stack: set[str] = set()
     found: list[list[str]] = []
-    for root in nodes:
+    for root in successors:
         if root in index:
             continue
         work: list[tuple[str, int]] = [(root, 0)]
@@ -337,8 +338,7 @@ def loops_without(process: Process, kinds: frozenset[str]) -> list[list[str]]:
                     group.append(member)
                     if member == nid:
                         break
-                looping = len(group) > 1 or nid in successors[nid]
-                if looping and not holds.intersection(group):
+                if len(group) > 1 or nid in successors[nid]:
                     found.append(group)
     order = {nid: i for i, nid in enumerate(nodes)}
     return sorted((sorted(g, key=order.__getitem__) for g in found), key=lambda g: order[g[0]])

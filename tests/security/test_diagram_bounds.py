@@ -106,3 +106,32 @@ def test_the_calendar_still_counts_within_its_bounds():
     assert c.working_seconds(START, datetime(2040, 1, 1)) > 0
     with pytest.raises(InvalidInput, match="20 năm"):
         c.working_seconds(datetime(1990, 1, 1), datetime(2026, 1, 1))
+
+
+def _calc_loop(target: str) -> bytes:
+    """three_agencies with a script Calc after the examination and a gateway whose default goes back to ``target``."""
+    out = SOURCE.replace('<bpmn:sequenceFlow id="F3" sourceRef="Examine" targetRef="Gw_result" />',
+                         '<bpmn:sequenceFlow id="F3" sourceRef="Examine" targetRef="Calc" />'
+                         '<bpmn:sequenceFlow id="F3b" sourceRef="Calc" targetRef="Gw_again" />'
+                         f'<bpmn:sequenceFlow id="F_again" sourceRef="Gw_again" targetRef="{target}" />'
+                         '<bpmn:sequenceFlow id="F_on" sourceRef="Gw_again" targetRef="Gw_result">'
+                         '<bpmn:conditionExpression>phi &gt; 5</bpmn:conditionExpression></bpmn:sequenceFlow>')
+    out = out.replace('<bpmn:exclusiveGateway id="Gw_result"',
+                      '<bpmn:scriptTask id="Calc" name="Tính phí" scriptFormat="python"><bpmn:script>phi = 1'
+                      '</bpmn:script></bpmn:scriptTask><bpmn:exclusiveGateway id="Gw_again" name="Đủ chưa?" '
+                      'default="F_again" /><bpmn:exclusiveGateway id="Gw_result"')
+    return out.replace("<bpmn:flowNodeRef>Gw_result</bpmn:flowNodeRef>",
+                       "<bpmn:flowNodeRef>Calc</bpmn:flowNodeRef><bpmn:flowNodeRef>Gw_again</bpmn:flowNodeRef>"
+                       "<bpmn:flowNodeRef>Gw_result</bpmn:flowNodeRef>").encode()
+
+
+@pytest.mark.parametrize(("target", "named"), [("Calc", ["Tính phí", "Đủ chưa?"]),
+                                             ("Gw_again", ["«Đủ chưa?»"])])
+def test_a_loop_no_official_takes_part_in_is_warned_about_naming_its_elements(world, target, named):
+    from engine.validation import validate_bpmn
+
+    problems = validate_bpmn(_calc_loop(target))
+    assert not [p for p in problems if p.is_error], [p.format() for p in problems if p.is_error]
+    loops = [p for p in problems if "Vòng lặp" in p.message]
+    assert len(loops) == 1 and not loops[0].is_error
+    assert all(name in loops[0].message for name in named), loops[0].message
