@@ -42,6 +42,11 @@ DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 HOLIDAY_COUNTRY = "VN"
 # Walking this many days in a row without working time means the configuration has none at all.
 _MAX_IDLE_DAYS = 3700
+#: The most working days one budget may count, and the years an instant may fall in: beyond them the
+#: calendar answers InvalidInput at once (no law sets such limits; these bound the work, see docs/security.md).
+MAX_WORKING_DAYS = Decimal(3650)
+YEARS = (1900, 2200)
+MAX_SPAN_DAYS = 7305  # twenty years: the longest interval whose working time is measured
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)
 
@@ -198,6 +203,7 @@ class WorkingCalendar:
         """The instant when ``seconds`` seconds of working time have run from ``start``."""
         if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
             raise InvalidInput(f"Thời lượng làm việc không hợp lệ: {seconds!r} giây.")
+        self._bounded(seconds)
         return self._to_datetime(self._advance(_ceil_epoch(self.localize(start)), seconds))
 
     def add_duration(self, start: datetime, iso_duration: str) -> datetime:
@@ -211,7 +217,7 @@ class WorkingCalendar:
         if day_part < 0 or hour_part < 0:
             raise InvalidInput("Thời hạn không được âm.")
         total = day_part * self.config.seconds_per_day + hour_part * 3600
-        return int(total.to_integral_value(rounding=ROUND_HALF_UP))
+        return self._bounded(int(total.to_integral_value(rounding=ROUND_HALF_UP)))
 
     def duration_seconds(self, iso_duration: str) -> int:
         """Working seconds of an ISO 8601 duration; a week is the number of working weekdays (5)."""
@@ -234,7 +240,13 @@ class WorkingCalendar:
             + parts.get("minutes", zero) * 60
             + parts.get("seconds", zero)
         )
-        return int(total.to_integral_value(rounding=ROUND_HALF_UP))
+        return self._bounded(int(total.to_integral_value(rounding=ROUND_HALF_UP)))
+
+    def _bounded(self, seconds: int) -> int:
+        """``seconds`` of working time, refused beyond :data:`MAX_WORKING_DAYS` working days."""
+        if seconds > MAX_WORKING_DAYS * self.config.seconds_per_day:
+            raise InvalidInput(f"Thời hạn vượt giới hạn {MAX_WORKING_DAYS:,} ngày làm việc.".replace(",", "."))
+        return seconds
 
     def working_seconds(self, start: datetime, end: datetime) -> int:
         """Seconds of working time between ``start`` and ``end`` (0 when ``end`` is not after ``start``)."""
@@ -242,6 +254,8 @@ class WorkingCalendar:
         e = _ceil_epoch(self.localize(end))
         if e <= s:
             return 0
+        if e - s > MAX_SPAN_DAYS * 86400:
+            raise InvalidInput(f"Khoảng thời gian dài hơn {MAX_SPAN_DAYS // 365} năm: không đo thời gian làm việc.")
         total = 0
         day = self._local_date(s)
         last = self._local_date(e)
@@ -265,6 +279,8 @@ class WorkingCalendar:
         """``dt`` as an aware datetime in the calendar zone; a naive ``dt`` is taken as local time."""
         if not isinstance(dt, datetime):
             raise InvalidInput(f"Cần một thời điểm (datetime), nhận được {dt!r}.")
+        if not YEARS[0] <= dt.year <= YEARS[1]:
+            raise InvalidInput(f"Thời điểm {dt.date().isoformat()} nằm ngoài các năm {YEARS[0]}–{YEARS[1]}.")
         if dt.tzinfo is None or dt.utcoffset() is None:
             return dt.replace(tzinfo=self.zone)
         return dt.astimezone(self.zone)

@@ -103,11 +103,17 @@ def _known_agencies() -> list[Any]:
 @click.option("--decision", default="", help="Số quyết định phê duyệt quy trình")
 def deploy(files: tuple[Path, ...], decision: str) -> None:
     """Publish BPMN files as new procedure versions (unchanged files keep their version)."""
+    from engine.validation import validate_bpmn
+
     eng = _engine()
+    agencies = _known_agencies()
     failed = False
     for path in files:
         try:
             meta = _metadata_for(path)
+            for problem in validate_bpmn(path.read_bytes(), agencies, file=str(path)):
+                if not problem.is_error:  # the errors come with the refusal below, once
+                    click.echo(problem.format(str(path)))
             result = eng.deploy(path.read_bytes(), filename=path.name, decision_number=decision, metadata=meta)
         except DefinitionError as exc:
             for problem in exc.problems:

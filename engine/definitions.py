@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 
 from engine.bpmn_model import BpmnDocument, FlowNode, FormField, Process, read_root
+from engine.diagram_limits import days_message, days_over
 from engine.errors import DefinitionError
 from engine.forms import FieldSpec
 from engine.problems import Problem, error
@@ -102,13 +103,15 @@ def field_specs(form: Sequence[FormField]) -> tuple[FieldSpec, ...]:
 
 
 def parse_days(text: str | None, what: str, element: str | None = None, line: int = 0) -> Decimal:
-    """A non-negative decimal number of working days (dot or Vietnamese comma)."""
+    """A non-negative decimal number of working days (dot or Vietnamese comma), at most 3,650."""
     try:
         value = Decimal(str(text).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         raise DefinitionError([error(f"{what} không phải số ngày hợp lệ: {text!r}", line, element)]) from None
     if not value.is_finite() or value < 0:
         raise DefinitionError([error(f"{what} phải là số ngày không âm: {text!r}", line, element)])
+    if days_over(value):
+        raise DefinitionError([error(days_message(what, str(text)), line, element)])
     return value
 
 

@@ -13,11 +13,9 @@ which step or required document).
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import tempfile
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session
 from engine import accounts, models, queries
 from engine.accounts import Actor
 from engine.errors import InvalidInput, LienThongError, NotFound, PermissionDenied
+from engine.filetypes import ACCEPTED, DocumentRejected, detect_type
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
@@ -43,79 +42,13 @@ KIND_LABELS = {"scan": "Bản quét giấy tờ", "opinion": "Ý kiến", "minut
 MAX_FILENAME = 255
 #: Step kinds at which the signed result may be attached (the signing step, or the desk returning it).
 RESULT_STEP_KINDS = ("sign", "return", "")
-#: What the service accepts, by detected content: media type → file extension.
-ACCEPTED = {
-    "application/pdf": "pdf",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/tiff": "tif",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "application/vnd.oasis.opendocument.text": "odt",
-    "application/vnd.oasis.opendocument.spreadsheet": "ods",
-    "application/msword": "doc",
-    "application/vnd.ms-excel": "xls",
-}
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_HTML_MARKERS = (b"<html", b"<!doctype", b"<script", b"<body", b"<head", b"<svg", b"<iframe", b"<?xml")
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class DocumentCorrupted(LienThongError):
     """A stored file no longer matches its SHA-256 (altered or damaged on disk): never served."""
 
 
-class DocumentRejected(InvalidInput):
-    """A file refused on upload: unknown or disguised type, empty, or too large."""
-
-
-# --------------------------------------------------------------------------- type detection
-
-
-def detect_type(data: bytes) -> str:
-    """The media type of ``data`` judged by its content; DocumentRejected when not an accepted type."""
-    if not data:
-        raise DocumentRejected("Tệp rỗng (empty file)")
-    head = data[:1024].lower()
-    if data.startswith(b"%PDF-"):
-        if any(marker in head for marker in _HTML_MARKERS):
-            raise DocumentRejected("Tệp PDF chứa mã HTML: không nhận (HTML disguised as PDF)")
-        return "application/pdf"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith((b"II*\x00", b"MM\x00*")):
-        return "image/tiff"
-    if data.startswith(b"PK\x03\x04"):
-        return _office_zip(data)
-    if data.startswith(_OLE):
-        if "WordDocument".encode("utf-16-le") in data:
-            return "application/msword"
-        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-            return "application/vnd.ms-excel"
-        raise DocumentRejected("Tệp Office cũ không phải Word hay Excel")
-    raise DocumentRejected("Loại tệp không được nhận; chỉ nhận PDF, JPEG, PNG, TIFF, Word, Excel, ODF")
-
-
-def _office_zip(data: bytes) -> str:
-    """A zip is accepted only as an office document: ODF (``mimetype``) or OOXML (``[Content_Types].xml``)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                if declared in ACCEPTED:
-                    return declared
-                raise DocumentRejected("Tệp ODF không phải văn bản hay bảng tính")
-            if "[Content_Types].xml" in names:
-                if any(n.startswith("word/") for n in names):
-                    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                if any(n.startswith("xl/") for n in names):
-                    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError) as exc:
-        raise DocumentRejected("Tệp nén hỏng hoặc không đọc được") from exc
-    raise DocumentRejected("Tệp nén không phải văn bản Office: không nhận")
 
 
 def safe_filename(name: str, media_type: str) -> str:
@@ -288,10 +221,14 @@ class Documents:
 
     # ----------------------------------------------------------------- checks
 
-    def check(self, data: bytes) -> str:
-        """The detected media type of an upload, or DocumentRejected (size, then content)."""
+    def check_size(self, data: bytes) -> None:
+        """The cheap check, made before anything else: DocumentRejected above the size limit."""
         if len(data) > self.max_bytes:
             raise DocumentRejected(f"Tệp quá lớn: tối đa {self.max_bytes // (1024 * 1024)} MB")
+
+    def check(self, data: bytes) -> str:
+        """The detected media type of an upload, or DocumentRejected (size, then content)."""
+        self.check_size(data)
         return detect_type(data)
 
     @staticmethod
@@ -315,11 +252,12 @@ class Documents:
             raise InvalidInput(f"Loại giấy tờ không hợp lệ: {kind!r}; dùng {', '.join(KINDS)}")
         if not actor.has(*accounts.HANDLING_ROLES):
             raise PermissionDenied("Chỉ cán bộ xử lý hồ sơ được đính kèm giấy tờ")
-        media_type = self.check(data)
+        self.check_size(data)
         with self.engine.Session() as session:  # refuse early, before writing anything to disk
             dossier = self._dossier(session, code)
             if not takes_part(session, actor, dossier):
                 raise PermissionDenied("Cơ quan của bạn không tham gia hồ sơ này")
+        media_type = detect_type(data)  # the content is inspected only for a caller who may attach
         digest = self.store.put(data)  # content-addressed: a file left by a failed transaction is harmless
         now = self.engine.now()
         with self.engine.transaction() as session:

@@ -2,7 +2,10 @@
 
 Diagrams are untrusted input. Text is parsed with ``ast.parse``, every node is checked against a
 whitelist, and the tree is walked by :class:`_Interpreter` with bounded source size, node count,
-nesting depth, steps, work and result sizes. Values only flow through operators and the pure
+nesting depth, steps, work, result sizes and memory: every value an evaluation creates (a list,
+tuple, set or dict literal, a repetition, a concatenation, a slice, a function's result) is charged
+at the size it would have in the saved state, where a shared reference is written out again each
+time, against :data:`MAX_MEMORY`. Values only flow through operators and the pure
 functions in :data:`FUNCTIONS`; attribute access does not exist, so no object method is reachable.
 
 Also accepted: JUEL conditions ``${...}``/``#{...}`` (translated, then sandboxed the same way) and
@@ -27,6 +30,7 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.errors import ExpressionError
+from engine.sandbox_memory import MemoryBudget
 
 __all__ = ["FUNCTIONS", "ExpressionError", "SandboxEnvironment", "SandboxScriptEngine", "assigned_names",
            "check_expression", "check_script", "evaluate", "execute", "make_script_engine", "referenced_names",
@@ -38,6 +42,7 @@ MAX_DEPTH = 64
 MAX_STEPS = 20_000
 MAX_WORK = 1_000_000  # element visits done by operators/functions (a string counts 1 per 64 chars)
 MAX_LEN = 100_000  # items of a list/tuple/dict/set, characters of a string
+MAX_MEMORY = 1_000_000  # characters of data one evaluation may create, counted as saved (engine/sandbox_memory.py)
 MAX_INT_BITS = 4096
 MAX_EXPONENT = 64
 MAX_NDIGITS = 64
@@ -327,6 +332,11 @@ class _Interpreter:
         self.layers = [layer for layer in layers if layer is not None]
         self.steps = 0
         self.work = 0
+        self.budget = MemoryBudget(MAX_MEMORY)
+
+    def allocate(self, value: Any) -> Any:
+        """Charge a value the evaluation created against the memory budget."""
+        return self.budget.allocate(value)
 
     def charge(self, *values: Any) -> int:
         """Count the elements an operator may touch; refuse before starting if over the budget."""
@@ -377,7 +387,7 @@ class _Interpreter:
     def apply(self, what: str, function: Callable[..., Any], *args: Any) -> Any:
         """Run one operator or function; its failures become ExpressionErrors naming ``what``."""
         try:
-            return self.bounded(function(*args))
+            return self.allocate(self.bounded(function(*args)))
         except (ExpressionError, RecursionError, MemoryError):
             raise
         except ZeroDivisionError:
@@ -437,7 +447,7 @@ class _Interpreter:
     def _sequence(self, node: ast.List | ast.Tuple | ast.Set) -> Any:
         items = [self.eval(item) for item in node.elts]
         try:
-            return {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)](items)
+            return self.allocate({ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)](items))
         except TypeError:
             raise ExpressionError("Phần tử của tập hợp phải là giá trị đơn (unhashable set item)") from None
 
@@ -449,7 +459,7 @@ class _Interpreter:
                 result[key] = self.eval(value_node)
             except TypeError:
                 raise ExpressionError(f"Khóa kiểu {type(key).__name__} không hợp lệ (unhashable key)") from None
-        return result
+        return self.allocate(result)
 
     def _subscript(self, node: ast.Subscript) -> Any:
         container = self.eval(node.value)
@@ -470,6 +480,7 @@ class _Interpreter:
                                   f"(invalid index)") from None
         if isinstance(index, slice):
             self.charge(result)
+            self.allocate(result)
         return result
 
     _DISPATCH: dict[type[ast.AST], Callable[[_Interpreter, Any], Any]] = {

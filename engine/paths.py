@@ -288,3 +288,58 @@ def step_names(process: Process, node_ids: Iterable[str]) -> list[str]:
 def path_name(process: Process, path: Path) -> str:
     """The path for people to read: its step names joined with an arrow."""
     return " → ".join(step_names(process, path.node_ids))
+
+
+def loops_without(process: Process, kinds: frozenset[str]) -> list[list[str]]:
+    """The loops a token can go round without passing a node of ``kinds`` (directly or inside a
+    subprocess): the strongly connected groups of the flow graph with those nodes taken out, as node
+    ids in document order. Linear: Tarjan's algorithm without recursion."""
+    graph = _Graph(process)
+    nodes = process.nodes
+    holds = {nid for nid, n in nodes.items() if n.kind in kinds}
+    for nid in list(holds):  # a subprocess holding such a node counts as one
+        parent = nodes[nid].parent_id
+        while parent in nodes and parent not in holds:
+            holds.add(parent)
+            parent = nodes[parent].parent_id
+    successors = {nid: [t for t in graph.flow_targets[nid] + graph.boundaries[nid] if t not in holds]
+                  for nid in nodes if nid not in holds}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in successors:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            nid, i = work.pop()
+            if i == 0:
+                index[nid] = low[nid] = len(index)
+                stack.append(nid)
+                on_stack.add(nid)
+            succ = successors[nid]
+            if i < len(succ):
+                work.append((nid, i + 1))
+                nxt = succ[i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[nid] = min(low[nid], index[nxt])
+                continue
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[nid])
+            if low[nid] == index[nid]:
+                group: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == nid:
+                        break
+                if len(group) > 1 or nid in successors[nid]:
+                    found.append(group)
+    order = {nid: i for i, nid in enumerate(nodes)}
+    return sorted((sorted(g, key=order.__getitem__) for g in found), key=lambda g: order[g[0]])

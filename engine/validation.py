@@ -11,6 +11,7 @@ an official completes, so all three need a ``working_days`` budget.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from typing import Any
 
 from lxml import etree
 
-from engine import expressions
+from engine import camunda_usage, expressions
 from engine.bpmn_model import (
     BPMN_NS,
     CONTAINER_KINDS,
@@ -33,6 +34,7 @@ from engine.bpmn_model import (
     check_root,
     read_root,
 )
+from engine.diagram_limits import number_problems, size_problems
 from engine.errors import DefinitionError, ExpressionError
 from engine.paths import enumerate_paths, main_path, parse_duration, path_name, working_days
 from engine.problems import Problem, error, warning
@@ -114,7 +116,8 @@ def unsupported_reason(node: FlowNode) -> str | None:
         supported = not node.triggered_by_event
     if supported:
         return None
-    return f"{_label(node)} không thực thi được (the engine cannot execute {_describe_kind(node)})"
+    hint = camunda_usage.service_task_hint() if node.kind.endswith("Task") else ""
+    return f"{_label(node)} không thực thi được (the engine cannot execute {_describe_kind(node)}){hint}"
 
 
 def _safe(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
@@ -150,6 +153,9 @@ class _ProcessCheck:
         self.check_expressions()
         self.check_budget()
         self.check_with_spiff()
+        self.problems += number_problems(self.process, self.element)
+        self.problems += camunda_usage.attribute_warnings(self.process, self.element)
+        self.problems += camunda_usage.loop_warnings(self.process)
         return self.problems
 
     # -- process metadata -------------------------------------------------------------------
@@ -189,6 +195,9 @@ class _ProcessCheck:
                          p.line, p.id)
 
     def check_lanes(self) -> None:
+        if not self.process.lanes:
+            self.err("Quy trình không có làn nào: mỗi cơ quan xử lý cần một làn mang tên hoặc mã của cơ quan "
+                     "(a process without lanes)", self.process.line, self.process.id)
         if self.agencies is None:
             return
         lanes = self.process.lanes
@@ -324,8 +333,9 @@ class _ProcessCheck:
                          f"{', '.join(bare)} không có điều kiện và không phải luồng mặc định "
                          f"(outgoing flows without a condition that are not the default)", node.line, node.id)
 
-    def upstream(self, node_id: str) -> set[str]:
-        """Nodes whose data is set before the token leaves ``node_id`` (the node itself included)."""
+    @functools.cached_property
+    def _back(self) -> dict[str, list[str]]:
+        """Predecessors of every node (built once: upstream() is asked once per condition and script)."""
         nodes = self.process.nodes
         back: dict[str, list[str]] = {nid: [] for nid in nodes}
         for flow in self.process.flows.values():
@@ -336,6 +346,11 @@ class _ProcessCheck:
                 back[node.id].append(node.attached_to)
             if node.parent_id in nodes and node.kind == "startEvent":
                 back[node.id].append(node.parent_id)
+        return back
+
+    def upstream(self, node_id: str) -> set[str]:
+        """Nodes whose data is set before the token leaves ``node_id`` (the node itself included)."""
+        nodes, back = self.process.nodes, self._back
         seen = {node_id}
         queue = deque([node_id])
         while queue:
@@ -354,14 +369,23 @@ class _ProcessCheck:
                     parent = nodes[parent].parent_id if parent in nodes else None
         return seen
 
+    @functools.cached_property
+    def _names(self) -> dict[str, tuple[set[str], set[str]]]:
+        """Per node: the form fields it sets, and the names its script assigns (each script parsed once)."""
+        out = {}
+        for node in self.process.nodes.values():
+            assigned, _ = _safe(expressions.assigned_names, node.script) if node.script else (None, None)
+            out[node.id] = ({f.id for f in node.form if f.id}, set(assigned or ()))
+        return out
+
     def names_set_by(self, node_ids: set[str], exclude_script_of: str | None = None) -> set[str]:
         names: set[str] = set()
-        for node in self.process.nodes.values():
-            if node.kind == "startEvent" or node.id in node_ids:
-                names.update(f.id for f in node.form if f.id)
-            if node.id in node_ids and node.script and node.id != exclude_script_of:
-                assigned, _ = _safe(expressions.assigned_names, node.script)
-                names.update(assigned or ())
+        starts = {n.id for n in self.process.nodes.values() if n.kind == "startEvent"}
+        for nid in node_ids | starts:
+            fields, assigned = self._names[nid]
+            names |= fields
+            if nid in node_ids and nid != exclude_script_of:
+                names |= assigned
         return names
 
     def check_expressions(self) -> None:
@@ -386,11 +410,18 @@ class _ProcessCheck:
                 self.err(f"Điều kiện «{flow.condition}» dùng biến «{name}» mà không trường biểu mẫu "
                          f"hay script nào phía trước đặt (variable set by no form field or script upstream)",
                          flow.line, flow.id)
+        script_elements = {el.get("id"): el for el in self.element.iter(_B + "scriptTask")} \
+            if self.element is not None else {}
         for node in p.nodes.values():
             if node.kind != "scriptTask":
                 continue
             if not (node.script or "").strip():
                 self.err(f"Bước script {_label(node)} không có nội dung (empty script)", node.line, node.id)
+                continue
+            script_el = script_elements.get(node.id)
+            unsupported = None if script_el is None else camunda_usage.script_format_message(script_el, _label(node))
+            if unsupported:
+                self.err(unsupported, node.line, node.id)
                 continue
             refused, crash = _safe(expressions.check_script, node.script)
             message = refused or crash
@@ -471,8 +502,8 @@ def _structure(root: etree._Element, doc: BpmnDocument) -> list[Problem]:
     """Checks that hold for every process, executable or not."""
     problems: list[Problem] = []
     first_line: dict[str, int] = {}
-    for el in root.iter():
-        if not isinstance(el.tag, str):
+    for el in root.iter():  # ids of BPMN, DI and DC elements; an extension's own "id" attributes are its own
+        if not isinstance(el.tag, str) or not el.tag.startswith("{http://www.omg.org/spec/"):
             continue
         ident = el.get("id")
         if ident is None:
@@ -525,6 +556,9 @@ def _structure(root: etree._Element, doc: BpmnDocument) -> list[Problem]:
 def _validate(data: bytes, agencies: Sequence[AgencyRef] | None, filename: str) -> list[Problem]:
     root = parse_xml(data).getroot()
     check_root(root)
+    too_large = size_problems(root)
+    if too_large:
+        return too_large
     doc = read_root(root)
     problems = _structure(root, doc)
     elements = {el.get("id"): el for el in root.iterchildren(_B + "process")}

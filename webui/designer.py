@@ -1,7 +1,8 @@
 """Procedure design: upload a BPMN file, read the validator's messages, preview, publish a version.
 
-The uploaded bytes wait between preview and publish in DATA_DIR/uploads/<sha256>.bpmn; the form
-carries only the hash, so no path ever comes from the client.
+An upload the validator accepts waits between preview and publish in DATA_DIR/uploads/<sha256>.bpmn;
+the form carries only the hash, so no path ever comes from the client. A refused upload (too large,
+not XML, any validation error) is never written to disk.
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ def _safe_name(name: str) -> str:
 
 
 def _preview(data: bytes, filename: str, problems: list[Problem], status: int = 200) -> tuple[str, int]:
-    sha = _store(data)
     errors = [p for p in problems if p.is_error]
+    sha = hashlib.sha256(data).hexdigest() if errors else _store(data)  # refused: nothing on disk
     rows, total, title = [], None, ""
     if not errors:
         try:

@@ -15,6 +15,7 @@ from engine.accounts import Actor
 from engine.definitions import Definition, load_definition
 from engine.errors import DefinitionError, NotFound, PermissionDenied
 from engine.problems import error
+from engine.procedure_identity import process_conflict
 from engine.services.unit import Core
 from engine.validation import AgencyRef, validate_bpmn
 from engine.views import DeployResult, ProcedureSummary
@@ -82,6 +83,9 @@ class Deployment:
                 models.DefinitionVersion.sha256 == definition.sha256))
             if existing is not None:
                 return DeployResult(existing.procedure_code, existing.version, existing.id, False)
+            conflict = process_conflict(session, definition.procedure_code, definition.process_id)
+            if conflict is not None:
+                raise DefinitionError([conflict])
             last = session.scalar(select(func.max(models.DefinitionVersion.version)).where(
                 models.DefinitionVersion.procedure_code == definition.procedure_code)) or 0
             row = models.DefinitionVersion(

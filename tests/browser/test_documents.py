@@ -14,7 +14,7 @@ import pytest
 from engine.runtime import Engine
 from tests.browser.test_journey import login, shot
 from tests.conftest import World
-from tests.engine.test_documents import METADATA, PDF
+from tests.engine.test_documents import METADATA, PDF, PNG
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def test_clerk_attaches_scans_at_reception(page: Any, server: tuple[str, Engine,
 
     # the missing scan is attached from the dossier page
     page.set_input_files("#doc-file", files=[{"name": "chung tu.png", "mimeType": "image/png",
-                                              "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}])
+                                              "buffer": PNG}])
     page.select_option("#doc-requirement", label="Giấy chứng tử")
     page.get_by_role("button", name="Đính kèm", exact=True).click()
     page.locator(".flash.success").wait_for()

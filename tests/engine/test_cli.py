@@ -175,3 +175,22 @@ def test_user_password_from_stdin(db_url: str, engine, world):
     assert _failed_cleanly(short, "Mật khẩu phải dài ít nhất 8 ký tự")
     assert _authenticates(engine, "officer", "mat-khau-moi-dai-hon")
     assert _authenticates(engine, "officer2", PASSWORD)  # nobody else's password changed
+
+
+def test_deploy_prints_the_warnings_validate_prints(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/cli.sqlite"
+    assert run("init-db", url=url).returncode == 0
+    for code, name in (("MC", "Bộ phận Một cửa"), ("PCM", "Phòng chuyên môn"), ("CA", "Công an"), ("LD", "Lãnh đạo")):
+        assert run("agency", "add", code, "--name", name, url=url).returncode == 0
+    diagram = tmp_path / "form_key.bpmn"
+    source = (DATA / "three_agencies.bpmn").read_text(encoding="utf-8")
+    diagram.write_text(source.replace('<bpmn:userTask id="Sign" name="Ký quyết định">',
+                                      '<bpmn:userTask id="Sign" name="Ký quyết định" camunda:formKey="ky.html" '
+                                      'camunda:assignee="giam_doc">'), encoding="utf-8")
+    validated = run("validate", str(diagram), url=url)
+    warnings = [line for line in validated.stdout.splitlines() if ": WARNING [Sign]" in line]
+    assert validated.returncode == 0 and len(warnings) == 2, validated.stdout
+    deployed = run("deploy", str(diagram), url=url)
+    assert deployed.returncode == 0 and "T.000001 v1" in deployed.stdout
+    assert [line for line in deployed.stdout.splitlines() if ": WARNING " in line] == \
+        [line for line in validated.stdout.splitlines() if ": WARNING " in line]

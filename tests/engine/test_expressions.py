@@ -267,7 +267,7 @@ def test_refusals_name_the_construct(expression: str, message: str) -> None:
     ("[1]*10**9", "Kết quả quá lớn"),
     ("('ab'*50000) + ('c'*50000)", "Kết quả quá lớn"),
     ("str([[1]*1000]*1000)", "quá nhiều dữ liệu"),
-    ("[[1]*100000]*100000", "quá nhiều dữ liệu"),
+    ("[[1]*100000]*100000", "bộ nhớ"),  # refused by the memory budget before the work budget
     ("[big]*100000 == [big]*100000", "quá nhiều dữ liệu"),
     ("1e308**2", "không tính được"),
     ("(10**64)**5 / 3", "không tính được"),

@@ -339,8 +339,9 @@ def test_unsupported_element() -> None:
     problem = only_error(xml)
     assert problem.element == "Task_Ky"
     assert problem.line == line_of(xml, 'id="Task_Ky"')
-    assert problem.message == ("«Quyết định hỗ trợ» không thực thi được "
-                               "(the engine cannot execute serviceTask)")
+    assert problem.message.startswith("«Quyết định hỗ trợ» không thực thi được "
+                                      "(the engine cannot execute serviceTask); hãy dùng userTask")
+    assert "scriptTask (Python)" in problem.message  # the alternative is suggested
 
 
 def test_message_boundary_event_is_unsupported() -> None:

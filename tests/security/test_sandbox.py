@@ -189,3 +189,44 @@ def test_a_timer_cycle_bomb_never_deploys(engine, world, bomb):
         engine.deploy(timer(bomb, "timeCycle"))
     assert any(p.element == "Wait" for p in refused.value.problems)
     assert engine.procedures() == []
+
+
+_S = "s = 'x' * 100000\n"
+#: Scripts whose data would grow past the memory budget once saved (shared references written out again).
+STATE_BOMBS = {
+    "repetition_nested_five_levels": _S + "a = [s] * 8\nb = [a] * 8\nc = [b] * 8\nd = [c] * 8\ne = [d] * 8",
+    "list_literals_nested": _S + "a = [s, s, s, s, s, s, s, s]\nb = [a, a, a, a, a, a, a, a]\nc = [b, b, b, b]",
+    "dict_literals_nested": _S + "a = {'x': s, 'y': s}\nb = {'x': a, 'y': a, 'z': a}\nc = {'x': b, 'y': b}",
+    "list_doubling": _S + "a = [s]\na = a + a\na = a + a\na = a + a\na = a + a\na = a + a",
+    "string_growth": _S + "".join(f"t{i} = s[:90000] + '{i}'\n" for i in range(12)),
+    "tuple_and_set": _S + "a = (s, s, s, s)\nb = (a, a, a)\nc = [b, b]\nd = {len(s)}",
+}
+
+
+@pytest.mark.parametrize("name", list(STATE_BOMBS))
+def test_script_data_past_the_memory_budget_fails_the_step_and_saves_nothing(engine, world, name):
+    engine.deploy(script(STATE_BOMBS[name]))
+    d = engine.start_dossier(world["clerk"], "T.000001", APPLICANT)
+    do(engine, world["clerk"], "Receive")
+    step = open_step(engine, world["officer"], "Examine")
+    engine.claim(world["officer"], step.id)
+    message = _fails_cleanly(engine, world["officer"], step.id, {"ket_qua": "dat"})
+    assert "bộ nhớ" in message
+    assert [s.element_id for s in engine.dossier(d.code).open_steps] == ["Examine"]
+
+
+@pytest.mark.parametrize("source", ["a = [s for s in 'abc' * 1000]", "a = {k: k for k in 'ab'}",
+                                    "a = ''.join(['x'] * 8)"])
+def test_comprehensions_and_joins_are_refused_at_deploy(engine, world, source):
+    with pytest.raises(DefinitionError) as refused:
+        engine.deploy(script(source))
+    assert any(p.element == "Calc" for p in refused.value.problems)
+    assert engine.procedures() == []
+
+
+def test_a_script_within_the_budget_still_runs(engine, world):
+    engine.deploy(script("s = 'x' * 1000\na = [s] * 8\nb = {'k': a, 'n': len(a)}\nphi = b['n'] * 1000"))
+    d = engine.start_dossier(world["clerk"], "T.000001", APPLICANT)
+    do(engine, world["clerk"], "Receive")
+    do(engine, world["officer"], "Examine", {"ket_qua": "dat"})
+    assert engine.dossier(d.code).open_steps

@@ -134,12 +134,12 @@ def test_designer_upload_page_refuses_and_publishes_nothing(client, engine, worl
     page = response.get_data(as_text=True)
     assert word.lower() in page.lower()
     assert "root:x:" not in page
-    # Publishing the refused upload is refused too.
+    # Publishing the refused upload is refused too: it was never kept, so its hash is unknown.
     sha = hashlib.sha256(data).hexdigest()
     published = post(client, "/designer/publish", {"sha": sha, "filename": f"{name}.bpmn",
                                                    "decision_number": "1/QĐ", "decision_date": "2026-03-01"},
                      page="/designer")
-    assert published.status_code == 422
+    assert published.status_code == 404
     assert engine.procedures() == []
     assert {k: v for k, v in snapshot(engine).items() if k != "login_attempts"} == before
 
@@ -192,3 +192,22 @@ def test_api_refuses_oversized_bodies_with_413(app, client, engine, designer_tok
     r = _api_deploy(client, designer_token, b"")
     assert r.status_code == 400 and r.get_json()["error"]
     assert engine.procedures() == [] and snapshot(engine) == before
+
+
+def _files(folder: Path) -> list[tuple[str, bytes]]:
+    return sorted((str(p.relative_to(folder)), p.read_bytes()) for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("name", ["broken_xml", "xxe_external_entity", "oversized", "over_5_mb"])
+def test_designer_refused_upload_leaves_nothing_on_disk(client, engine, world, data_dir, name):
+    login(client, "designer")
+    good = upload(client, "/designer/upload", {"bpmn": (SOURCE, "good.bpmn"),
+                                               "csrf_token": token_of(client, "/designer")})
+    assert good.status_code == 200  # an accepted upload waits for publication on disk
+    before = _files(data_dir)
+    assert before
+    data = b" " * (5 * 1024 * 1024 + 1) if name == "over_5_mb" else HOSTILE[name][0]
+    refused = upload(client, "/designer/upload", {"bpmn": (data, f"{name}.bpmn"),
+                                                  "csrf_token": token_of(client, "/designer")})
+    assert refused.status_code in (302, 422)
+    assert _files(data_dir) == before
