@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
@@ -13,8 +12,9 @@ from lxml import etree
 from engine import flowchart
 from engine.bpmn_model import read_bpmn
 from engine.errors import InvalidInput
+from tests.conftest import DATA
 
-MIWG = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "miwg"
+MIWG = DATA / "miwg"
 SVG = "{http://www.w3.org/2000/svg}"
 
 LANES = ["Bộ phận Một cửa", "Phòng Bảo trợ xã hội", "Lãnh đạo Sở"]
