@@ -34,7 +34,12 @@ sysdeps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-setup: sysdeps $(VENV)/.installed
+# bpmn-moddle for the tests that read diagrams as bpmn-js does (only where node and npm exist).
+tests/node/node_modules/.installed: tests/node/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/node --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the bpmn-moddle checks will be skipped"; fi
+
+setup: sysdeps $(VENV)/.installed tests/node/node_modules/.installed
 	@mkdir -p var
 
 run: setup
