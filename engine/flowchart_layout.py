@@ -18,6 +18,8 @@ from engine.flowchart_plan import Band, Plan
 from engine.flowchart_style import FONT, OVERLAY_STYLES, attrs, esc, html_lines, quote, safe_id, wrap
 
 HEADER_CELL_W = 128.0
+#: The header cell's depth above an upright lane (its text runs across the column).
+HEADER_CELL_H = 56.0
 PAD = 14.0
 MIN_BAND_H = 64.0
 POOL_GAP = 12.0
@@ -44,6 +46,7 @@ class Layout:
     def __init__(self, plan: Plan, layout: Mapping[str, object]):
         self.plan = plan
         self.flip = plan.vertical
+        self.cell = HEADER_CELL_H if self.flip else HEADER_CELL_W
         self.pos: dict[str, Box] = {}
         self.boxes: dict[str, Box] = {}
         for obj in _objects(layout, "objects"):
@@ -186,7 +189,7 @@ class Layout:
 
         any_drawn = any(leaf.drawn for leaf in plan.leaves)
         max_depth = max((leaf.depth for leaf in plan.leaves if leaf.drawn), default=-1)
-        x_content = (max_depth + 1) * HEADER_CELL_W + PAD if any_drawn else 0.0
+        x_content = (max_depth + 1) * self.cell + PAD if any_drawn else 0.0
         dx = x_content - min(xs, default=0.0)
         width = max(x_content + (max(xs, default=0.0) - min(xs, default=0.0)) + PAD, x_content + 200.0)
 
@@ -200,7 +203,7 @@ class Layout:
             previous_root = root
             low, high = extent.get(leaf.key, [0.0, 0.0])
             content_h = high - low
-            label_h = 14.0 * len(wrap(leaf.label, 20, 4)) + 2 * PAD
+            label_h = 0.0 if self.flip else 14.0 * len(wrap(leaf.label, 20, 4)) + 2 * PAD
             height = max(content_h + 2 * PAD, label_h, MIN_BAND_H if leaf.drawn or leaf.nodes else 0.0)
             leaf.top, leaf.bottom = cursor, cursor - height
             leaf.dy = (cursor - (height - content_h) / 2) - high
@@ -227,14 +230,17 @@ class Layout:
         for index, band in enumerate(b for root in plan.roots for b in root.walk()):
             if not band.drawn:
                 continue
-            x0 = band.depth * HEADER_CELL_W
-            cell_w = (max_depth + 1 - band.depth) * HEADER_CELL_W if not band.children else HEADER_CELL_W
+            x0 = band.depth * self.cell
+            cell_w = (max_depth + 1 - band.depth) * self.cell if not band.children else self.cell
             if not band.children:
                 drawing.append(self.rect(x0, band.bottom, width, band.top,
                                          "#f7f9fc" if index % 2 else "#ffffff", "#8a9bb0"))
             drawing.append(self.rect(x0, band.bottom, x0 + cell_w, band.top,
                                      "#dfe8f3" if band.is_pool else "#eaf0f7", "#8a9bb0"))
-            text = html_lines(band.label, 20 if cell_w <= HEADER_CELL_W else 28, 5)
+            if self.flip:  # the text runs across the column
+                text = html_lines(band.label, max(8, int((band.top - band.bottom) / 7.5)), 3)
+            else:
+                text = html_lines(band.label, 20 if cell_w <= self.cell else 28, 5)
             if text:
                 bold = ("<B>", "</B>") if band.is_pool or band.depth == 0 else ("", "")
                 band_id = "band-" + (safe_id(band.element) or band.key)
@@ -247,6 +253,8 @@ class Layout:
                 continue
             x0, y0, x1, y1 = self.boxes[cname]
             dy = plan.band_of[nid].dy
+            # The title goes where dot left room for it: the top of the box as drawn.
+            label_at = (x0 + dx + 11, (y0 + y1) / 2 + dy) if self.flip else ((x0 + x1) / 2 + dx, y1 + dy - 11)
             node = plan.nodes[nid]
             state = plan.status(nid)
             drawing.append(self.rect(x0 + dx, y0 + dy, x1 + dx, y1 + dy, "#fbfdff",
@@ -254,7 +262,7 @@ class Layout:
                                      dashed=node.triggered_by_event))
             out.append(f'{cname.replace("cluster_", "label_")} [shape=plaintext margin=0 height=0.2 '
                        f'id={quote("bpmn-" + safe_id(nid))} class="bpmn {node.kind}" '
-                       f'label=<{plan.subprocess_label(node)}> pos="{self.pt((x0 + x1) / 2 + dx, y1 + dy - 11)}"];')
+                       f'label=<{plan.subprocess_label(node)}> pos="{self.pt(*label_at)}"];')
         placed: dict[str, tuple[float, float]] = {}
         for nid, name in plan.dot_name.items():
             if nid in plan.children or nid not in plan.band_of or name not in self.pos:
@@ -326,10 +334,10 @@ class Layout:
         if other_node is not None:
             x, y = placed[other_node]
         elif other_band is not None:
-            x, y = HEADER_CELL_W * 2 + 60.0 * (index + 1), (other_band.top + other_band.bottom) / 2
+            x, y = self.cell * 2 + 60.0 * (index + 1), (other_band.top + other_band.bottom) / 2
         else:
             x, y = width / 2, (band.top + band.bottom) / 2
-        x = min(max(x, HEADER_CELL_W + 10), width - 10)
+        x = min(max(x, self.cell + 10), width - 10)
         return (x, band.top - 1) if y > band.top else (x, band.bottom + 1)
 
     def _graph_label(self) -> str:
