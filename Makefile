@@ -8,7 +8,8 @@ PORT ?= 5000
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/lienthong.sqlite
 export LIENTHONG_DATA_DIR ?= $(CURDIR)/var
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-APT_PACKAGES := graphviz chromium fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+APT_PACKAGES := graphviz chromium fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
+  postgresql
 
 .PHONY: run test setup sysdeps lint typecheck test-sqlite test-postgres bench diagrams screenshots clean
 
@@ -21,7 +22,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 # Debian packages the product needs (graphviz, a font with Vietnamese glyphs, chromium for
-# browser tests, pango for PDFs, poppler-utils for the PDF text checks): installed only when one is missing.
+# browser tests, pango for PDFs, poppler-utils for the PDF text checks, postgresql for a throwaway test
+# server): installed only when one is missing.
 sysdeps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -32,7 +34,12 @@ sysdeps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-setup: sysdeps $(VENV)/.installed
+# bpmn-moddle for the tests that read diagrams as bpmn-js does (only where node and npm exist).
+tests/node/node_modules/.installed: tests/node/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/node --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the bpmn-moddle checks will be skipped"; fi
+
+setup: sysdeps $(VENV)/.installed tests/node/node_modules/.installed
 	@mkdir -p var
 
 run: setup
@@ -46,12 +53,13 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-# Tests marked `postgres` (the fault test) need the server: they run in the PostgreSQL pass.
+# Tests marked `postgres` need the server: they run in the PostgreSQL pass. That pass uses the
+# server at PG_TEST_URL when it answers, else a throwaway one started (and removed) by tools/with-postgres.
 test-sqlite: setup
 	$(BIN)/pytest -m "not postgres"
 
 test-postgres: setup
-	LIENTHONG_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+	PG_TEST_URL=$(PG_TEST_URL) PYTHON=$(BIN)/python tools/with-postgres $(BIN)/pytest
 
 test: lint typecheck test-sqlite test-postgres
 

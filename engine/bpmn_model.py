@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from engine.bpmn_di import Diagram, read_diagrams
 from engine.errors import DefinitionError
 from engine.problems import error
 from engine.xmlsafe import parse_xml
@@ -46,6 +47,8 @@ _EVENT_DEFINITIONS = {
     "terminateEventDefinition": "terminate",
     "linkEventDefinition": "link",
 }
+#: Local names of the artifacts and data references read (drawn, never run).
+ARTIFACT_KINDS = frozenset({"dataObjectReference", "dataStoreReference", "textAnnotation", "group"})
 _TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}
 
 
@@ -150,12 +153,37 @@ class MessageFlow:
 
 
 @dataclass
+class Artifact:
+    """A data object or data store reference, a text annotation or a group."""
+
+    id: str
+    kind: str
+    name: str
+    line: int
+    parent_id: str | None = None
+
+
+@dataclass
+class Association:
+    """An association, or a data association between an activity and a data reference."""
+
+    id: str
+    source: str
+    target: str
+    line: int
+    data: bool = False
+
+
+@dataclass
 class BpmnDocument:
     """Everything read from one BPMN file."""
 
     processes: list[Process]
     participants: list[Participant]
     message_flows: list[MessageFlow]
+    artifacts: list[Artifact] = field(default_factory=list)
+    associations: list[Association] = field(default_factory=list)
+    diagrams: list[Diagram] = field(default_factory=list)
 
     def node(self, node_id: str) -> FlowNode | None:
         """The flow node with this id, in whichever process it is."""
@@ -252,9 +280,31 @@ class _Reader:
     def __init__(self, root: etree._Element):
         self.root = root
         self.global_defs: dict[str, str] = {}
+        self.categories: dict[str, str] = {}
+        self.artifacts: list[Artifact] = []
+        self.associations: list[Association] = []
         for kind, child in _bpmn_children(root):
             if kind in _EVENT_DEFINITIONS and child.get("id"):
                 self.global_defs[child.get("id", "")] = kind
+            elif kind == "category":
+                for ckind, value in _bpmn_children(child):
+                    if ckind == "categoryValue" and value.get("id"):
+                        self.categories[value.get("id", "")] = value.get("value", "")
+
+    def _artifact(self, kind: str, element: etree._Element, parent_id: str | None) -> None:
+        if kind == "association":
+            self.associations.append(Association(
+                id=element.get("id", ""), source=ref_id(element.get("sourceRef")),
+                target=ref_id(element.get("targetRef")), line=_line(element)))
+            return
+        if kind == "textAnnotation":
+            name = _text(next(element.iterchildren(_B + "text"), None))
+        elif kind == "group":
+            name = self.categories.get(ref_id(element.get("categoryValueRef")), "")
+        else:
+            name = element.get("name", "")
+        self.artifacts.append(Artifact(id=element.get("id", ""), kind=kind, name=name, line=_line(element),
+                                       parent_id=parent_id))
 
     def read(self) -> BpmnDocument:
         processes: list[Process] = []
@@ -274,7 +324,10 @@ class _Reader:
                             id=item.get("id", ""), name=item.get("name", ""),
                             source=ref_id(item.get("sourceRef")), target=ref_id(item.get("targetRef")),
                             line=_line(item)))
-        return BpmnDocument(processes, participants, message_flows)
+                    elif ckind in ARTIFACT_KINDS or ckind == "association":
+                        self._artifact(ckind, item, None)
+        return BpmnDocument(processes, participants, message_flows, self.artifacts, self.associations,
+                            read_diagrams(self.root))
 
     def _process(self, element: etree._Element) -> Process:
         process = Process(
@@ -322,6 +375,8 @@ class _Reader:
                     line=_line(child), process_id=process.id, condition=condition))
             elif kind == "laneSet":
                 self._lanes(child, process, 0)
+            elif kind in ARTIFACT_KINDS or kind == "association":
+                self._artifact(kind, child, parent_id)
 
     def _lanes(self, lane_set: etree._Element, process: Process, depth: int) -> None:
         for lane_el in lane_set.iterchildren(_B + "lane"):
@@ -362,6 +417,14 @@ class _Reader:
                 node.form = _read_form(element)
             elif ckind == "script" and kind == "scriptTask":
                 node.script = "".join(child.itertext())
+            elif ckind in ("dataInputAssociation", "dataOutputAssociation"):
+                inbound = ckind == "dataInputAssociation"
+                ends = [ref_id(_text(ref)) for ref in child.iterchildren(_B + ("sourceRef" if inbound
+                                                                              else "targetRef"))]
+                for end in ends[:1]:
+                    self.associations.append(Association(
+                        id=child.get("id", "") or f"{node.id}-{end}", source=end if inbound else node.id,
+                        target=node.id if inbound else end, line=_line(child), data=True))
         node.documentation = "\n".join(docs)
         node.attached_to = ref_id(element.get("attachedToRef")) or None
         node.cancel_activity = (element.get("cancelActivity") or "true").strip().lower() != "false"

@@ -348,6 +348,37 @@ def render(files: tuple[Path, ...], out_dir: Path, formats: str, all_files: bool
     sys.exit(1 if failures else 0)
 
 
+@main.command("import-table")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="BPMN file to write")
+@click.option("--code", required=True, help="Mã thủ tục hành chính (procedure_code)")
+@click.option("--name", required=True, help="Tên thủ tục")
+@click.option("--legal-days", required=True, help="Thời hạn luật định, số ngày làm việc")
+def import_table(table: Path, output: Path, code: str, name: str, legal_days: str) -> None:
+    """Turn a step table (.csv or .xlsx: Bước, Nội dung công việc, Trách nhiệm, Thời gian) into BPMN."""
+    from decimal import Decimal, InvalidOperation
+
+    from engine import steptable_import
+
+    try:
+        days = Decimal(legal_days.strip().replace(",", "."))
+    except InvalidOperation:
+        _fail(f"--legal-days «{legal_days}» không phải là số ngày làm việc")
+    if table.stat().st_size > steptable_import.MAX_BYTES:
+        _fail(f"Tệp quá lớn: tối đa {steptable_import.MAX_BYTES // (1024 * 1024)} MB")
+    try:
+        data = steptable_import.import_table(table.read_bytes(), table.name, code=code, name=name,
+                                             legal_days=days)
+    except LienThongError as exc:
+        _fail(str(exc))
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        _fail(f"không ghi được {output}: {exc.strerror or exc}")
+    click.echo(f"Đã ghi {output}")
+
+
 @main.command()
 @click.option("--once", is_flag=True, help="Run one pass and exit")
 @click.option("--interval", type=float, default=None, help="Seconds between passes (default: setting)")

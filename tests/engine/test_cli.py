@@ -14,7 +14,7 @@ from engine import accounts, models
 from tests.conftest import DATA, PASSWORD, ROOT
 
 BIN = Path(sys.executable).with_name("lienthong")
-MIWG = ROOT.parent / "shared" / "conformance" / "miwg"
+MIWG = DATA / "miwg"
 
 
 def run(*args: str, url: str | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

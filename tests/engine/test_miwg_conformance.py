@@ -10,8 +10,9 @@ from engine.bpmn_model import read_bpmn
 from engine.paths import dead_end_nodes, enumerate_paths, main_path, unreachable_nodes
 from engine.problems import Problem, Severity
 from engine.validation import validate_bpmn
+from tests.conftest import DATA
 
-MIWG = Path(__file__).resolve().parents[2].parent / "shared/conformance/miwg"
+MIWG = DATA / "miwg"
 FILES = sorted(MIWG.glob("*.bpmn"))
 IDS = [f.stem for f in FILES]
 
