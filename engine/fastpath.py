@@ -146,7 +146,7 @@ _DEFINITIONS: Any = models.DefinitionVersion.__table__
 _AGENCIES: Any = models.Agency.__table__
 _SEQUENCES: Any = models.DossierSequence.__table__
 _LATEST_DEFINITION = (select(_DEFINITIONS.c.id, _DEFINITIONS.c.procedure_code, _DEFINITIONS.c.version)
-                      .where(_DEFINITIONS.c.procedure_code == bindparam("code"))
+                      .where(_DEFINITIONS.c.procedure_code == bindparam("code"), _DEFINITIONS.c.status == "published")
                       .order_by(_DEFINITIONS.c.version.desc()).limit(1))
 _UNIT_CODE = select(_AGENCIES.c.unit_code).where(_AGENCIES.c.id == bindparam("agency_id"))
 _DOSSIER_COLUMNS = ("code", "definition_id", "procedure_code", "status", "applicant_name", "applicant_search",

@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from engine import accounts, models, queries
+from engine import accounts, approval, models, queries
 from engine.accounts import Actor
 from engine.calendar import CalendarConfig, WorkingCalendar
 from engine.db import WRITE_OPTION, make_engine, make_session_factory
@@ -217,8 +217,10 @@ class Engine(LifecycleMixin, FastPathMixin):
 
     def deploy(self, data: bytes, *, filename: str = "", actor: Actor | None = None,
                decision_number: str = "", decision_date: date | None = None,
-               metadata: Mapping[str, Any] | None = None) -> DeployResult:
-        """Validate and publish a diagram; an unchanged file returns its existing version."""
+               metadata: Mapping[str, Any] | None = None, status: str = approval.PUBLISHED) -> DeployResult:
+        """Validate and publish a diagram; an unchanged file returns its existing version.
+
+        ``status=approval.SUBMITTED`` stores it for approval instead (engine.approval.submit)."""
         if actor is not None and not actor.has("designer", "admin"):
             raise PermissionDenied("Chỉ cán bộ thiết kế quy trình hoặc quản trị được công bố quy trình")
         from engine.validation import AgencyRef, validate_bpmn
@@ -237,6 +239,16 @@ class Engine(LifecycleMixin, FastPathMixin):
             existing = session.scalar(select(models.DefinitionVersion).where(
                 models.DefinitionVersion.procedure_code == definition.procedure_code,
                 models.DefinitionVersion.sha256 == definition.sha256))
+            if existing is not None and status == approval.PUBLISHED and existing.status in (
+                    approval.SUBMITTED, approval.SENT_BACK):  # the administrator publishes a pending version
+                existing.status, existing.decision_number = status, decision_number
+                existing.decision_date = decision_date
+                existing.deployed_at, existing.deployed_by = now, actor.id if actor else None
+                approval.retire_older(session, existing)
+                add_event(session, "definition.deployed", now, actor_id=actor.id if actor else None,
+                          details={"procedure": existing.procedure_code, "version": existing.version,
+                                   "sha256": existing.sha256, "decision_number": decision_number})
+                return DeployResult(existing.procedure_code, existing.version, existing.id, True)
             if existing is not None:
                 return DeployResult(existing.procedure_code, existing.version, existing.id, False)
             last = session.scalar(select(func.max(models.DefinitionVersion.version)).where(
@@ -247,10 +259,14 @@ class Engine(LifecycleMixin, FastPathMixin):
                 sha256=definition.sha256, legal_working_days=definition.legal_working_days,
                 reduced_working_days=definition.reduced_working_days, metadata_json=_json_safe(dict(metadata or {})),
                 decision_number=decision_number, decision_date=decision_date,
-                deployed_by=actor.id if actor else None, deployed_at=now)
+                deployed_by=actor.id if actor else None, deployed_at=now, status=status,
+                submitted_by=actor.id if actor and status == approval.SUBMITTED else None)
             session.add(row)
             session.flush()
-            add_event(session, "definition.deployed", now, actor_id=actor.id if actor else None,
+            if status == approval.PUBLISHED:
+                approval.retire_older(session, row)
+            action = "definition.submitted" if status == approval.SUBMITTED else "definition.deployed"
+            add_event(session, action, now, actor_id=actor.id if actor else None,
                       details={"procedure": row.procedure_code, "version": row.version,
                                "sha256": row.sha256, "decision_number": decision_number})
             result = DeployResult(row.procedure_code, row.version, row.id, True)
@@ -259,13 +275,8 @@ class Engine(LifecycleMixin, FastPathMixin):
         return result
 
     def procedures(self) -> list[ProcedureSummary]:
-        """The latest version of every procedure."""
-        latest = (select(models.DefinitionVersion.procedure_code,
-                         func.max(models.DefinitionVersion.version).label("v"))
-                  .group_by(models.DefinitionVersion.procedure_code).subquery())
-        stmt = (select(models.DefinitionVersion)
-                .join(latest, (latest.c.procedure_code == models.DefinitionVersion.procedure_code)
-                      & (latest.c.v == models.DefinitionVersion.version))
+        """The version in force (published) of every procedure."""
+        stmt = (select(models.DefinitionVersion).where(models.DefinitionVersion.status == approval.PUBLISHED)
                 .order_by(models.DefinitionVersion.procedure_code))
         with self.Session() as session:
             return [self._summary(r) for r in session.scalars(stmt)]
@@ -279,13 +290,15 @@ class Engine(LifecycleMixin, FastPathMixin):
         return ProcedureSummary(
             r.procedure_code, r.name, r.version, r.id, Decimal(r.legal_working_days),
             Decimal(r.reduced_working_days) if r.reduced_working_days is not None else None,
-            r.deployed_at, r.decision_number, dict(r.metadata_json or {}))
+            r.deployed_at, r.decision_number, dict(r.metadata_json or {}), r.decision_date)
 
     @staticmethod
     def _definition_row(session: Session, code: str, version: int | None = None) -> models.DefinitionVersion:
         stmt = select(models.DefinitionVersion).where(models.DefinitionVersion.procedure_code == code)
         if version is not None:
             stmt = stmt.where(models.DefinitionVersion.version == version)
+        else:
+            stmt = stmt.where(models.DefinitionVersion.status == approval.PUBLISHED)
         row = session.scalar(stmt.order_by(models.DefinitionVersion.version.desc()).limit(1))
         if row is None:
             raise NotFound(f"Không có thủ tục {code!r}")
