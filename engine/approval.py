@@ -14,10 +14,11 @@ agencies, budgets changed, and the path totals of both versions against the lega
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from engine.errors import Conflict, DefinitionError, InvalidInput, NotFound, Per
 from engine.paths import enumerate_paths, main_path
 from engine.problems import error
 from engine.steptable import step_rows
+from engine.validation import AgencyRef, validate_bpmn
 from engine.views import DeployResult
 
 if TYPE_CHECKING:
@@ -66,7 +68,8 @@ def owner_agency(bpmn: bytes) -> str:
     return choose_process(read_bpmn(bpmn)).properties.get(OWNER_PROPERTY, "").strip()
 
 
-def submit(engine: Engine, data: bytes, *, actor: Actor, filename: str = "") -> DeployResult:
+def submit(engine: Engine, data: bytes, *, actor: Actor, filename: str = "",
+           metadata: Mapping[str, Any] | None = None) -> DeployResult:
     """A designer submits a diagram for approval: a new version, not receivable until approved.
 
     The diagram must pass the validator and name its owning agency. Submitting a file identical to a
@@ -76,15 +79,16 @@ def submit(engine: Engine, data: bytes, *, actor: Actor, filename: str = "") -> 
         raise PermissionDenied("Chỉ cán bộ thiết kế quy trình được gửi duyệt quy trình")
     try:
         owner = owner_agency(data)
-    except Exception:  # unreadable: the validator inside deploy says why, line by line
+    except Exception:  # unreadable: the validator says why, line by line
         owner = ""
     with engine.Session() as session:
-        known = owner and session.scalar(select(models.Agency.id).where(models.Agency.code == owner))
-    if not known:
-        raise DefinitionError([error(
+        agencies = [AgencyRef(a.code, a.name) for a in session.scalars(select(models.Agency))]
+    if owner not in {a.code for a in agencies}:
+        problems = [p for p in validate_bpmn(data, agencies, file=filename) if p.is_error]
+        raise DefinitionError([*problems, error(
             f"Quy trình phải ghi cơ quan chủ quản (owner_agency) là mã một cơ quan trong danh mục"
             f"{f', không phải «{owner}»' if owner else ''}: lãnh đạo cơ quan đó phê duyệt quy trình")])
-    result = engine.deploy(data, filename=filename, actor=actor, status=SUBMITTED)
+    result = engine.deploy(data, filename=filename, actor=actor, status=SUBMITTED, metadata=metadata)
     if result.created:
         return result
     with engine.transaction() as session:

@@ -114,6 +114,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webui import (
         admin,
         api,
+        api_procedures,
         auth,
         dashboard,
         designer,
@@ -128,9 +129,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, designer,
-                   admin, api):
+                   admin, api, api_procedures):
         app.register_blueprint(module.bp)
     security.exempt_api(app, api.bp)
+    security.exempt_api(app, api_procedures.bp)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
