@@ -10,7 +10,7 @@ export LIENTHONG_DATA_DIR ?= $(CURDIR)/var
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 APT_PACKAGES := graphviz chromium fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 
-.PHONY: run test setup sysdeps lint typecheck test-sqlite test-postgres bench diagrams screenshots clean
+.PHONY: run test setup sysdeps lint typecheck test-sqlite test-postgres bench diagrams screenshots frontend clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ screenshots: setup
 
 diagrams: setup
 	$(BIN)/lienthong render --all -o diagrams --format svg,pdf
+
+# The modeller and the diagram viewer (bpmn-js, its Camunda 7 properties panel): pinned in
+# webui/frontend/package-lock.json, bundled minified by esbuild into webui/static/modeler/, which is
+# committed, so set-up and the tests need no Node.js. Rebuild after changing webui/frontend/ (node 20, npm).
+frontend:
+	cd webui/frontend && npm ci --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

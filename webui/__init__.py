@@ -123,13 +123,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         dossiers,
         inbox,
         lifecycle,
+        modeler,
         portal,
+        review,
         stats_page,
         steps,
     )
 
     for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, designer,
-                   admin, api, api_procedures):
+                   modeler, review, admin, api, api_procedures):
         app.register_blueprint(module.bp)
     security.exempt_api(app, api.bp)
     security.exempt_api(app, api_procedures.bp)

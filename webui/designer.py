@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import accounts, flowchart
+from engine import accounts, approval, flowchart
 from engine.bpmn_model import read_bpmn
 from engine.dashboard_queries import definition_versions
 from engine.definitions import choose_process
@@ -91,7 +91,8 @@ def _preview(data: bytes, filename: str, problems: list[Problem], status: int = 
 @bp.route("/designer")
 @roles_required("designer", "admin")
 def index():  # type: ignore[no-untyped-def]
-    return render_template("designer/index.html", versions=definition_versions(get_engine()))
+    engine = get_engine()
+    return render_template("designer/index.html", versions=definition_versions(engine), drafts=approval.drafts(engine))
 
 
 @bp.route("/designer/upload", methods=["POST"])
