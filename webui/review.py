@@ -12,6 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import approval
+from engine.di import has_layout
 from engine.errors import InvalidInput
 from engine.steptable import format_number
 from webui.auth import actor, roles_required
@@ -60,11 +61,12 @@ def show(code: str, version: int):  # type: ignore[no-untyped-def]
     if summary.base_version is not None:
         old_xml = engine.definition(engine.procedure(code, summary.base_version).definition_id).bpmn.decode("utf-8")
     new_marks, old_marks = _marks(summary)
+    new_view = {"xml": new_xml, "marks": new_marks} if has_layout(new_xml.encode()) else None
+    old_view = {"xml": old_xml, "marks": old_marks} if old_xml and has_layout(old_xml.encode()) else None
     me = actor()
     can_decide = summary.status == approval.SUBMITTED and me.has("leader") and me.agency_code == summary.owner_agency
     return render_template("designer/review.html", s=summary, days=_days, can_decide=can_decide,
-                           new_view={"xml": new_xml, "marks": new_marks},
-                           old_view={"xml": old_xml, "marks": old_marks} if old_xml else None)
+                           new_view=new_view, old_view=old_view)
 
 
 @bp.route("/designer/reviews/<code>/<int:version>/approve", methods=["POST"])

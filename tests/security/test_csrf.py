@@ -54,8 +54,8 @@ def scene(engine, world, boss, deployed):
 def test_the_enumeration_sees_every_known_form(app):
     endpoints = {r.endpoint for r in form_post_rules(app)}
     assert {"auth.login", "auth.logout", "auth.set_language", "steps.claim", "steps.unclaim", "steps.complete",
-            "steps.reassign", "desk.receive", "designer.upload", "designer.publish", "admin.add_agency",
-            "admin.add_official", "admin.add_override"} <= endpoints
+            "steps.reassign", "desk.receive", "designer.upload", "designer.publish", "designer.submit",
+            "admin.add_agency", "admin.add_official", "admin.add_override"} <= endpoints
 
 
 @pytest.mark.parametrize("variant", ["missing", "empty", "garbage", "another_session"])
