@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import accounts, models
+from engine import accounts, events, models
 from engine.accounts import Actor
 from engine.bpmn_model import Process, read_bpmn
 from engine.definitions import choose_process
@@ -49,10 +49,8 @@ MAX_REASON = 1000
 
 def _log(engine: Engine, session: Session, action: str, actor: Actor, row: models.DefinitionVersion,
          **details: str) -> None:
-    from engine.runtime import add_event
-
-    add_event(session, action, engine.now(), actor_id=actor.id,
-              details={"procedure": row.procedure_code, "version": row.version, **details})
+    events.record(session, action, engine.now(), actor_id=actor.id,
+                  details={"procedure": row.procedure_code, "version": row.version, **details})
 
 
 def retire_older(session: Session, row: models.DefinitionVersion) -> None:
