@@ -32,8 +32,14 @@ sysdeps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-setup: sysdeps $(VENV)/.installed
+setup: sysdeps $(VENV)/.installed webui/frontend/node_modules/.package-lock.json
 	@mkdir -p var
+
+# bpmnlint for the tests (and esbuild for `make frontend`), exactly as pinned in the lock file. The
+# modeller's bundle itself is committed: serving needs no Node.js.
+webui/frontend/node_modules/.package-lock.json: webui/frontend/package-lock.json
+	@if command -v npm >/dev/null; then cd webui/frontend && npm ci --no-audit --no-fund --silent; \
+	else echo "npm is missing: the bpmnlint test needs Node.js 20 and npm"; fi
 
 run: setup
 	$(BIN)/lienthong init-db
