@@ -11,7 +11,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 APT_PACKAGES := graphviz chromium fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
   postgresql
 
-.PHONY: run test setup sysdeps lint typecheck test-sqlite test-postgres bench diagrams screenshots clean
+.PHONY: run test setup sysdeps lint typecheck test-sqlite test-postgres bench diagrams screenshots frontend clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,14 @@ tests/node/node_modules/.installed: tests/node/package-lock.json
 	@if command -v npm >/dev/null; then npm ci --prefix tests/node --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: the bpmn-moddle checks will be skipped"; fi
 
-setup: sysdeps $(VENV)/.installed tests/node/node_modules/.installed
+setup: sysdeps $(VENV)/.installed tests/node/node_modules/.installed webui/frontend/node_modules/.package-lock.json
 	@mkdir -p var
+
+# bpmnlint for the tests (and esbuild for `make frontend`), exactly as pinned in the lock file. The
+# modeller's bundle itself is committed: serving needs no Node.js.
+webui/frontend/node_modules/.package-lock.json: webui/frontend/package-lock.json
+	@if command -v npm >/dev/null; then cd webui/frontend && npm ci --no-audit --no-fund --silent; \
+	else echo "npm is missing: the bpmnlint test needs Node.js 20 and npm"; fi
 
 run: setup
 	$(BIN)/lienthong init-db
@@ -71,6 +77,12 @@ screenshots: setup
 
 diagrams: setup
 	$(BIN)/lienthong render --all -o diagrams --format svg,pdf
+
+# The modeller and the diagram viewer (bpmn-js, its Camunda 7 properties panel): pinned in
+# webui/frontend/package-lock.json, bundled minified by esbuild into webui/static/modeler/, which is
+# committed, so set-up and the tests need no Node.js. Rebuild after changing webui/frontend/ (node 20, npm).
+frontend:
+	cd webui/frontend && npm ci --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -49,7 +49,7 @@ class AgencyDashboard:
 
 @dataclass(frozen=True)
 class VersionRow:
-    """A published version of a procedure, for the designer's list."""
+    """A version of a procedure, for the designer's list."""
 
     code: str
     name: str
@@ -61,6 +61,7 @@ class VersionRow:
     deployed_at: datetime
     deployed_by: str | None
     dossiers: int
+    status: str = "published"
 
 
 def _procedure_names(session: Session) -> dict[str, str]:
@@ -115,7 +116,7 @@ def agency_dashboard(engine: Engine, agency_id: int, *, since: datetime | None =
 
 
 def definition_versions(engine: Engine) -> list[VersionRow]:
-    """Every published version of every procedure, newest first within a procedure."""
+    """Every version of every procedure (submitted, published, sent back, retired), newest first within one."""
     counts = (select(models.Dossier.definition_id, func.count().label("n"))
               .group_by(models.Dossier.definition_id).subquery())
     stmt = (select(models.DefinitionVersion, models.Official.full_name, counts.c.n)
@@ -124,5 +125,5 @@ def definition_versions(engine: Engine) -> list[VersionRow]:
             .order_by(models.DefinitionVersion.procedure_code, models.DefinitionVersion.version.desc()))
     with engine.Session() as session:
         return [VersionRow(r.procedure_code, r.name, r.version, r.id, r.filename, r.decision_number or "",
-                           r.decision_date, r.deployed_at, who, n or 0)
+                           r.decision_date, r.deployed_at, who, n or 0, r.status)
                 for r, who, n in session.execute(stmt)]

@@ -112,6 +112,25 @@ class DefinitionVersion(Base):
     decision_date: Mapped[date | None] = mapped_column(Date)
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     deployed_at: Mapped[datetime]
+    #: submitted → published (approved) or sent_back; published → retired when a newer version is published
+    #: (engine.approval). Only a published version receives dossiers.
+    status: Mapped[str] = mapped_column(String(16), default="published", server_default="published")
+    submitted_by: Mapped[int | None]  # officials.id (no foreign key: migration 0009 adds it in place)
+    reviewed_by: Mapped[int | None]
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+
+
+class ProcedureDraft(Base):
+    """A diagram being drawn in the modeller, saved as the designer left it (valid or not)."""
+
+    __tablename__ = "procedure_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(64), default="", index=True)
+    name: Mapped[str] = mapped_column(String(500), default="")
+    bpmn: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    updated_at: Mapped[datetime]
 
 
 class Dossier(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -129,6 +129,7 @@ class ProcedureSummary:
     deployed_at: datetime
     decision_number: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    decision_date: date | None = None
 
 
 @dataclass(frozen=True)

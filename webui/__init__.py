@@ -116,6 +116,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from webui import (
         admin,
         api,
+        api_procedures,
         auth,
         dashboard,
         designer,
@@ -124,15 +125,18 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         dossiers,
         inbox,
         lifecycle,
+        modeler,
         portal,
+        review,
         stats_page,
         steps,
     )
 
     for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, designer,
-                   admin, api):
+                   modeler, review, admin, api, api_procedures):
         app.register_blueprint(module.bp)
     security.exempt_api(app, api.bp)
+    security.exempt_api(app, api_procedures.bp)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -23,7 +23,6 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, request, 
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from sqlalchemy import select
-from werkzeug.utils import secure_filename
 
 from engine import catalog, models, revocation, search, stats, tokens
 from engine.accounts import Actor
@@ -341,27 +340,6 @@ def procedures() -> Response:
                      "legal_working_days": _number(p.legal_working_days),
                      "reduced_working_days": _number(p.reduced_working_days)}
                     for p in get_engine().procedures()])
-
-
-@bp.post("/procedures")
-@token_required
-def deploy() -> tuple[Response, int]:
-    actor = _actor()
-    if not actor.has("designer", "admin"):
-        abort(403, _("Chỉ cán bộ thiết kế quy trình hoặc quản trị được công bố quy trình"))
-    upload = request.files.get("file")
-    if upload is None:
-        abort(400, _("Thiếu tệp sơ đồ BPMN (trường 'file')"))
-    data = upload.read(MAX_BPMN_BYTES + 1)
-    if not data:
-        abort(400, _("Tệp sơ đồ rỗng"))
-    if len(data) > MAX_BPMN_BYTES:
-        abort(413, _("Tệp sơ đồ quá lớn"))
-    metadata = _uploaded_metadata(data)
-    decision = (request.form.get("decision_number") or "").strip()[:128]
-    result = get_engine().deploy(data, filename=secure_filename(upload.filename or "") or "upload.bpmn",
-                                 actor=actor, decision_number=decision, metadata=metadata)
-    return jsonify(code=result.code, version=result.version), 201
 
 
 def _uploaded_metadata(bpmn: bytes) -> dict[str, Any]:

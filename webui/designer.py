@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import accounts, flowchart
+from engine import accounts, approval, flowchart
 from engine.bpmn_model import read_bpmn
 from engine.dashboard_queries import definition_versions
 from engine.definitions import choose_process
@@ -24,6 +24,7 @@ from engine.problems import Problem
 from engine.steptable import step_rows, total_days
 from engine.validation import AgencyRef, validate_bpmn
 from webui.auth import actor, roles_required
+from webui.diagram_view import plain_view
 from webui.extensions import get_engine
 
 bp = Blueprint("designer", __name__)
@@ -86,13 +87,14 @@ def _preview(data: bytes, filename: str, problems: list[Problem], status: int = 
         except LienThongError:
             rows = []
     return render_template("designer/preview.html", problems=problems, errors=errors, sha=sha, filename=filename,
-                           rows=rows, total=total, title=title), status
+                           rows=rows, total=total, title=title, view=plain_view(data) if not errors else None), status
 
 
 @bp.route("/designer")
 @roles_required("designer", "admin")
 def index():  # type: ignore[no-untyped-def]
-    return render_template("designer/index.html", versions=definition_versions(get_engine()))
+    engine = get_engine()
+    return render_template("designer/index.html", versions=definition_versions(engine), drafts=approval.drafts(engine))
 
 
 @bp.route("/designer/upload", methods=["POST"])
@@ -124,9 +126,26 @@ def preview_svg(sha: str):  # type: ignore[no-untyped-def]
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=600"})
 
 
+@bp.route("/designer/submit", methods=["POST"])
+@roles_required("designer")
+def submit():  # type: ignore[no-untyped-def]
+    """A designer sends the checked upload for approval by the owning agency's leader (engine.approval)."""
+    sha = request.form.get("sha", "")
+    data = _stored(sha)
+    filename = _safe_name(request.form.get("filename", ""))
+    try:
+        result = approval.submit(get_engine(), data, actor=actor(), filename=filename)
+    except DefinitionError as exc:
+        return _preview(data, filename, exc.problems, 422)
+    flash(_("Đã gửi duyệt thủ tục %(code)s, phiên bản %(version)s.", code=result.code, version=result.version),
+          "success")
+    return redirect(url_for("designer.index"))
+
+
 @bp.route("/designer/publish", methods=["POST"])
-@roles_required("designer", "admin")
+@roles_required("admin")
 def publish():  # type: ignore[no-untyped-def]
+    """An administrator publishes at once with the approving decision (as `lienthong deploy --decision`)."""
     sha = request.form.get("sha", "")
     data = _stored(sha)
     filename = _safe_name(request.form.get("filename", ""))

@@ -15,6 +15,7 @@ from engine.search import STATUSES, SearchQuery
 from engine.search import search as search_dossiers
 from engine.views import DossierView
 from webui.auth import actor, roles_required
+from webui.diagram_view import dossier_view
 from webui.documents import get_documents
 from webui.extensions import get_engine
 
@@ -82,7 +83,9 @@ def render_show(code: str, status: int = 200, values: dict[str, str] | None = No
     with engine.Session() as s:
         receiving_agency_id = s.scalar(select(models.Dossier.receiving_agency_id)
                                        .where(models.Dossier.id == dossier.id))
-    return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier),
+    diagram = dossier_view(dossier, engine.definition(dossier.definition_id).bpmn, engine.now(),
+                           engine.calendar().localize)
+    return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier), diagram=diagram,
                            now=engine.now(), docs=get_documents().of_dossier(actor(), dossier.code),
                            lifecycle=engine.dossier_lifecycle(dossier.code), values=values or {},
                            own_desk=actor().agency_id == receiving_agency_id), status

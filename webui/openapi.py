@@ -71,10 +71,15 @@ SCHEMAS: dict[str, Any] = {
                                      "description": "The limit the province cut it to, if any"},
         },
     },
-    "Deployed": {
-        "type": "object", "required": ["code", "version"],
-        "properties": {"code": {"type": "string"}, "version": {"type": "integer",
-                                                               "description": "Unchanged file: its existing version"}},
+    "Submitted": {
+        "type": "object", "required": ["code", "version", "status"],
+        "properties": {"code": {"type": "string"}, "version": {"type": "integer"},
+                       "status": {"const": "submitted"}},
+    },
+    "Reviewed": {
+        "type": "object", "required": ["code", "version", "status"],
+        "properties": {"code": {"type": "string"}, "version": {"type": "integer"},
+                       "status": {"enum": ["published", "sent_back"]}},
     },
     "Applicant": {
         "type": "object", "required": ["name"],
@@ -267,6 +272,10 @@ RESPONSES: dict[str, Any] = {
     "TooManyRequests": _json(_ref("Error"), "Too many failed sign-ins; try again in a few minutes"),
 }
 
+def _path(name: str, kind: str = "string") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
 _STEP_ID = {"name": "step_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _INCLUDE = {"name": "include", "in": "query", "required": False,
             "schema": {"type": "array", "items": {"type": "string", "enum": ["steps", "events", "open_steps"]},
@@ -325,22 +334,51 @@ PATHS: dict[str, Any] = {
                           "401": _resp("Unauthorized")},
         },
         "post": {
-            "summary": "Publish a BPMN diagram as a new procedure version (designer, admin)",
+            "summary": "Submit a BPMN diagram for approval as a new procedure version (designer)",
+            "description": "Nothing is received on the version until a leader of the agency named by the "
+                           "process's owner_agency property approves it.",
             "tags": ["procedures"],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "contentMediaType": "application/xml"},
                                "metadata": {"type": "string", "contentMediaType": "application/toml",
                                             "description": "Optional procedure metadata (workflows/<name>.toml "
-                                                           "format) shown on the public portal"},
-                               "decision_number": {"type": "string",
-                                                   "description": "Number of the approving decision"}}}}}},
-            "responses": {"201": _json(_ref("Deployed"), "Published (or already published unchanged)"),
+                                                           "format) shown on the public portal"}}}}}},
+            "responses": {"201": _json(_ref("Submitted"), "Submitted for approval"),
                           "400": _resp("BadRequest"), "401": _resp("Unauthorized"), "403": _resp("Forbidden"),
+                          "409": _json(_ref("Error"), "This file is already a version"),
                           "413": _json(_ref("Error"), "File too large"),
                           "422": _json(_ref("DefinitionErrors"), "The diagram or its metadata is invalid")},
         },
     },
+    "/api/v1/procedures/{code}/versions/{version}/changes": {"get": {
+        "summary": "What a version changes against the version in force (leader, designer, admin)",
+        "tags": ["procedures"], "parameters": [_path("code"), _path("version", "integer")],
+        "responses": {"200": _json({"type": "object"}, "Steps added, removed, moved, budgets changed; path totals "
+                                   "of both versions against the legal and reduced limits"),
+                      "401": _resp("Unauthorized"), "403": _resp("Forbidden"), "404": _resp("NotFound")},
+    }},
+    "/api/v1/procedures/{code}/versions/{version}/approve": {"post": {
+        "summary": "Approve a submitted version: it is published and in force (leader of the owning agency)",
+        "tags": ["procedures"], "parameters": [_path("code"), _path("version", "integer")],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["decision_number", "decision_date"],
+            "properties": {"decision_number": {"type": "string", "maxLength": 128},
+                           "decision_date": {"type": "string", "format": "date"}}}}}},
+        "responses": {"200": _json(_ref("Reviewed"), "Published"), "400": _resp("BadRequest"),
+                      "401": _resp("Unauthorized"), "403": _resp("Forbidden"), "404": _resp("NotFound"),
+                      "409": _json(_ref("Error"), "Not waiting for approval, or a newer version is in force")},
+    }},
+    "/api/v1/procedures/{code}/versions/{version}/send-back": {"post": {
+        "summary": "Send a submitted version back to the designer with a reason (leader of the owning agency)",
+        "tags": ["procedures"], "parameters": [_path("code"), _path("version", "integer")],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["reason"],
+            "properties": {"reason": {"type": "string", "maxLength": 1000}}}}}},
+        "responses": {"200": _json(_ref("Reviewed"), "Sent back"), "400": _resp("BadRequest"),
+                      "401": _resp("Unauthorized"), "403": _resp("Forbidden"), "404": _resp("NotFound"),
+                      "409": _json(_ref("Error"), "Not waiting for approval")},
+    }},
     "/api/v1/dossiers": {
         "post": {
             "summary": "Receive a dossier at the desk (clerk)", "tags": ["dossiers"],

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import accounts, models
+from engine import accounts, approval, models
 from engine.accounts import Actor
 from engine.definitions import Definition, load_definition
 from engine.errors import DefinitionError, NotFound, PermissionDenied
@@ -22,10 +22,12 @@ from engine.views import DeployResult, ProcedureSummary
 
 
 def definition_row(session: Session, code: str, version: int | None = None) -> models.DefinitionVersion:
-    """A procedure's version (the latest when ``version`` is None); NotFound when there is none."""
+    """A procedure's version (the one in force when ``version`` is None); NotFound when there is none."""
     stmt = select(models.DefinitionVersion).where(models.DefinitionVersion.procedure_code == code)
     if version is not None:
         stmt = stmt.where(models.DefinitionVersion.version == version)
+    else:
+        stmt = stmt.where(models.DefinitionVersion.status == approval.PUBLISHED)
     row = session.scalar(stmt.order_by(models.DefinitionVersion.version.desc()).limit(1))
     if row is None:
         raise NotFound(f"Không có thủ tục {code!r}")
@@ -36,7 +38,7 @@ def summary(r: models.DefinitionVersion) -> ProcedureSummary:
     return ProcedureSummary(
         r.procedure_code, r.name, r.version, r.id, Decimal(r.legal_working_days),
         Decimal(r.reduced_working_days) if r.reduced_working_days is not None else None,
-        r.deployed_at, r.decision_number, dict(r.metadata_json or {}))
+        r.deployed_at, r.decision_number, dict(r.metadata_json or {}), r.decision_date)
 
 
 def json_safe(value: Any) -> Any:
@@ -63,8 +65,10 @@ class Deployment:
 
     def deploy(self, data: bytes, *, filename: str = "", actor: Actor | None = None,
                decision_number: str = "", decision_date: date | None = None,
-               metadata: Mapping[str, Any] | None = None) -> DeployResult:
-        """Validate and publish a diagram; an unchanged file returns its existing version."""
+               metadata: Mapping[str, Any] | None = None, status: str = approval.PUBLISHED) -> DeployResult:
+        """Validate and publish a diagram; an unchanged file returns its existing version.
+
+        ``status=approval.SUBMITTED`` stores it for approval instead (engine.approval.submit)."""
         if actor is not None and not actor.has("designer", "admin"):
             raise PermissionDenied("Chỉ cán bộ thiết kế quy trình hoặc quản trị được công bố quy trình")
         with self.core.read() as session:
@@ -81,6 +85,16 @@ class Deployment:
             existing = session.scalar(select(models.DefinitionVersion).where(
                 models.DefinitionVersion.procedure_code == definition.procedure_code,
                 models.DefinitionVersion.sha256 == definition.sha256))
+            if existing is not None and status == approval.PUBLISHED and existing.status in (
+                    approval.SUBMITTED, approval.SENT_BACK):  # the administrator publishes a pending version
+                existing.status, existing.decision_number = status, decision_number
+                existing.decision_date, existing.deployed_at = decision_date, unit.now
+                existing.deployed_by = actor.id if actor else None
+                approval.retire_older(session, existing)
+                unit.record("definition.deployed", actor_id=actor.id if actor else None,
+                            details={"procedure": existing.procedure_code, "version": existing.version,
+                                     "sha256": existing.sha256, "decision_number": decision_number})
+                return DeployResult(existing.procedure_code, existing.version, existing.id, True)
             if existing is not None:
                 return DeployResult(existing.procedure_code, existing.version, existing.id, False)
             conflict = process_conflict(session, definition.procedure_code, definition.process_id)
@@ -94,10 +108,14 @@ class Deployment:
                 sha256=definition.sha256, legal_working_days=definition.legal_working_days,
                 reduced_working_days=definition.reduced_working_days, metadata_json=json_safe(dict(metadata or {})),
                 decision_number=decision_number, decision_date=decision_date,
-                deployed_by=actor.id if actor else None, deployed_at=unit.now)
+                deployed_by=actor.id if actor else None, deployed_at=unit.now, status=status,
+                submitted_by=actor.id if actor and status == approval.SUBMITTED else None)
             session.add(row)
             session.flush()
-            unit.record("definition.deployed", actor_id=actor.id if actor else None,
+            if status == approval.PUBLISHED:
+                approval.retire_older(session, row)
+            action = "definition.submitted" if status == approval.SUBMITTED else "definition.deployed"
+            unit.record(action, actor_id=actor.id if actor else None,
                         details={"procedure": row.procedure_code, "version": row.version,
                                  "sha256": row.sha256, "decision_number": decision_number})
             result = DeployResult(row.procedure_code, row.version, row.id, True)
@@ -105,13 +123,8 @@ class Deployment:
         return result
 
     def procedures(self) -> list[ProcedureSummary]:
-        """The latest version of every procedure."""
-        latest = (select(models.DefinitionVersion.procedure_code,
-                         func.max(models.DefinitionVersion.version).label("v"))
-                  .group_by(models.DefinitionVersion.procedure_code).subquery())
-        stmt = (select(models.DefinitionVersion)
-                .join(latest, (latest.c.procedure_code == models.DefinitionVersion.procedure_code)
-                      & (latest.c.v == models.DefinitionVersion.version))
+        """The version in force (published) of every procedure."""
+        stmt = (select(models.DefinitionVersion).where(models.DefinitionVersion.status == approval.PUBLISHED)
                 .order_by(models.DefinitionVersion.procedure_code))
         with self.core.read() as session:
             return [summary(r) for r in session.scalars(stmt)]

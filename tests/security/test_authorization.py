@@ -148,6 +148,8 @@ def test_only_the_holder_completes_and_only_holder_or_leader_unclaims(client, en
     ("clerk", "/desk", {"procedure": "T.000001", "applicant_name": "A"}, True),
     ("clerk", "/designer/upload", {}, False), ("officer", "/designer/upload", {}, False),
     ("leader", "/designer/publish", {"sha": "0" * 64}, False), ("designer", "/designer/upload", {}, True),
+    ("designer", "/designer/publish", {"sha": "0" * 64}, False),
+    ("leader", "/designer/submit", {"sha": "0" * 64}, False),
     ("designer", "/admin/agencies", {"code": "X", "name": "X"}, False),
     ("leader", "/admin/officials", {"username": "x"}, False),
     ("clerk", "/admin/calendar", {"day": "2026-03-10"}, False),

@@ -54,8 +54,8 @@ def scene(engine, world, boss, deployed):
 def test_the_enumeration_sees_every_known_form(app):
     endpoints = {r.endpoint for r in form_post_rules(app)}
     assert {"auth.login", "auth.logout", "auth.set_language", "steps.claim", "steps.unclaim", "steps.complete",
-            "steps.reassign", "desk.receive", "designer.upload", "designer.publish", "admin.add_agency",
-            "admin.add_official", "admin.add_override"} <= endpoints
+            "steps.reassign", "desk.receive", "designer.upload", "designer.publish", "designer.submit",
+            "admin.add_agency", "admin.add_official", "admin.add_override"} <= endpoints
 
 
 @pytest.mark.parametrize("variant", ["missing", "empty", "garbage", "another_session"])
@@ -91,10 +91,14 @@ def test_the_same_post_with_the_token_does_change_things(client, engine, scene):
     assert snapshot(engine) != before
 
 
-def test_only_the_api_blueprint_is_exempt():
+def test_only_the_api_blueprints_are_exempt(app):
+    """Only the bearer-token API (/api/v1) is exempt; every route of it is under /api/v1."""
     from webui.security import csrf as protector
 
-    assert {bp.name for bp in protector._exempt_blueprints} == {"api"}
+    assert {bp.name for bp in protector._exempt_blueprints} == {"api", "api_procedures"}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] in ("api", "api_procedures"):
+            assert rule.rule.startswith("/api/v1/"), rule.rule
     assert not protector._exempt_views
 
 
@@ -109,7 +113,8 @@ def test_the_api_refuses_cookie_sessions_without_a_bearer_token(app, client, eng
     assert client.get("/inbox").status_code == 200
     token = token_of(client, "/inbox")
     rules = api_rules(app)
-    assert {"api.inbox", "api.claim", "api.complete", "api.deploy", "api.create_dossier"} <= {r.endpoint for r in rules}
+    assert {"api.inbox", "api.claim", "api.complete", "api_procedures.submit", "api.create_dossier",
+            "api_procedures.approve"} <= {r.endpoint for r in rules}
     for rule in rules:
         path = url_of(app, rule, code, step_id)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):

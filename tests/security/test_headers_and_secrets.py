@@ -94,10 +94,14 @@ def test_secure_cookies_and_hsts_when_served_over_tls(engine, world, monkeypatch
 
 
 def test_templates_need_no_inline_script_or_style(tmp_path: Path):
-    """The CSP forbids inline scripts, handlers and style attributes: the templates must not need them."""
+    """The CSP forbids inline scripts, handlers and style attributes: the templates must not need them.
+    (A JSON data block, ``<script type="application/json">`` filled with ``|tojson``, is data the
+    browser never runs: the modeller and the diagram viewer read their configuration from one.)"""
     for path in TEMPLATES.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), path
+        assert not re.search(r'<script(?![^>]*\bsrc=)(?![^>]*\btype="application/json")[^>]*>', text), path
+        for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', text, re.S):
+            assert re.fullmatch(r"\{\{ \w+\|tojson \}\}", block), path
         assert not re.search(r"\son[a-z]+\s*=", text), path
         assert not re.search(r"\sstyle\s*=", text), path
         assert "javascript:" not in text.lower(), path

@@ -134,11 +134,9 @@ def test_designer_upload_page_refuses_and_publishes_nothing(client, engine, worl
     page = response.get_data(as_text=True)
     assert word.lower() in page.lower()
     assert "root:x:" not in page
-    # Publishing the refused upload is refused too: it was never kept, so its hash is unknown.
+    # Submitting the refused upload is refused too: it was never kept, so its hash is unknown.
     sha = hashlib.sha256(data).hexdigest()
-    published = post(client, "/designer/publish", {"sha": sha, "filename": f"{name}.bpmn",
-                                                   "decision_number": "1/QĐ", "decision_date": "2026-03-01"},
-                     page="/designer")
+    published = post(client, "/designer/submit", {"sha": sha, "filename": f"{name}.bpmn"}, page="/designer")
     assert published.status_code == 404
     assert engine.procedures() == []
     assert {k: v for k, v in snapshot(engine).items() if k != "login_attempts"} == before

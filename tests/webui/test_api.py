@@ -395,18 +395,55 @@ def test_bad_credentials_are_401_then_rate_limited(app, client):
     assert r.status_code == 429 and r.get_json()["error"]
 
 
-def test_deploying_through_the_api(api: Api):
-    good = (DATA / "three_agencies.bpmn").read_bytes()
-    r = api("POST", "/procedures", "designer", data={"file": (io.BytesIO(good), "t.bpmn")},
+OWNED = (DATA / "three_agencies.bpmn").read_bytes().replace(
+    b'<camunda:property name="legal_working_days" value="5" />',
+    b'<camunda:property name="legal_working_days" value="5" /><camunda:property name="owner_agency" value="PCM" />')
+#: A change of the deployed procedure: examination takes one working day instead of two.
+CHANGED = OWNED.replace(b'<camunda:property name="working_days" value="2" /><camunda:property name="step_kind" '
+                        b'value="examine" />', b'<camunda:property name="working_days" value="1" />'
+                        b'<camunda:property name="step_kind" value="examine" />')
+
+
+def test_a_submitted_change_runs_only_once_the_owning_agencys_leader_approves_it(api: Api):
+    r = api("POST", "/procedures", "designer", data={"file": (io.BytesIO(CHANGED), "t.bpmn")},
             content_type="multipart/form-data")
-    assert r.status_code == 201 and r.get_json() == {"code": "T.000001", "version": 1}
-    broken = good.replace(b'<bpmn:sequenceFlow id="F2" sourceRef="Receive" targetRef="Examine" />',
-                          b'<bpmn:sequenceFlow id="F2" sourceRef="Receive" targetRef="Nowhere" />')
+    assert r.status_code == 201 and r.get_json() == {"code": "T.000001", "version": 2, "status": "submitted"}
+    assert [p["version"] for p in api("GET", "/procedures", "clerk").get_json()] == [1]
+    changes = api("GET", "/procedures/T.000001/versions/2/changes", "lead_pcm").get_json()
+    examine = next(s for s in changes["steps"] if s["element"] == "Examine")
+    assert (changes["base_version"], examine["change"], examine["old_days"], examine["new_days"]) == (1, "budget", 2, 1)
+    assert changes["totals"]["new"]["main_path"] == changes["totals"]["old"]["main_path"] - 1
+    decision = {"decision_number": "21/QĐ-UBND", "decision_date": "2026-03-02"}
+    assert api("POST", "/procedures/T.000001/versions/2/approve", "leader", json=decision).status_code == 403
+    assert api("POST", "/procedures/T.000001/versions/2/approve", "lead_pcm",
+               json={"decision_number": "21/QĐ-UBND", "decision_date": "2 tháng 3"}).status_code == 400
+    r = api("POST", "/procedures/T.000001/versions/2/approve", "lead_pcm", json=decision)
+    assert r.status_code == 200 and r.get_json()["status"] == "published"
+    assert [p["version"] for p in api("GET", "/procedures", "clerk").get_json()] == [2]
+    assert api("POST", "/procedures/T.000001/versions/2/approve", "lead_pcm", json=decision).status_code == 409
+
+
+def test_a_leader_sends_a_change_back_with_a_reason(api: Api):
+    api("POST", "/procedures", "designer", data={"file": (io.BytesIO(CHANGED), "t.bpmn")},
+        content_type="multipart/form-data")
+    assert api("POST", "/procedures/T.000001/versions/2/send-back", "lead_pcm", json={}).status_code == 400
+    r = api("POST", "/procedures/T.000001/versions/2/send-back", "lead_pcm", json={"reason": "Thiếu căn cứ"})
+    assert r.status_code == 200 and r.get_json()["status"] == "sent_back"
+    assert [p["version"] for p in api("GET", "/procedures", "clerk").get_json()] == [1]
+
+
+def test_submitting_refuses_invalid_diagrams_and_diagrams_without_an_owner(api: Api):
+    broken = CHANGED.replace(b'<bpmn:sequenceFlow id="F2" sourceRef="Receive" targetRef="Examine" />',
+                             b'<bpmn:sequenceFlow id="F2" sourceRef="Receive" targetRef="Nowhere" />')
     r = api("POST", "/procedures", "designer", data={"file": (io.BytesIO(broken), "t.bpmn")},
             content_type="multipart/form-data")
     assert r.status_code == 422
     errors = r.get_json()["errors"]
     assert errors and set(errors[0]) == {"line", "element", "message"}
+    good = (DATA / "three_agencies.bpmn").read_bytes()
+    r = api("POST", "/procedures", "designer", data={"file": (io.BytesIO(good), "t.bpmn")},
+            content_type="multipart/form-data")
+    assert r.status_code == 422 and "owner_agency" in r.get_json()["errors"][-1]["message"]
     r = api("POST", "/procedures", "designer", data={}, content_type="multipart/form-data")
     assert r.status_code == 400
     assert [p["version"] for p in api("GET", "/procedures", "designer").get_json()] == [1]
@@ -496,7 +533,10 @@ def test_deploying_with_metadata_feeds_the_portal(api: Api, client):
     from engine.catalog import load_agency_registry
 
     workflows = DATA.parent.parent / "workflows"
-    bpmn = (workflows / "mai_tang_phi.bpmn").read_bytes()
+    bpmn = (workflows / "mai_tang_phi.bpmn").read_bytes().replace(
+        b'<camunda:property name="legal_working_days" value="5" />',
+        b'<camunda:property name="legal_working_days" value="5" /><camunda:property name="owner_agency" '
+        b'value="UBNDH.PT" />')
     toml = (workflows / "mai_tang_phi.toml").read_bytes()
     engine = client.application.extensions["lienthong_engine"]
     with engine.transaction() as s:  # the diagram's lanes bind to registry agencies
@@ -509,11 +549,17 @@ def test_deploying_with_metadata_feeds_the_portal(api: Api, client):
     assert any("9.999999" in e["message"] for e in r.get_json()["errors"])
     assert "/tmp" not in r.get_data(as_text=True)
     r = api("POST", "/procedures", "designer", content_type="multipart/form-data",
-            data={"file": (io.BytesIO(bpmn), "m.bpmn"), "metadata": (io.BytesIO(toml), "m.toml"),
-                  "decision_number": "15/QĐ-UBND"})
+            data={"file": (io.BytesIO(bpmn), "m.bpmn"), "metadata": (io.BytesIO(toml), "m.toml")})
     assert r.status_code == 201 and r.get_json()["code"] == "1.001731"
+    assert client.get("/thu-tuc/1.001731").status_code == 404  # not in force before its approval
+    with engine.transaction() as s:
+        accounts.add_official(s, "lead_ubndh", full_name="Lãnh đạo", agency_code="UBNDH.PT", roles="leader",
+                              password=PASSWORD, now=engine.now())
+    r = api("POST", "/procedures/1.001731/versions/1/approve", "lead_ubndh",
+            json={"decision_number": "15/QĐ-UBND", "decision_date": "2026-03-02"})
+    assert r.status_code == 200
     page = client.get("/thu-tuc/1.001731").get_data(as_text=True)
-    assert "Hướng dẫn kê khai" in page and "15/QĐ-UBND" in page
+    assert "Hướng dẫn kê khai" in page and "15/QĐ-UBND" in page and "02/03/2026" in page
 
 
 def test_a_retryable_conflict_says_so(api: Api, app):

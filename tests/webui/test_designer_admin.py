@@ -15,7 +15,9 @@ from tests.webui.helpers import login, post, token_of
 GOOD = (DATA / "three_agencies.bpmn").read_bytes()
 BROKEN = (GOOD.decode().replace('name="CA"', 'name="Cơ quan lạ"')
           .replace('<camunda:property name="working_days" value="2" />', "").encode())
-CHANGED = GOOD.replace("Ký quyết định".encode(), "Ký và đóng dấu quyết định".encode())
+CHANGED = GOOD.replace("Ký quyết định".encode(), "Ký và đóng dấu quyết định".encode()).replace(
+    b'<camunda:property name="legal_working_days" value="5" />',
+    b'<camunda:property name="legal_working_days" value="5" /><camunda:property name="owner_agency" value="PCM" />')
 
 
 def _upload(client, data, name="quy_trinh.bpmn"):
@@ -46,7 +48,22 @@ def test_good_diagram_previews_and_publishes_a_new_version(client, engine, world
     svg = client.get(f"/designer/preview/{sha}.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     assert client.get("/designer/preview/" + "0" * 64 + ".svg").status_code == 404
-    # a publish without the decision is refused, then with it a version 2 appears
+    # a designer submits it for approval: version 2 exists, version 1 stays in force
+    assert 'action="/designer/publish"' not in page
+    sent = post(client, "/designer/submit", {"sha": sha, "filename": "ba_co_quan.bpmn"}, page="/designer",
+                follow_redirects=True)
+    assert "Đã gửi duyệt thủ tục T.000001, phiên bản 2" in sent.get_data(as_text=True)
+    assert engine.procedure("T.000001").version == 1
+    assert post(client, "/designer/publish", {"sha": sha, "decision_number": "1", "decision_date": "2026-03-01"},
+                page="/designer").status_code == 403
+    assert client.get("/designer/procedures/T.000001/2.svg").status_code == 200
+
+
+def test_an_administrator_publishes_an_upload_at_once_with_the_decision(client, engine, world, deployed, admin,
+                                                                      data_dir):
+    login(client, "admin")
+    page = _upload(client, CHANGED, "ba_co_quan.bpmn").get_data(as_text=True)
+    sha = re.search(r'name="sha" value="([0-9a-f]{64})"', page).group(1)
     missing = post(client, "/designer/publish", {"sha": sha, "filename": "ba_co_quan.bpmn"}, page="/designer")
     assert missing.status_code == 400 and engine.procedure("T.000001").version == 1
     assert post(client, "/designer/publish", {"sha": "../x", "decision_number": "1", "decision_date": "2026-03-01"},
@@ -57,7 +74,6 @@ def test_good_diagram_previews_and_publishes_a_new_version(client, engine, world
     text = done.get_data(as_text=True)
     assert "phiên bản 2" in text and "123/QĐ-UBND" in text and "27/02/2026" in text
     assert engine.procedure("T.000001").version == 2
-    assert client.get("/designer/procedures/T.000001/2.svg").status_code == 200
 
 
 def test_admin_adds_agency_official_and_calendar_override(client, engine, admin):
