@@ -75,6 +75,7 @@ class Review:
     supplement_dossiers: int
     supplement_requests: int
     loops: list[tuple[str, int]]
+    by_month: list[tuple[str, int, float | None]]
 
     def as_json(self) -> dict[str, Any]:
         return {"procedure": self.procedure, "name": self.name, "dossiers": self.dossiers, "judged": self.judged,
@@ -83,7 +84,8 @@ class Review:
                 "steps": [s.as_json() for s in self.steps],
                 "variants": [{"path": path, "count": count} for path, count in self.variants],
                 "supplements": {"dossiers": self.supplement_dossiers, "requests": self.supplement_requests},
-                "loops": [{"step": step, "extra_passes": extra} for step, extra in self.loops]}
+                "loops": [{"step": step, "extra_passes": extra} for step, extra in self.loops],
+                "by_month": [{"month": m, "judged": n, "on_time_share": share} for m, n, share in self.by_month]}
 
 
 def nearest_rank(values: Seconds | np.ndarray, q: float) -> float | None:
@@ -203,7 +205,19 @@ def review(h: History) -> Review:
         procedure=h.procedure, name=h.name, dossiers=h.dossiers, judged=judged, on_time_share=on_time,
         mean_days=mean_days, p90_days=p90_days, unattributed_lateness_share=_share(unattributed, total_lateness),
         steps=steps, variants=variants, supplement_dossiers=int(np.count_nonzero(h.supplements)),
-        supplement_requests=int(h.supplements.sum()), loops=loops)
+        supplement_requests=int(h.supplements.sum()), loops=loops, by_month=_by_month(h, t))
+
+
+def _by_month(h: History, t: Timing) -> list[tuple[str, int, float | None]]:
+    """The on-time share of the dossiers received in each month (judged as for the whole period)."""
+    months = np.array(h.months, dtype=object)
+    on_time = t.judged & (t.elapsed <= t.allowed)
+    out = []
+    for month in sorted(set(h.months)):
+        mine = months == month
+        judged = int(np.count_nonzero(t.judged & mine))
+        out.append((month, judged, _share(int(np.count_nonzero(on_time & mine)), judged)))
+    return out
 
 
 def _paths(h: History) -> tuple[list[tuple[list[str], int]], list[tuple[str, int]]]:

@@ -45,6 +45,7 @@ class History:
     # dossiers (index d)
     codes: list[str]
     statuses: list[str]
+    months: list[str]
     limit_days: Floats
     counting: Seconds
     due: Seconds
@@ -97,7 +98,7 @@ def load(session: Session, calendar: WorkingCalendar, procedure: str, date_from:
     dossier_filter = (D.procedure_code == procedure, D.received_at >= start, D.received_at < end)
     rows = session.execute(
         select(D.id, D.code, D.status, D.counting_from, D.due_at, D.finished_at, D.supplement_count,
-               V.legal_working_days, V.reduced_working_days)
+               V.legal_working_days, V.reduced_working_days, D.received_at)
         .join(V, V.id == D.definition_id).where(*dossier_filter).order_by(D.id)
         .limit(MAX_DOSSIERS + 1)).all()
     if len(rows) > MAX_DOSSIERS:
@@ -141,6 +142,7 @@ def load(session: Session, calendar: WorkingCalendar, procedure: str, date_from:
         procedure=procedure, name=definition.name, date_from=date_from, date_to=date_to, now=now_s,
         seconds_per_day=int(calendar.config.seconds_per_day), clock=clock,
         codes=[r[1] for r in rows], statuses=[r[2] for r in rows],
+        months=[calendar.localize(r[9]).strftime("%Y-%m") for r in rows],
         limit_days=np.array([float(Decimal(r[8] if r[8] is not None else r[7])) for r in rows], dtype=np.float64),
         counting=epoch_seconds([r[3] for r in rows], NOT_YET), due=epoch_seconds([r[4] for r in rows], NOT_YET),
         finished=epoch_seconds([r[5] for r in rows], NOT_YET),

@@ -123,14 +123,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         inbox,
         lifecycle,
         portal,
+        review,
         stats_page,
         steps,
     )
 
-    for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, designer,
-                   admin, api):
+    for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, review,
+                   designer, admin, api):
         app.register_blueprint(module.bp)
+    app.register_blueprint(review.api_bp)
     security.exempt_api(app, api.bp)
+    security.exempt_api(app, review.api_bp)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -6,11 +6,9 @@ import csv
 import io
 import math
 import random
-import shutil
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,51 +19,13 @@ from sqlalchemy import select
 from engine import models, reviewing
 from engine.calendar import WorkingCalendar
 from engine.errors import InvalidInput, NotFound, PermissionDenied
-from engine.history_demo import Plan
-from engine.runtime import Engine
 from engine.working_clock import WorkingClock
-from tests.conftest import DATA, FakeClock, World, _truncate_pg
-
-START = date(2026, 1, 5)
-DAYS = 150
-END = START + timedelta(days=DAYS - 1)
-PROCEDURE = "T.000001"
-SLOW = "Examine"
-
-
-@dataclass
-class Year:
-    engine: Engine
-    world: World
-    summary: Any
+from tests.review_year import END, PROCEDURE, SLOW, START, Year, generated_year
 
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path, _pg_database: str) -> Iterator[Year]:
-    """150 days of the three-agency procedure, generated through the engine on a simulated clock."""
-    if _pg_database:
-        _truncate_pg(_pg_database)
-        url = _pg_database
-    else:
-        path = tmp_path_factory.mktemp("review") / "year.sqlite"
-        shutil.copy(_sqlite_template, path)
-        url = f"sqlite:///{path}"
-    setup = Engine(url, clock=FakeClock(datetime(2026, 1, 2, 1, 0, tzinfo=UTC)))
-    world = World(setup)
-    setup.deploy((DATA / "three_agencies.bpmn").read_bytes(), filename="three_agencies.bpmn")
-    made: list[Engine] = []
-
-    def engine_for(clock: Any) -> Engine:
-        made.append(Engine(url, clock=clock))
-        return made[-1]
-
-    summary = reviewing.demo_history(engine_for, Plan(PROCEDURE, START, DAYS, seed=7, slow_step=SLOW))
-    for eng in made:
-        eng.close()
-    setup.close()
-    engine = Engine(url, clock=FakeClock(datetime.combine(END + timedelta(days=1), datetime.min.time(), tzinfo=UTC)))
-    yield Year(engine, world, summary)
-    engine.close()
+    yield from generated_year(tmp_path_factory, _sqlite_template, _pg_database)
 
 
 def _review(year: Year) -> Any:
@@ -144,7 +104,7 @@ def test_the_slowest_step_is_the_one_the_generator_made_slow(year: Year) -> None
         pytest.approx(1, abs=1e-3)
     assert 0.3 < review.on_time_share < 0.95  # a year with something to improve
     paths = [v for v, _ in review.variants]
-    assert ["Receive", SLOW] == paths[0][:2]
+    assert paths[0][:2] == ["Receive", SLOW]
     assert any(path.count(SLOW) > 1 for path in paths)  # the supplement loop, seen as a variant
     assert review.supplement_dossiers > 0 and dict(review.loops)[SLOW] > 0
 
