@@ -37,7 +37,7 @@ setup: sysdeps $(VENV)/.installed
 
 run: setup
 	$(BIN)/lienthong init-db
-	$(BIN)/lienthong seed-demo
+	$(BIN)/lienthong seed-demo --history
 	$(BIN)/lienthong serve --host $(HOST) --port $(PORT)
 
 lint: setup

@@ -270,7 +270,9 @@ def user_password(username: str, password_stdin: bool) -> None:
 
 @main.command("seed-demo")
 @click.option("--password", default="lienthong-demo", show_default=True, help="Password of every demo login")
-def seed_demo(password: str) -> None:
+@click.option("--history", is_flag=True, help="Also make a year of dossiers of the funeral-support procedure "
+                                              "(once: skipped when it has dossiers already)")
+def seed_demo(password: str, history: bool) -> None:
     """Load the demo: agencies, officials and every procedure in workflows/; print the logins."""
     from engine.demo import seed
 
@@ -282,6 +284,13 @@ def seed_demo(password: str) -> None:
     click.echo(f"Tài khoản demo (mật khẩu: {password}):")
     for username, roles, agency_name in logins:
         click.echo(f"  {username:<28} {roles:<22} {agency_name}")
+    if history:
+        from engine import reviewing
+
+        if reviewing.has_dossiers(eng, DEMO_HISTORY_PROCEDURE):
+            click.echo("Lịch sử hồ sơ demo đã có sẵn.")
+        else:
+            _generate_history(DEMO_HISTORY_PROCEDURE, 365, 2026, None)
 
 
 @main.command()
@@ -378,8 +387,11 @@ def export_log(procedure: str, date_from: str, date_to: str, output: Path) -> No
     click.echo(f"Đã ghi {count} hồ sơ vào {output}")
 
 
+DEMO_HISTORY_PROCEDURE = "1.001731"
+
+
 @main.command("demo-history")
-@click.option("--procedure", default="1.001731", show_default=True, help="Procedure code")
+@click.option("--procedure", default=DEMO_HISTORY_PROCEDURE, show_default=True, help="Procedure code")
 @click.option("--days", default=365, show_default=True, help="Days of history, ending today")
 @click.option("--seed", default=2026, show_default=True, help="Random seed (the same seed gives the same year)")
 @click.option("--slow-step", default=None, help="Element id of the step made slow (default: the first examined step)")
@@ -397,9 +409,10 @@ def _generate_history(procedure: str, days: int, seed: int, slow_step: str | Non
 
     plan = Plan(procedure=procedure, start=date.today() - timedelta(days=days), days=days, seed=seed,
                 slow_step=slow_step)
+    settings = _settings()
     try:
         with click.progressbar(length=int(days * 2.6), label="Tạo lịch sử hồ sơ", file=sys.stderr) as bar:
-            summary = reviewing.demo_history(lambda clock: Engine(db.database_url(), clock=clock), plan, bar.update)
+            summary = reviewing.demo_history(lambda clock: Engine(settings=settings, clock=clock), plan, bar.update)
     except LienThongError as exc:
         _fail(str(exc))
     click.echo(f"Đã tạo {summary.dossiers} hồ sơ, {summary.completions} bước hoàn thành, "

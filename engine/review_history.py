@@ -9,18 +9,20 @@ stands for "not yet". Working time is measured with ``WorkingClock`` from a day 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+import orjson
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from engine import models
 from engine.calendar import WorkingCalendar
+from engine.db import epoch_seconds, json_array
 from engine.errors import InvalidInput, NotFound
-from engine.working_clock import Seconds, WorkingClock, epoch_seconds
+from engine.working_clock import Seconds, WorkingClock
 
 NOT_YET = -1
 #: Dossiers one review may read; a province's busiest procedure receives about 100,000 a year.
@@ -55,7 +57,7 @@ class History:
     step_dossier: Seconds
     step_element: Seconds
     step_agency: Seconds
-    step_official: Seconds
+    step_official: Seconds  # the official who completed the pass (-1: none)
     ready: Seconds
     claimed: Seconds
     completed: Seconds
@@ -86,70 +88,91 @@ def period_bounds(calendar: WorkingCalendar, date_from: date, date_to: date) -> 
 
 def load(session: Session, calendar: WorkingCalendar, procedure: str, date_from: date, date_to: date,
          now: datetime) -> History:
-    """Read the procedure's dossiers received in the period and all their steps."""
+    """Read the procedure's dossiers received in the period and all their steps.
+
+    Each column comes back as one JSON array built by the database (``db.json_array``), so a year of a
+    busy procedure (hundreds of thousands of steps) is read without a Python object per row and cell.
+    The arrays of one query are aggregated over the same rows, so they line up; the order is set here."""
     start, end = period_bounds(calendar, date_from, date_to)
     definition = session.scalars(select(models.DefinitionVersion)
                                  .where(models.DefinitionVersion.procedure_code == procedure)
                                  .order_by(models.DefinitionVersion.version.desc()).limit(1)).first()
     if definition is None:
         raise NotFound(f"Không có thủ tục mã {procedure}.")
-    D = models.Dossier
-    V = models.DefinitionVersion
-    dossier_filter = (D.procedure_code == procedure, D.received_at >= start, D.received_at < end)
-    rows = session.execute(
-        select(D.id, D.code, D.status, D.counting_from, D.due_at, D.finished_at, D.supplement_count,
-               V.legal_working_days, V.reduced_working_days, D.received_at)
-        .join(V, V.id == D.definition_id).where(*dossier_filter).order_by(D.id)
-        .limit(MAX_DOSSIERS + 1)).all()
-    if len(rows) > MAX_DOSSIERS:
+    D, V, S, A = models.Dossier, models.DefinitionVersion, models.Step, models.Agency
+    received = (D.procedure_code == procedure, D.received_at >= start, D.received_at < end)
+    if (session.scalar(select(func.count()).select_from(D).where(*received)) or 0) > MAX_DOSSIERS:
         raise InvalidInput(f"Quá nhiều hồ sơ trong khoảng thời gian (tối đa {MAX_DOSSIERS:,}); "
                            "hãy chọn khoảng ngắn hơn.")
-    now_s = int(now.timestamp())
-    first_day = calendar.localize(start).date() - timedelta(days=1)
-    last_day = calendar.localize(max(now, end)).date() + timedelta(days=1)
-    clock = WorkingClock(calendar, first_day, last_day)
-    index = {row[0]: i for i, row in enumerate(rows)}
-    S = models.Step
-    A = models.Agency
-    step_rows = session.execute(
-        select(S.dossier_id, S.element_id, S.name, A.code, S.ready_at, S.claimed_at, S.completed_at, S.due_at,
-               S.working_days, S.state, S.completed_by)
-        .join(A, A.id == S.agency_id).join(D, D.id == S.dossier_id).where(*dossier_filter)
-        .order_by(S.dossier_id, S.ready_at, S.id)).all()
+
+    def epoch(column: Any) -> Any:
+        return epoch_seconds(session, column)
+
+    d = _arrays(session, select().select_from(D).join(V, V.id == D.definition_id).where(*received), {
+        "id": D.id, "code": D.code, "status": D.status, "counting": epoch(D.counting_from), "due": epoch(D.due_at),
+        "finished": epoch(D.finished_at), "supplements": D.supplement_count, "legal": V.legal_working_days,
+        "reduced": V.reduced_working_days, "received": epoch(D.received_at)})
+    s = _arrays(session, select().select_from(S).join(D, D.id == S.dossier_id).where(*received), {
+        "id": S.id, "dossier": S.dossier_id, "element": S.element_id, "name": S.name, "agency": S.agency_id,
+        "ready": epoch(S.ready_at), "claimed": epoch(S.claimed_at), "completed": epoch(S.completed_at),
+        "due": epoch(S.due_at), "budget": S.working_days, "cancelled": case((S.state == "cancelled", 1), else_=0),
+        "official": func.coalesce(S.completed_by, NOT_YET)})
+    by_id = np.argsort(np.array(d["id"], dtype=np.int64), kind="stable")
+    d = {key: [values[k] for k in by_id] for key, values in d.items()}
+    dossier_ids = np.array(d["id"], dtype=np.int64)
+    step_dossier = np.searchsorted(dossier_ids, np.array(s["dossier"], dtype=np.int64))
+    ready = _instants(s["ready"])
+    order = np.lexsort((np.array(s["id"], dtype=np.int64), ready, step_dossier))
     elements: dict[str, int] = {}
-    element_names: list[tuple[str, str]] = []
-    agencies: dict[str, int] = {}
-    officials: dict[int | None, int] = {None: -1}
-    n = len(step_rows)
-    step_dossier = np.empty(n, dtype=np.int64)
-    step_element = np.empty(n, dtype=np.int64)
-    step_agency = np.empty(n, dtype=np.int64)
-    step_official = np.empty(n, dtype=np.int64)
-    budget = np.empty(n, dtype=np.float64)
-    cancelled = np.zeros(n, dtype=bool)
-    for i, (dossier_id, element_id, name, agency, *_, working_days, state, completed_by) in enumerate(step_rows):
-        step_dossier[i] = index[dossier_id]
-        e = elements.get(element_id)
-        if e is None:
-            e = elements[element_id] = len(element_names)
-            element_names.append((element_id, name))
-        step_element[i] = e
-        step_agency[i] = agencies.setdefault(agency, len(agencies))
-        step_official[i] = officials.setdefault(completed_by, len(officials) - 1)
-        budget[i] = float(working_days or 0)
-        cancelled[i] = state == "cancelled"
+    names: dict[str, str] = {}
+    for element, name in zip(s["element"], s["name"], strict=True):
+        if element not in elements:
+            elements[element] = len(elements)
+            names[element] = name
+    agency_ids, step_agency = np.unique(np.array(s["agency"], dtype=np.int64), return_inverse=True)
+    codes = {row.id: row.code for row in session.execute(select(A.id, A.code).where(A.id.in_(agency_ids.tolist())))}
+
+    def ints(values: list[Any]) -> Seconds:
+        result: Seconds = np.array(values, dtype=np.int64)[order]
+        return result
+
+    clock = WorkingClock(calendar, calendar.localize(start).date() - timedelta(days=1),
+                         calendar.localize(max(now, end)).date() + timedelta(days=1))
     return History(
-        procedure=procedure, name=definition.name, date_from=date_from, date_to=date_to, now=now_s,
+        procedure=procedure, name=definition.name, date_from=date_from, date_to=date_to, now=int(now.timestamp()),
         seconds_per_day=int(calendar.config.seconds_per_day), clock=clock,
-        codes=[r[1] for r in rows], statuses=[r[2] for r in rows],
-        months=[calendar.localize(r[9]).strftime("%Y-%m") for r in rows],
-        limit_days=np.array([float(Decimal(r[8] if r[8] is not None else r[7])) for r in rows], dtype=np.float64),
-        counting=epoch_seconds([r[3] for r in rows], NOT_YET), due=epoch_seconds([r[4] for r in rows], NOT_YET),
-        finished=epoch_seconds([r[5] for r in rows], NOT_YET),
-        supplements=np.array([r[6] or 0 for r in rows], dtype=np.int64),
-        step_dossier=step_dossier, step_element=step_element, step_agency=step_agency, step_official=step_official,
-        ready=epoch_seconds([r[4] for r in step_rows], NOT_YET),
-        claimed=epoch_seconds([r[5] for r in step_rows], NOT_YET),
-        completed=epoch_seconds([r[6] for r in step_rows], NOT_YET),
-        step_due=epoch_seconds([r[7] for r in step_rows], NOT_YET),
-        budget_days=budget, cancelled=cancelled, elements=element_names, agencies=list(agencies))
+        codes=d["code"], statuses=d["status"], months=_months(calendar, d["received"]),
+        limit_days=np.array([float(r if r is not None else g) for g, r in zip(d["legal"], d["reduced"], strict=True)],
+                            dtype=np.float64),
+        counting=_instants(d["counting"]), due=_instants(d["due"]), finished=_instants(d["finished"]),
+        supplements=np.array([n or 0 for n in d["supplements"]], dtype=np.int64),
+        step_dossier=step_dossier[order], step_element=ints([elements[e] for e in s["element"]]),
+        step_agency=step_agency[order], step_official=ints(s["official"]),
+        ready=ready[order], claimed=_instants(s["claimed"])[order], completed=_instants(s["completed"])[order],
+        step_due=_instants(s["due"])[order],
+        budget_days=np.array([float(b or 0) for b in s["budget"]], dtype=np.float64)[order],
+        cancelled=np.array(s["cancelled"], dtype=bool)[order], elements=[(e, names[e]) for e in elements],
+        agencies=[codes[int(a)] for a in agency_ids])
+
+
+def _arrays(session: Session, base: Any, columns: dict[str, Any]) -> dict[str, list[Any]]:
+    """One query over ``base``'s rows: each column as a list, aligned with the others (one JSON array each)."""
+    row = session.execute(base.add_columns(*(json_array(session, c).label(k) for k, c in columns.items()))).one()
+    return {key: orjson.loads(text) if text else [] for key, text in zip(columns, row, strict=True)}
+
+
+def _instants(values: list[int | None]) -> Seconds:
+    return np.array([NOT_YET if v is None else v for v in values], dtype=np.int64)
+
+
+def _months(calendar: WorkingCalendar, instants: list[int]) -> list[str]:
+    """The local month ('2026-03') of each instant, computed once per distinct day."""
+    seen: dict[int, str] = {}
+    out = []
+    for instant in instants:
+        day = instant // 86400
+        month = seen.get(day)
+        if month is None:
+            month = seen[day] = calendar.localize(datetime.fromtimestamp(instant, UTC)).strftime("%Y-%m")
+        out.append(month)
+    return out

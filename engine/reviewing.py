@@ -67,6 +67,13 @@ def export_log(engine: _Engine, actor: Actor | None, procedure: str, date_from: 
         return write_xes(out, procedure, source) if fmt == "xes" else write_csv(out, source)
 
 
+def has_dossiers(engine: _Engine, procedure: str) -> bool:
+    """True when the procedure has received any dossier (the demo history is then left alone)."""
+    with engine.Session() as session:
+        return session.scalar(select(models.Dossier.id).where(models.Dossier.procedure_code == procedure)
+                              .limit(1)) is not None
+
+
 def demo_history(engine_for: Callable[[SimClock], Any], plan: Plan,
                  progress: Callable[[int], None] | None = None) -> Summary:
     """Generate ``plan`` through an engine whose clock is the simulation's (``engine_for`` makes it)."""

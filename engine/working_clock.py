@@ -67,15 +67,3 @@ class WorkingClock:
         result: Seconds = np.maximum(self.working(end) - self.working(start), 0)
         return result
 
-
-def epoch_seconds(values: list[datetime | None], missing: int) -> Seconds:
-    """Instants as whole epoch seconds (rounded up, as the calendar does); ``missing`` stands for None."""
-    out = np.empty(len(values), dtype=np.int64)
-    for i, value in enumerate(values):
-        if value is None:
-            out[i] = missing
-        else:
-            stamp = value.timestamp()
-            whole = int(stamp)
-            out[i] = whole + 1 if stamp > whole else whole
-    return out
