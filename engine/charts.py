@@ -15,7 +15,7 @@ BAR_HEIGHT = 22
 LABEL_WIDTH = 230
 COLORS = ("#1f6f8b", "#e08a00")
 MAX_ROWS = 40
-MAX_LABEL = 40
+MAX_LABEL = 30
 
 
 @dataclass(frozen=True)
