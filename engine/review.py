@@ -17,7 +17,6 @@ Definitions (the page and ``docs/review.md`` say the same):
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,20 +220,39 @@ def _by_month(h: History, t: Timing) -> list[tuple[str, int, float | None]]:
 
 
 def _paths(h: History) -> tuple[list[tuple[list[str], int]], list[tuple[str, int]]]:
-    """The variants (step sequences) and, per step, the passes beyond the first within a dossier."""
-    paths: Counter[tuple[int, ...]] = Counter()
-    extra: Counter[int] = Counter()
-    active = ~h.cancelled
-    cuts = np.searchsorted(h.step_dossier, np.arange(h.dossiers + 1))
-    elements = h.step_element.tolist()
-    keep = active.tolist()
-    for d in range(h.dossiers):
-        seq = tuple(elements[i] for i in range(cuts[d], cuts[d + 1]) if keep[i])
-        paths[seq] += 1
-        if len(set(seq)) != len(seq):
-            for e, n in Counter(seq).items():
-                if n > 1:
-                    extra[e] += n - 1
-    variants = [([h.elements[e][0] for e in seq], n) for seq, n in paths.most_common(MAX_VARIANTS)]
-    loops = sorted(((h.elements[e][0], n) for e, n in extra.items()), key=lambda x: (-x[1], x[0]))
+    """The variants (step sequences) and, per step, the passes beyond the first within a dossier.
+
+    A dossier's sequence is summarised by two independent polynomial hashes of its elements (computed
+    for all dossiers at once); equal sequences share both, and the most frequent ones are spelled out
+    from one dossier each."""
+    active = np.flatnonzero(~h.cancelled)
+    dossier = h.step_dossier[active]
+    element = h.step_element[active].astype(np.uint64) + np.uint64(1)
+    if len(active) == 0:
+        return [], []
+    starts = np.searchsorted(dossier, np.arange(h.dossiers))
+    position = np.arange(len(active)) - starts[dossier]
+    keys = []
+    for base in (np.uint64(1_000_003), np.uint64(998_244_353)):
+        powers = np.ones(int(position.max()) + 1, dtype=np.uint64)
+        key = np.zeros(h.dossiers, dtype=np.uint64)
+        with np.errstate(over="ignore"):  # arithmetic modulo 2**64, as intended
+            for k in range(1, len(powers)):  # a handful of positions: the longest dossier's passes
+                powers[k] = powers[k - 1] * base
+            np.add.at(key, dossier, element * powers[position])
+        keys.append(key)
+    has_steps = np.bincount(dossier, minlength=h.dossiers) > 0
+    pair = np.stack(keys, axis=1)[has_steps]
+    owners = np.flatnonzero(has_steps)
+    _, first, counts = np.unique(pair, axis=0, return_index=True, return_counts=True)
+    top = np.argsort(-counts, kind="stable")[:MAX_VARIANTS]
+    ends = np.append(starts[1:], len(active))
+    variants = []
+    for k in top:
+        d = owners[first[k]]
+        seq = h.step_element[active[starts[d]:ends[d]]]
+        variants.append(([h.elements[int(e)][0] for e in seq], int(counts[k])))
+    pairs, pair_counts = np.unique(dossier * len(h.elements) + h.step_element[active], return_counts=True)
+    extra = np.bincount(pairs % len(h.elements), weights=pair_counts - 1, minlength=len(h.elements))
+    loops = sorted(((h.elements[e][0], int(n)) for e, n in enumerate(extra) if n > 0), key=lambda x: (-x[1], x[0]))
     return variants, loops

@@ -106,14 +106,14 @@ def load(session: Session, calendar: WorkingCalendar, procedure: str, date_from:
                            "hãy chọn khoảng ngắn hơn.")
 
     def epoch(column: Any) -> Any:
-        return epoch_seconds(session, column)
+        return func.coalesce(epoch_seconds(session, column), NOT_YET)
 
     d = _arrays(session, select().select_from(D).join(V, V.id == D.definition_id).where(*received), {
         "id": D.id, "code": D.code, "status": D.status, "counting": epoch(D.counting_from), "due": epoch(D.due_at),
         "finished": epoch(D.finished_at), "supplements": D.supplement_count, "legal": V.legal_working_days,
         "reduced": V.reduced_working_days, "received": epoch(D.received_at)})
     s = _arrays(session, select().select_from(S).join(D, D.id == S.dossier_id).where(*received), {
-        "id": S.id, "dossier": S.dossier_id, "element": S.element_id, "name": S.name, "agency": S.agency_id,
+        "id": S.id, "dossier": S.dossier_id, "element": S.element_id, "agency": S.agency_id,
         "ready": epoch(S.ready_at), "claimed": epoch(S.claimed_at), "completed": epoch(S.completed_at),
         "due": epoch(S.due_at), "budget": S.working_days, "cancelled": case((S.state == "cancelled", 1), else_=0),
         "official": func.coalesce(S.completed_by, NOT_YET)})
@@ -124,11 +124,12 @@ def load(session: Session, calendar: WorkingCalendar, procedure: str, date_from:
     ready = _instants(s["ready"])
     order = np.lexsort((np.array(s["id"], dtype=np.int64), ready, step_dossier))
     elements: dict[str, int] = {}
-    names: dict[str, str] = {}
-    for element, name in zip(s["element"], s["name"], strict=True):
+    for element in s["element"]:
         if element not in elements:
             elements[element] = len(elements)
-            names[element] = name
+    names = {row.element_id: row.name for row in session.execute(
+        select(S.element_id, func.max(S.name).label("name")).join(D, D.id == S.dossier_id).where(*received)
+        .group_by(S.element_id))}
     agency_ids, step_agency = np.unique(np.array(s["agency"], dtype=np.int64), return_inverse=True)
     codes = {row.id: row.code for row in session.execute(select(A.id, A.code).where(A.id.in_(agency_ids.tolist())))}
 
@@ -161,8 +162,8 @@ def _arrays(session: Session, base: Any, columns: dict[str, Any]) -> dict[str, l
     return {key: orjson.loads(text) if text else [] for key, text in zip(columns, row, strict=True)}
 
 
-def _instants(values: list[int | None]) -> Seconds:
-    return np.array([NOT_YET if v is None else v for v in values], dtype=np.int64)
+def _instants(values: list[int]) -> Seconds:
+    return np.array(values, dtype=np.int64)
 
 
 def _months(calendar: WorkingCalendar, instants: list[int]) -> list[str]:

@@ -48,8 +48,9 @@ class WorkingClock:
                 lengths[i, k] = max(0, int(b.timestamp()) - int(a.timestamp()))
         day_starts[days + 1] = int(datetime.combine(first + timedelta(days=days + 1), datetime.min.time(),
                                                     tzinfo=calendar.zone).timestamp())
-        self._starts = starts
-        self._lengths = lengths
+        used = max(1, int((lengths > 0).sum(axis=1).max()))  # periods actually used (two: morning, afternoon)
+        self._starts = starts[:, :used]
+        self._lengths = lengths[:, :used]
         self._day_starts = day_starts
         self._before = np.concatenate(([0], np.cumsum(lengths.sum(axis=1))))
 
