@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from datetime import date, timedelta
 from typing import Any
 
 import orjson
-from flask import Blueprint, Response, g, jsonify, render_template, request
+from flask import Blueprint, Response, g, jsonify, render_template, request, send_file
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
@@ -24,6 +25,8 @@ api_bp = Blueprint("review_api", __name__, url_prefix="/api/v1")
 ROLES = reviewing.REVIEW_ROLES
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_FORM_CHANGES = 10
+#: Bytes of an event log kept in memory before the download spills to a temporary file.
+LOG_SPOOL_BYTES = 8 * 1024 * 1024
 #: Lateness share from which a step is drawn red (and orange from the lower one).
 HOT, WARM = 0.25, 0.05
 
@@ -156,13 +159,18 @@ def diagram(code: str) -> Response:
 @bp.route("/review/<code>/log.<fmt>")
 @roles_required(*ROLES)
 def log(code: str, fmt: str) -> Response:
+    """The event log as a download; written to a spooled file first, so a year's log (hundreds of MB)
+    never sits in memory."""
     date_from, date_to = _period(request.args)
-    out = io.StringIO()
-    reviewing.export_log(get_engine(), actor(), code, date_from, date_to, fmt, out)
+    spool = tempfile.SpooledTemporaryFile(max_size=LOG_SPOOL_BYTES, mode="w+b")  # noqa: SIM115 - closed by send_file
+    text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+    reviewing.export_log(get_engine(), actor(), code, date_from, date_to, fmt, text)
+    text.flush()
+    text.detach()
+    spool.seek(0)
     mimetype = "application/xml" if fmt == "xes" else "text/csv"
     name = f"nhat-ky-{code}-{date_from.isoformat()}-{date_to.isoformat()}.{fmt}"
-    return Response(out.getvalue().encode("utf-8"), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return send_file(spool, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @bp.route("/review/<code>/report.<fmt>", methods=["GET", "POST"])

@@ -124,10 +124,11 @@ def test_what_if_form_needs_its_csrf_token(client: Any) -> None:
 
 def test_logs_and_reports_download(client: Any) -> None:
     login(client, "designer")
-    xes = client.get(f"/review/{PROCEDURE}/log.xes", query_string=PERIOD)
-    assert xes.status_code == 200 and b"<log xes.version" in xes.data
-    assert "attachment" in xes.headers["Content-Disposition"]
-    assert client.get(f"/review/{PROCEDURE}/log.csv", query_string=PERIOD).data.startswith(b"case:concept:name")
+    with client.get(f"/review/{PROCEDURE}/log.xes", query_string=PERIOD) as xes:
+        assert xes.status_code == 200 and b"<log xes.version" in xes.data
+        assert "attachment" in xes.headers["Content-Disposition"]
+    with client.get(f"/review/{PROCEDURE}/log.csv", query_string=PERIOD) as csv:
+        assert csv.data.startswith(b"case:concept:name")
     assert client.get(f"/review/{PROCEDURE}/log.json", query_string=PERIOD).status_code == 404
     changes = json.dumps([{"step": SLOW, "working_days": 0.5}])
     xlsx = client.get(f"/review/{PROCEDURE}/report.xlsx", query_string=PERIOD | {"changes": changes})
