@@ -50,7 +50,7 @@ webui/frontend/node_modules/.package-lock.json: webui/frontend/package-lock.json
 
 run: setup
 	$(BIN)/lienthong init-db
-	$(BIN)/lienthong seed-demo
+	$(BIN)/lienthong seed-demo --history
 	$(BIN)/lienthong serve --host $(HOST) --port $(PORT)
 
 lint: setup

@@ -276,7 +276,9 @@ def user_password(username: str, password_stdin: bool) -> None:
 
 @main.command("seed-demo")
 @click.option("--password", default="lienthong-demo", show_default=True, help="Password of every demo login")
-def seed_demo(password: str) -> None:
+@click.option("--history", is_flag=True, help="Also make a year of dossiers of the funeral-support procedure "
+                                              "(once: skipped when it has dossiers already)")
+def seed_demo(password: str, history: bool) -> None:
     """Load the demo: agencies, officials and every procedure in workflows/; print the logins."""
     from engine.demo import seed
 
@@ -288,6 +290,13 @@ def seed_demo(password: str) -> None:
     click.echo(f"Tài khoản demo (mật khẩu: {password}):")
     for username, roles, agency_name in logins:
         click.echo(f"  {username:<28} {roles:<22} {agency_name}")
+    if history:
+        from engine import reviewing
+
+        if reviewing.has_dossiers(eng, DEMO_HISTORY_PROCEDURE):
+            click.echo("Lịch sử hồ sơ demo đã có sẵn.")
+        else:
+            _generate_history(DEMO_HISTORY_PROCEDURE, 365, 2026, None)
 
 
 @main.command()
@@ -389,6 +398,73 @@ def worker(once: bool, interval: float | None) -> None:
     outbox.load_plugins()
     eng = _engine()
     run_worker(eng, once=once, interval=interval or eng.settings.worker_interval, echo=click.echo)
+
+
+@main.command("export-log")
+@click.option("--procedure", required=True, help="Procedure code")
+@click.option("--from", "date_from", required=True, help="First day of receipt (YYYY-MM-DD)")
+@click.option("--to", "date_to", required=True, help="Last day of receipt (YYYY-MM-DD)")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.xes (IEEE 1849 XES) or FILE.csv")
+def export_log(procedure: str, date_from: str, date_to: str, output: Path) -> None:
+    """Write a procedure's event log for process mining (no personal data)."""
+    from engine import reviewing
+
+    fmt = output.suffix.lower().lstrip(".")
+    try:
+        start, end = _iso_date(date_from), _iso_date(date_to)
+        if fmt not in ("xes", "csv"):
+            _fail("tệp kết quả phải có đuôi .xes hoặc .csv")
+        tmp = output.with_name(output.name + ".part")
+        with tmp.open("w", encoding="utf-8", newline="") as out:
+            count = reviewing.export_log(_engine(), None, procedure, start, end, fmt, out)
+        tmp.replace(output)
+    except LienThongError as exc:
+        _fail(str(exc))
+    click.echo(f"Đã ghi {count} hồ sơ vào {output}")
+
+
+DEMO_HISTORY_PROCEDURE = "1.001731"
+
+
+@main.command("demo-history")
+@click.option("--procedure", default=DEMO_HISTORY_PROCEDURE, show_default=True, help="Procedure code")
+@click.option("--days", default=365, show_default=True, help="Days of history, ending today")
+@click.option("--seed", default=2026, show_default=True, help="Random seed (the same seed gives the same year)")
+@click.option("--slow-step", default=None, help="Element id of the step made slow (default: the first examined step)")
+def demo_history(procedure: str, days: int, seed: int, slow_step: str | None) -> None:
+    """Generate a year of dossiers through the engine on a simulated clock, for the review and statistics."""
+    _generate_history(procedure, days, seed, slow_step)
+
+
+def _generate_history(procedure: str, days: int, seed: int, slow_step: str | None) -> None:
+    from datetime import date, timedelta
+
+    from engine import reviewing
+    from engine.history_demo import Plan
+    from engine.runtime import Engine
+
+    plan = Plan(procedure=procedure, start=date.today() - timedelta(days=days), days=days, seed=seed,
+                slow_step=slow_step)
+    settings = _settings()
+    try:
+        with click.progressbar(length=int(days * 2.6), label="Tạo lịch sử hồ sơ", file=sys.stderr) as bar:
+            summary = reviewing.demo_history(lambda clock: Engine(settings=settings, clock=clock), plan, bar.update)
+    except LienThongError as exc:
+        _fail(str(exc))
+    click.echo(f"Đã tạo {summary.dossiers} hồ sơ, {summary.completions} bước hoàn thành, "
+               f"{summary.supplements} lần yêu cầu bổ sung; bước chậm: {summary.slow_step}")
+
+
+def _iso_date(text: str) -> Any:
+    from datetime import date
+
+    from engine.errors import InvalidInput
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"Ngày không hợp lệ (YYYY-MM-DD): {text!r}") from None
 
 
 def _register_plugins() -> None:

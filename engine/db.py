@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import BigInteger, Connection, Engine, Text, case, cast, create_engine, event, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -137,6 +137,22 @@ def insert_ignoring(session: Session | Connection, table: Any, *,
 def is_sqlite(session: Session | Connection) -> bool:
     dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
     return dialect.name == "sqlite"
+
+
+def json_array(session: Session, column: Any) -> Any:
+    """An aggregate of ``column`` over the query's rows as JSON array text (NULL or '[]' when none)."""
+    if is_sqlite(session):
+        return func.json_group_array(column)
+    return cast(func.json_agg(column), Text)
+
+
+def epoch_seconds(session: Session, column: Any) -> Any:
+    """The column's instant as whole epoch seconds, rounded up as the calendar rounds, computed by the database
+    (reading a million timestamps as Python datetimes costs seconds; as integers, a fraction)."""
+    if is_sqlite(session):  # stored as UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'
+        whole = cast(func.strftime("%s", column), BigInteger)
+        return whole + case((func.substr(column, 21) > "000000", 1), else_=0)
+    return cast(func.ceil(func.extract("epoch", column)), BigInteger)
 
 
 #: PostgreSQL SQLSTATEs of a transaction that lost a race and may simply be run again:

@@ -36,6 +36,10 @@ OVERLAY_STYLES: dict[str, OverlayStyle] = {
     "late": OverlayStyle("Quá hạn", "#fbd5d5", "#c62828", 3.0),
     "late_completed": OverlayStyle("Hoàn thành trễ hạn", "#ffe0c2", "#b85c00"),
     "cancelled": OverlayStyle("Đã hủy", "#ececec", "#8a8a8a", 1.5, dashed=True),
+    # The review of times: each step by its share of the dossiers' lateness.
+    "lateness_high": OverlayStyle("Gây từ 25% thời gian trễ hạn", "#fbd5d5", "#c62828", 3.0),
+    "lateness_some": OverlayStyle("Gây từ 5% thời gian trễ hạn", "#ffe0c2", "#b85c00"),
+    "lateness_none": OverlayStyle("Gây dưới 5% thời gian trễ hạn", "#d7f0dd", "#2e7d32"),
 }
 
 

@@ -130,13 +130,16 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         review,
         stats_page,
         steps,
+        time_review,
     )
 
-    for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, designer,
-                   modeler, review, admin, api, api_procedures):
+    for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, time_review,
+                   designer, modeler, review, admin, api, api_procedures):
         app.register_blueprint(module.bp)
+    app.register_blueprint(time_review.api_bp)
     security.exempt_api(app, api.bp)
     security.exempt_api(app, api_procedures.bp)
+    security.exempt_api(app, time_review.api_bp)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

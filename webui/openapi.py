@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from webui.openapi_review import REVIEW_PATHS, REVIEW_SCHEMAS
+
 VERSION = "1.0.0"
 
 
@@ -489,6 +491,9 @@ PATHS: dict[str, Any] = {
     }},
 }
 
+PATHS |= REVIEW_PATHS
+SCHEMAS |= REVIEW_SCHEMAS
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -502,7 +507,8 @@ DOCUMENT: dict[str, Any] = {
     },
     "servers": [{"url": "/"}],
     "security": [{"bearer": []}],
-    "tags": [{"name": n} for n in ("auth", "procedures", "dossiers", "steps", "public", "statistics", "meta")],
+    "tags": [{"name": n} for n in ("auth", "procedures", "dossiers", "steps", "public", "statistics", "review",
+                                   "meta")],
     "paths": PATHS,
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
