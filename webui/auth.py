@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 from engine import accounts, models
 from engine.accounts import Actor
 from webui.extensions import get_engine
+from webui.safe_redirect import safe_target
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -110,10 +111,7 @@ def login():  # type: ignore[no-untyped-def]
         if found is not None:
             session.clear()
             login_user(Official(found))
-            target = request.args.get("next") or ""
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("inbox.index")
-            return redirect(target)
+            return redirect(safe_target(request.args.get("next"), url_for("inbox.index")))
         flash(_("Sai tên đăng nhập hoặc mật khẩu."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -129,7 +127,4 @@ def logout():  # type: ignore[no-untyped-def]
 def set_language(code: str):  # type: ignore[no-untyped-def]
     if code in ("vi", "en"):
         session["lang"] = code
-    target = request.form.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_target(request.form.get("next"), "/"))
