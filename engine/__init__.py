@@ -27,9 +27,12 @@ from engine.errors import (
 )
 from engine.problems import Problem, Severity
 from engine.runtime import Engine
+from engine.stats import FIRST_DAY, LAST_DAY
 from engine.views import DeployResult, DossierView, EventView, ProcedureSummary, StepForm, StepView
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
     "Actor",
     "CalendarConfig",
     "Conflict",

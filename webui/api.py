@@ -12,7 +12,7 @@ import re
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from functools import wraps
 from pathlib import Path
@@ -34,6 +34,7 @@ from engine.runtime import Engine
 from engine.search import SearchQuery
 from engine.views import DossierView, EventView, StepView
 from webui.auth import check_credentials
+from webui.dates import optional_period, period_args
 from webui.documents import file_response, get_documents, read_upload
 from webui.extensions import get_engine
 from webui.openapi import document
@@ -424,9 +425,10 @@ def dossier(code: str) -> Response:
 def search_dossiers() -> Response:
     engine = get_engine()
     page, per_page = _int_arg("page", 1), _int_arg("per_page", 20)
+    date_from, date_to = optional_period()
     query = SearchQuery(text=request.args.get("q", "")[:255], procedure=request.args.get("procedure", ""),
-                        status=request.args.get("status", ""), date_from=_date_arg("from", None),
-                        date_to=_date_arg("to", None), page=page, per_page=per_page)
+                        status=request.args.get("status", ""), date_from=date_from,
+                        date_to=date_to, page=page, per_page=per_page)
     with engine.Session() as session:
         result = search.search(session, _actor(), query, engine.calendar())
     return jsonify(items=[{"code": h.code, "procedure": h.procedure_code, "procedure_name": h.procedure_name,
@@ -548,26 +550,12 @@ def public_dossier(code: str) -> Response:
                    due_at=_iso(found["due_at"]), applicant=found["applicant"])
 
 
-def _date_arg(name: str, default: date | None) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, _("Ngày không hợp lệ (YYYY-MM-DD): %(name)s", name=name))
-
-
 @bp.get("/stats")
 @token_required
 def statistics() -> Response:
     engine = get_engine()
     calendar = engine.calendar()
-    today = calendar.localize(engine.now()).date()
-    date_to = _date_arg("to", today)
-    assert date_to is not None
-    date_from = _date_arg("from", date_to.replace(day=1))
-    assert date_from is not None
+    date_from, date_to = period_args()
     with engine.Session() as session:
         result = stats.compute(session, calendar, date_from, date_to, engine.now())
     return jsonify(

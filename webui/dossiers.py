@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -15,6 +13,7 @@ from engine.search import STATUSES, SearchQuery
 from engine.search import search as search_dossiers
 from engine.views import DossierView
 from webui.auth import actor, roles_required
+from webui.dates import optional_period
 from webui.documents import get_documents
 from webui.extensions import get_engine
 
@@ -37,16 +36,6 @@ def overlay(dossier: DossierView, now: object) -> dict[str, str]:
     return out
 
 
-def _date(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(_("Ngày không hợp lệ (YYYY-MM-DD): %(name)s", name=name)) from None
-
-
 @bp.route("/dossiers")
 @roles_required("clerk", "leader", "admin")
 def search():  # type: ignore[no-untyped-def]
@@ -62,17 +51,19 @@ def search():  # type: ignore[no-untyped-def]
     page = request.args.get("page", "1")
     args = {k: request.args.get(k, "").strip()[:255] for k in ("q", "status", "procedure", "from", "to")}
     result = None
+    status = 200
     try:
+        date_from, date_to = optional_period()
         query = SearchQuery(text=args["q"], procedure=args["procedure"], status=args["status"],
-                            date_from=_date("from"), date_to=_date("to"),
+                            date_from=date_from, date_to=date_to,
                             page=max(1, min(int(page) if page.isdigit() else 1, 10_000)))
         if any(args.values()):
             with engine.Session() as s:
                 result = search_dossiers(s, actor(), query, engine.calendar())
     except InvalidInput as exc:
-        message = str(exc)
+        message, status = str(exc), 400
     return render_template("dossiers/search.html", code=code, message=message, args=args, result=result,
-                           procedures=engine.procedures(), statuses=STATUSES)
+                           procedures=engine.procedures(), statuses=STATUSES), status
 
 
 def render_show(code: str, status: int = 200, values: dict[str, str] | None = None) -> tuple[str, int]:

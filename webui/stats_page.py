@@ -9,8 +9,8 @@ from flask import Blueprint, Response, render_template, request
 from engine import stats
 from engine.errors import InvalidInput
 from webui.auth import roles_required
+from webui.dates import period_args
 from webui.extensions import get_engine
-from webui.lifecycle import period_args
 
 bp = Blueprint("stats", __name__)
 
