@@ -24,9 +24,12 @@ from engine.errors import (
     PermissionDenied,
     RetryableConflict,
     StateError,
+    TooManyAttempts,
 )
 from engine.problems import Problem, Severity
+from engine.ratelimits import Limit, count_attempt, forgive_attempt
 from engine.runtime import Engine
+from engine.sessions import end_sessions, log_in, session_actor
 from engine.stats import FIRST_DAY, LAST_DAY
 from engine.views import DeployResult, DossierView, EventView, ProcedureSummary, StepForm, StepView
 
@@ -45,6 +48,7 @@ __all__ = [
     "FormInvalid",
     "InvalidInput",
     "LienThongError",
+    "Limit",
     "NotFound",
     "OfficeHours",
     "PermissionDenied",
@@ -55,5 +59,11 @@ __all__ = [
     "StateError",
     "StepForm",
     "StepView",
+    "TooManyAttempts",
     "WorkingCalendar",
+    "count_attempt",
+    "end_sessions",
+    "forgive_attempt",
+    "log_in",
+    "session_actor",
 ]

@@ -7,7 +7,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -76,6 +76,8 @@ class Actor:
     roles: frozenset[str]
     #: False for a deactivated official (listed for administrators; they can do nothing).
     active: bool = True
+    #: The official's web-session generation when read (engine.sessions); not part of who they are.
+    session_generation: int = field(default=0, compare=False)
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -203,6 +205,7 @@ def set_password(session: Session, username: str, password: str, *, now: datetim
         raise InvalidInput(f"Mật khẩu phải dài ít nhất {MIN_PASSWORD} ký tự")
     row = _official(session, username)
     row.password_hash = hash_password(password)
+    row.session_generation = (row.session_generation or 0) + 1  # every web session ends
     tokens.revoke_all(session, row.id)
     if now is not None:
         _log_change(session, row, now, by, {"password": "changed"})
@@ -252,6 +255,7 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
         row.active = bool(active)
     if not changes:
         return actor_of(session, row)
+    row.session_generation = (row.session_generation or 0) + 1  # every web session ends
     session.flush()
     if changes.get("active", {}).get("to") is False:
         tokens.revoke_all(session, row.id)
@@ -275,7 +279,7 @@ def actor_of(session: Session, row: models.Official) -> Actor:
     agency = session.get(models.Agency, row.agency_id)
     assert agency is not None
     return Actor(row.id, row.username, row.full_name, agency.id, agency.code, agency.name,
-                 frozenset(r for r in row.roles.split(",") if r), bool(row.active))
+                 frozenset(r for r in row.roles.split(",") if r), bool(row.active), row.session_generation or 0)
 
 
 def get_actor(session: Session, official_id: int) -> Actor | None:

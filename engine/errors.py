@@ -7,6 +7,7 @@
     │   └── RetryableConflict     a concurrent writer won; the same call may simply be retried
     ├── FormInvalid               form data rejected, one message per field (400)
     ├── InvalidInput              a bad argument or value outside any form (400)
+    ├── TooManyAttempts           a rate limit is reached; try again after its window (429)
     ├── DefinitionError           a diagram cannot be loaded or deployed; carries Problems (422)
     ├── ExpressionError           an expression in a diagram is rejected or failed in the sandbox
     └── StateError                the action does not fit the dossier's or step's state (409)
@@ -47,6 +48,10 @@ class StateError(Conflict):
 
 class InvalidInput(LienThongError):
     """A value given to the engine is malformed (outside form validation)."""
+
+
+class TooManyAttempts(LienThongError):
+    """Too many attempts under one rate-limit key (engine.ratelimits); the window has to pass."""
 
 
 class FormInvalid(LienThongError):

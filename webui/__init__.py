@@ -85,8 +85,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_DOCUMENT_BYTES=int(os.environ.get("LIENTHONG_MAX_DOCUMENT_BYTES") or 20 * 1024 * 1024),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="vi",
-        LOGIN_RATE_LIMIT=(10, 300),  # attempts per key per seconds
+        LOGIN_RATE_LIMIT=(10, 300),  # failed logins per account and address per seconds (x5 per address)
         PUBLIC_LOOKUP_RATE_LIMIT=(30, 60),  # public dossier lookups per client address per seconds
+        RESULT_SECRET_RATE_LIMIT=(10, 300),  # wrong receipt secrets per dossier code and address per seconds
         # Reverse proxies in front (nginx: 1); their X-Forwarded-For/-Proto then give the client's
         # address (login rate limits) and scheme. 0: headers ignored, so clients cannot forge them.
         TRUSTED_PROXIES=int(os.environ.get("LIENTHONG_TRUSTED_PROXIES") or 0),

@@ -17,9 +17,11 @@ from engine.errors import (
     NotFound,
     PermissionDenied,
     RetryableConflict,
+    TooManyAttempts,
 )
 
 STATUS = [(NotFound, 404), (PermissionDenied, 403), (Conflict, 409), (FormInvalid, 400), (InvalidInput, 400),
+          (TooManyAttempts, 429),
           (DefinitionError, 422), (ExpressionError, 422)]
 
 

@@ -1,0 +1,107 @@
+"""Rate limits kept in the database, so every web process (and every server in front of one database)
+shares them and a deployment needs no other server.
+
+A key (an account and address, an address, a dossier code and address) owns one ``rate_limits`` row: the
+start of its current window and the attempts counted in it. :func:`take` counts an attempt with one
+atomic upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``, on SQLite as on PostgreSQL) and says
+whether it is within the limit, so parallel requests in any number of processes never get past it. A
+window begins with its first attempt and lasts ``seconds``; an attempt after it starts a new one.
+:func:`give_back` uncounts an attempt that turned out to be legitimate (the right password, the right
+secret), so only failures accumulate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import case, delete, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine import models
+from engine.errors import TooManyAttempts
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+
+__all__ = ["Limit", "count_attempt", "forgive_attempt", "give_back", "take", "take_all"]
+
+#: Rows whose window began this long ago are stale whatever their limit (no limit is longer), and each
+#: counted attempt removes up to ``PURGE_BATCH`` of them: the table holds about a day of keys.
+STALE_AFTER = timedelta(days=1)
+PURGE_BATCH = 20
+
+#: Longest key stored (longer ones are cut: they come from user input such as a dossier code).
+MAX_KEY = 255
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``attempts`` per key in a window of ``seconds``."""
+
+    attempts: int
+    seconds: int
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.attempts <= 1_000_000 and self.seconds >= 1):
+            raise ValueError(f"rate limit out of range: {self.attempts} per {self.seconds} s")
+        if self.seconds > STALE_AFTER.total_seconds():
+            raise ValueError(f"rate limit window longer than {STALE_AFTER}")
+
+
+def take(session: Session, key: str, limit: Limit, now: datetime) -> bool:
+    """Count one attempt under ``key``; True while the window's count is within ``limit``.
+
+    The count stops one past the limit (a refused flood does not grow it), and the window does not
+    move while attempts keep coming: it ends ``limit.seconds`` after its first attempt."""
+    table = models.RateLimit.__table__
+    key = key[:MAX_KEY]
+    cutoff = now - timedelta(seconds=limit.seconds)
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+    expired = table.c.window_start <= cutoff
+    stmt = insert.values(key=key, window_start=now, count=1).on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={"count": case((expired, 1), (table.c.count > limit.attempts, table.c.count),
+                            else_=table.c.count + 1),
+              "window_start": case((expired, literal(now, table.c.window_start.type)),
+                                   else_=table.c.window_start)},
+    ).returning(table.c.count)
+    count = session.execute(stmt).scalar_one()
+    return bool(count <= limit.attempts)
+
+
+def take_all(session: Session, limits: dict[str, Limit], now: datetime) -> bool:
+    """Count one attempt under each key; True when every key is within its limit."""
+    results = [take(session, key, limit, now) for key, limit in limits.items()]  # every key counted
+    _purge(session, now)
+    return all(results)
+
+
+def _purge(session: Session, now: datetime) -> None:
+    table = models.RateLimit.__table__
+    stale = select(table.c.key).where(table.c.window_start < now - STALE_AFTER).limit(PURGE_BATCH)
+    session.execute(delete(table).where(table.c.key.in_(stale.scalar_subquery())))
+
+
+def give_back(session: Session, keys: list[str]) -> None:
+    """Uncount one attempt under each key (it succeeded)."""
+    table = models.RateLimit.__table__
+    session.execute(update(table).where(table.c.key.in_([k[:MAX_KEY] for k in keys]), table.c.count > 0)
+                    .values(count=table.c.count - 1))
+
+
+def count_attempt(engine: Engine, limits: dict[str, Limit]) -> None:
+    """Count one attempt under each key in its own transaction (so a refusal is counted too);
+    :class:`TooManyAttempts` when any key is over its limit."""
+    with engine.transaction() as session:
+        allowed = take_all(session, limits, engine.now())
+    if not allowed:
+        raise TooManyAttempts("Quá nhiều lần thử trong thời gian ngắn; hãy thử lại sau ít phút.")
+
+
+def forgive_attempt(engine: Engine, keys: list[str]) -> None:
+    """Uncount the attempt just counted under ``keys``: it was legitimate."""
+    with engine.transaction() as session:
+        give_back(session, keys)
