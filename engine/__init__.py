@@ -27,15 +27,14 @@ from engine.errors import (
     TooManyAttempts,
 )
 from engine.problems import Problem, Severity
-from engine.ratelimits import Limit, count_attempt, forgive_attempt
+from engine.ratelimits import count_attempt, forgive_attempt
 from engine.runtime import Engine
 from engine.sessions import end_sessions, log_in, session_actor
+from engine.settings import RateLimit, Settings
 from engine.stats import FIRST_DAY, LAST_DAY
 from engine.views import DeployResult, DossierView, EventView, ProcedureSummary, StepForm, StepView
 
-__all__ = [
-    "FIRST_DAY",
-    "LAST_DAY",
+__all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_architecture.py checks)
     "Actor",
     "CalendarConfig",
     "Conflict",
@@ -45,16 +44,19 @@ __all__ = [
     "Engine",
     "EventView",
     "ExpressionError",
+    "FIRST_DAY",
     "FormInvalid",
     "InvalidInput",
+    "LAST_DAY",
     "LienThongError",
-    "Limit",
     "NotFound",
     "OfficeHours",
     "PermissionDenied",
     "Problem",
     "ProcedureSummary",
+    "RateLimit",
     "RetryableConflict",
+    "Settings",
     "Severity",
     "StateError",
     "StepForm",

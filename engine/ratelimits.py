@@ -12,7 +12,6 @@ secret), so only failures accumulate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -22,13 +21,15 @@ from sqlalchemy.orm import Session
 
 from engine import models
 from engine.errors import TooManyAttempts
+from engine.settings import RateLimit
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
 
-__all__ = ["Limit", "count_attempt", "forgive_attempt", "give_back", "take", "take_all"]
+__all__ = ["count_attempt", "forgive_attempt", "give_back", "take", "take_all"]
 
-#: Rows whose window began this long ago are stale whatever their limit (no limit is longer), and each
+#: Rows whose window began this long ago are stale whatever their limit (settings.RateLimit allows a day at
+#: most), and each
 #: counted attempt removes up to ``PURGE_BATCH`` of them: the table holds about a day of keys.
 STALE_AFTER = timedelta(days=1)
 PURGE_BATCH = 20
@@ -37,21 +38,7 @@ PURGE_BATCH = 20
 MAX_KEY = 255
 
 
-@dataclass(frozen=True)
-class Limit:
-    """At most ``attempts`` per key in a window of ``seconds``."""
-
-    attempts: int
-    seconds: int
-
-    def __post_init__(self) -> None:
-        if not (1 <= self.attempts <= 1_000_000 and self.seconds >= 1):
-            raise ValueError(f"rate limit out of range: {self.attempts} per {self.seconds} s")
-        if self.seconds > STALE_AFTER.total_seconds():
-            raise ValueError(f"rate limit window longer than {STALE_AFTER}")
-
-
-def take(session: Session, key: str, limit: Limit, now: datetime) -> bool:
+def take(session: Session, key: str, limit: RateLimit, now: datetime) -> bool:
     """Count one attempt under ``key``; True while the window's count is within ``limit``.
 
     The count stops one past the limit (a refused flood does not grow it), and the window does not
@@ -63,16 +50,16 @@ def take(session: Session, key: str, limit: Limit, now: datetime) -> bool:
     expired = table.c.window_start <= cutoff
     stmt = insert.values(key=key, window_start=now, count=1).on_conflict_do_update(
         index_elements=[table.c.key],
-        set_={"count": case((expired, 1), (table.c.count > limit.attempts, table.c.count),
+        set_={"count": case((expired, 1), (table.c.count > limit.count, table.c.count),
                             else_=table.c.count + 1),
               "window_start": case((expired, literal(now, table.c.window_start.type)),
                                    else_=table.c.window_start)},
     ).returning(table.c.count)
     count = session.execute(stmt).scalar_one()
-    return bool(count <= limit.attempts)
+    return bool(count <= limit.count)
 
 
-def take_all(session: Session, limits: dict[str, Limit], now: datetime) -> bool:
+def take_all(session: Session, limits: dict[str, RateLimit], now: datetime) -> bool:
     """Count one attempt under each key; True when every key is within its limit."""
     results = [take(session, key, limit, now) for key, limit in limits.items()]  # every key counted
     _purge(session, now)
@@ -92,7 +79,7 @@ def give_back(session: Session, keys: list[str]) -> None:
                     .values(count=table.c.count - 1))
 
 
-def count_attempt(engine: Engine, limits: dict[str, Limit]) -> None:
+def count_attempt(engine: Engine, limits: dict[str, RateLimit]) -> None:
     """Count one attempt under each key in its own transaction (so a refusal is counted too);
     :class:`TooManyAttempts` when any key is over its limit."""
     with engine.transaction() as session:

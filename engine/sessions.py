@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 
 from engine import accounts, models
 from engine.accounts import Actor
-from engine.ratelimits import Limit, count_attempt, forgive_attempt
+from engine.ratelimits import count_attempt, forgive_attempt
+from engine.settings import RateLimit
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
@@ -31,14 +32,14 @@ __all__ = ["ADDRESS_FACTOR", "end_sessions", "log_in", "login_keys", "session_ac
 ADDRESS_FACTOR = 5
 
 
-def login_keys(username: str, address: str, limit: Limit) -> dict[str, Limit]:
+def login_keys(username: str, address: str, limit: RateLimit) -> dict[str, RateLimit]:
     """The rate-limit keys a login attempt counts under, with their limits."""
     name = username.strip().lower()[:64]
     return {f"login:{address}|{name}": limit,
-            f"login-address:{address}": Limit(limit.attempts * ADDRESS_FACTOR, limit.seconds)}
+            f"login-address:{address}": RateLimit(limit.count * ADDRESS_FACTOR, limit.seconds)}
 
 
-def log_in(engine: Engine, username: str, password: str, *, address: str, limit: Limit) -> Actor | None:
+def log_in(engine: Engine, username: str, password: str, *, address: str, limit: RateLimit) -> Actor | None:
     """The official when the password matches, None when not; :class:`TooManyAttempts` (before the
     password is looked at) when this account from this address, or this address, failed too often.
     The attempt is counted first, atomically, so parallel guesses never exceed the limit; a success is

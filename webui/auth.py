@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine import Actor, Limit, TooManyAttempts, end_sessions, log_in, session_actor
+from engine import Actor, RateLimit, TooManyAttempts, end_sessions, log_in, session_actor
 from webui.extensions import get_engine
 from webui.safe_redirect import safe_target
 
@@ -71,9 +71,9 @@ class LoginForm(FlaskForm):
     password = PasswordField("password", validators=[DataRequired(), Length(max=256)])
 
 
-def login_limit() -> Limit:
+def login_limit() -> RateLimit:
     attempts, seconds = current_app.config["LOGIN_RATE_LIMIT"]
-    return Limit(int(attempts), int(seconds))
+    return RateLimit(int(attempts), int(seconds))
 
 
 def check_credentials(username: str, password: str) -> Actor | None:

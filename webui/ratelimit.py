@@ -15,13 +15,13 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from flask_babel import gettext as _
 
-from engine import Limit, TooManyAttempts, count_attempt, forgive_attempt
+from engine import RateLimit, TooManyAttempts, count_attempt, forgive_attempt
 from webui.extensions import get_engine
 
 
-def _limit(name: str) -> Limit:
+def _limit(name: str) -> RateLimit:
     attempts, seconds = current_app.config[name]
-    return Limit(int(attempts), int(seconds))
+    return RateLimit(int(attempts), int(seconds))
 
 
 def _address() -> str:

@@ -8,8 +8,8 @@ issued before stops working at once, in every process.
 dossier code and address) counting the attempts of its current window, incremented by one atomic
 upsert, so parallel requests in any number of processes never get past the limit.
 
-Revision ID: 0009_sessions_and_rate_limits
-Revises: 0008
+Revision ID: 0010_sessions_and_rate_limits
+Revises: 0009_outbox
 Create Date: 2026-12-06 05:00:00
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 import engine.models
 
-revision: str = "0009_sessions_and_rate_limits"
-down_revision: str | None = "0008"
+revision: str = "0010_sessions_and_rate_limits"
+down_revision: str | None = "0009_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
