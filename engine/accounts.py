@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import models, revocation, tokens
+from engine import models, tokens
 from engine.actor import Actor
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.events import record
@@ -208,8 +208,8 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
                     active: bool | None = None, roles: str | Iterable[str] | None = None) -> Actor:
     """Deactivate or reactivate an official, or change their roles (an administrator's act).
 
-    Takes effect at once everywhere: the web UI re-reads the official on every request, and
-    every web process drops the API tokens it cached (engine.revocation). Deactivating also
+    Takes effect at once everywhere: the official's web sessions end (engine.sessions) and every
+    API request looks its token and the official up afresh. Deactivating also
     revokes the official's API tokens and gives their claimed steps back to their agency's queue
     (a ``step.unclaimed`` event each), so no dossier waits on someone who has left. An official
     cannot deactivate themselves or take away their own admin role. Logged as
@@ -244,8 +244,6 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
             record(session, "step.unclaimed", now, dossier_id=dossier_id, step_id=step_id,
                    actor_id=by.id if by else None, details={"previous": row.id, "reason": "deactivated"})
         changes["released_steps"] = [step_id for step_id, _ in released]
-    else:
-        revocation.announce(session)  # the roles cached with its tokens are stale
     _log_change(session, row, now, by, changes)
     session.flush()
     return actor_of(session, row)

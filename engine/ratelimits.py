@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import case, delete, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine import models
+from engine.db import dialect_insert
 from engine.errors import TooManyAttempts
 from engine.settings import RateLimit
 
@@ -43,18 +43,18 @@ def take(session: Session, key: str, limit: RateLimit, now: datetime) -> bool:
 
     The count stops one past the limit (a refused flood does not grow it), and the window does not
     move while attempts keep coming: it ends ``limit.seconds`` after its first attempt."""
-    table = models.RateLimit.__table__
+    table = models.RateLimit
     key = key[:MAX_KEY]
     cutoff = now - timedelta(seconds=limit.seconds)
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
-    expired = table.c.window_start <= cutoff
+    insert = dialect_insert(session)(table)
+    expired = table.window_start <= cutoff
     stmt = insert.values(key=key, window_start=now, count=1).on_conflict_do_update(
-        index_elements=[table.c.key],
-        set_={"count": case((expired, 1), (table.c.count > limit.count, table.c.count),
-                            else_=table.c.count + 1),
-              "window_start": case((expired, literal(now, table.c.window_start.type)),
-                                   else_=table.c.window_start)},
-    ).returning(table.c.count)
+        index_elements=[table.key],
+        set_={"count": case((expired, 1), (table.count > limit.count, table.count),
+                            else_=table.count + 1),
+              "window_start": case((expired, literal(now, table.window_start.type)),
+                                   else_=table.window_start)},
+    ).returning(table.count)
     count = session.execute(stmt).scalar_one()
     return bool(count <= limit.count)
 
@@ -67,16 +67,16 @@ def take_all(session: Session, limits: dict[str, RateLimit], now: datetime) -> b
 
 
 def _purge(session: Session, now: datetime) -> None:
-    table = models.RateLimit.__table__
-    stale = select(table.c.key).where(table.c.window_start < now - STALE_AFTER).limit(PURGE_BATCH)
-    session.execute(delete(table).where(table.c.key.in_(stale.scalar_subquery())))
+    table = models.RateLimit
+    stale = select(table.key).where(table.window_start < now - STALE_AFTER).limit(PURGE_BATCH)
+    session.execute(delete(table).where(table.key.in_(stale.scalar_subquery())))
 
 
 def give_back(session: Session, keys: list[str]) -> None:
     """Uncount one attempt under each key (it succeeded)."""
-    table = models.RateLimit.__table__
-    session.execute(update(table).where(table.c.key.in_([k[:MAX_KEY] for k in keys]), table.c.count > 0)
-                    .values(count=table.c.count - 1))
+    table = models.RateLimit
+    session.execute(update(table).where(table.key.in_([k[:MAX_KEY] for k in keys]), table.count > 0)
+                    .values(count=table.count - 1))
 
 
 def count_attempt(engine: Engine, limits: dict[str, RateLimit]) -> None:

@@ -12,9 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
-from engine.documents import ACCEPTED, KINDS, DocumentCorrupted, DocumentInfo, DocumentRejected, Documents
-from engine.documents import content_disposition as _disposition
-from engine.errors import InvalidInput, NotFound
+from engine import ACCEPTED, KINDS, DocumentCorrupted, DocumentInfo, DocumentRejected, Documents, InvalidInput, NotFound
+from engine import content_disposition as _disposition
 from webui.auth import actor, roles_required
 from webui.extensions import get_engine
 from webui.ratelimit import check_result_secret, right_secret

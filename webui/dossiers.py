@@ -5,13 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
-from engine import accounts, flowchart, models, paperwork
-from engine.errors import InvalidInput, NotFound
-from engine.search import STATUSES, SearchQuery
-from engine.search import search as search_dossiers
-from engine.views import DossierView
+from engine import (
+    STATUSES,
+    DossierView,
+    InvalidInput,
+    NotFound,
+    SearchQuery,
+    flowchart,
+    lane_agencies,
+    paperwork,
+    receiving_agency_id,
+    search_dossiers,
+)
 from webui.auth import actor, roles_required
 from webui.dates import optional_period
 from webui.documents import get_documents
@@ -58,8 +64,7 @@ def search():  # type: ignore[no-untyped-def]
                             date_from=date_from, date_to=date_to,
                             page=max(1, min(int(page) if page.isdigit() else 1, 10_000)))
         if any(args.values()):
-            with engine.Session() as s:
-                result = search_dossiers(s, actor(), query, engine.calendar())
+            result = search_dossiers(engine, actor(), query)
     except InvalidInput as exc:
         message, status = str(exc), 400
     return render_template("dossiers/search.html", code=code, message=message, args=args, result=result,
@@ -70,13 +75,10 @@ def render_show(code: str, status: int = 200, values: dict[str, str] | None = No
     """The dossier page; ``values`` refill the lifecycle forms after a refused action."""
     engine = get_engine()
     dossier = engine.dossier(code, actor())
-    with engine.Session() as s:
-        receiving_agency_id = s.scalar(select(models.Dossier.receiving_agency_id)
-                                       .where(models.Dossier.id == dossier.id))
     return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier),
                            now=engine.now(), docs=get_documents().of_dossier(actor(), dossier.code),
                            lifecycle=engine.dossier_lifecycle(dossier.code), values=values or {},
-                           own_desk=actor().agency_id == receiving_agency_id), status
+                           own_desk=actor().agency_id == receiving_agency_id(engine, dossier.code)), status
 
 
 @bp.route("/dossiers/<code>")
@@ -91,8 +93,6 @@ def diagram(code: str):  # type: ignore[no-untyped-def]
     engine = get_engine()
     dossier = engine.dossier(code, actor())
     definition = engine.definition(dossier.definition_id)
-    with engine.Session() as s:
-        names = {lane: agency.name for lane in definition.lanes
-                 if (agency := accounts.agency_for_lane(s, lane)) is not None}
+    names = {lane: agency.name for lane, agency in lane_agencies(engine, definition.lanes).items()}
     svg = flowchart.render_bytes(definition.bpmn, "svg", overlay=overlay(dossier, engine.now()), agency_names=names)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-cache"})

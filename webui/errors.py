@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import (
+from engine import (
     Conflict,
     DefinitionError,
     ExpressionError,

@@ -14,9 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import paperwork
-from engine.errors import FormInvalid, InvalidInput, LienThongError, NotFound, PermissionDenied
-from engine.lifecycle import NOTICE_KINDS
+from engine import NOTICE_KINDS, FormInvalid, InvalidInput, LienThongError, NotFound, PermissionDenied, paperwork
 from webui import printing
 from webui.auth import actor, roles_required
 from webui.dates import period_args, today
