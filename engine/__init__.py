@@ -3,7 +3,7 @@
 Typical use::
 
     from engine import Engine
-    engine = Engine("sqlite:///var/lienthong.sqlite")
+    engine = Engine(settings=Settings.from_env())
     engine.deploy(open("workflows/mai_tang_phi.bpmn", "rb").read())
     dossier = engine.start_dossier(clerk, "1.001731", {"name": "Nguyễn Văn An"})
     step = engine.inbox(officer)[0]
@@ -57,6 +57,7 @@ from engine.search import STATUSES, SearchPage, SearchQuery
 from engine.sessions import end_sessions, log_in, session_actor
 from engine.settings import RateLimit, Settings
 from engine.stats import FIRST_DAY, GROUPINGS, LAST_DAY, DigitisationStats, DossierFact, report, to_csv, to_xlsx
+from engine.statuses import DossierStatus, StepState
 from engine.validation import AgencyRef, validate_bpmn
 from engine.views import DeployResult, DossierView, EventView, ProcedureSummary, StepForm, StepView
 
@@ -76,6 +77,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "DocumentRejected",
     "Documents",
     "DossierFact",
+    "DossierStatus",
     "DossierView",
     "Engine",
     "EventView",
@@ -107,6 +109,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "Severity",
     "StateError",
     "StepForm",
+    "StepState",
     "StepView",
     "TooManyAttempts",
     "WorkingCalendar",

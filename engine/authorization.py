@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -31,6 +32,16 @@ from engine.errors import PermissionDenied
 from engine.lifecycle import agencies_at_fault
 
 __all__ = ["Write", "authorize_write", "takes_part"]
+
+
+class DossierFacts(Protocol):
+    """What the check reads of a dossier (an ORM row or the services' plain row)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def receiving_agency_id(self) -> int | None: ...
 
 
 class Write(StrEnum):
@@ -54,7 +65,7 @@ RULES: dict[Write, tuple[tuple[str, ...], str]] = {
 }
 
 
-def takes_part(session: Session, actor: Actor, dossier: models.Dossier) -> bool:
+def takes_part(session: Session, actor: Actor, dossier: DossierFacts) -> bool:
     """The official's agency received the dossier or has (had) a step in it."""
     if dossier.receiving_agency_id == actor.agency_id:
         return True
@@ -62,7 +73,7 @@ def takes_part(session: Session, actor: Actor, dossier: models.Dossier) -> bool:
                                                      models.Step.agency_id == actor.agency_id))))
 
 
-def _owns(session: Session, actor: Actor, write: Write, dossier: models.Dossier | None,
+def _owns(session: Session, actor: Actor, write: Write, dossier: DossierFacts | None,
           step: models.Step | None, now: datetime | None) -> bool:
     if write is Write.STEP:
         return step is not None and step.agency_id == actor.agency_id
@@ -75,7 +86,7 @@ def _owns(session: Session, actor: Actor, write: Write, dossier: models.Dossier 
     return dossier.receiving_agency_id == actor.agency_id
 
 
-def authorize_write(session: Session, actor: Actor, write: Write, *, dossier: models.Dossier | None = None,
+def authorize_write(session: Session, actor: Actor, write: Write, *, dossier: DossierFacts | None = None,
                     step: models.Step | None = None, now: datetime | None = None) -> None:
     """:class:`PermissionDenied` unless ``actor`` may make ``write`` to ``dossier`` (or ``step``)."""
     roles, message = RULES[write]
