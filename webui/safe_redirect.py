@@ -21,9 +21,11 @@ def _plain_path(text: str) -> bool:
 
 
 def safe_target(target: str | None, default: str) -> str:
-    """``target`` when it is a same-site path (checked as given and once percent-decoded), else ``default``."""
+    """``target`` when its path is a same-site path (checked as given and once percent-decoded), else
+    ``default``. The query and fragment cannot name a host and are kept as they are."""
     if not target or len(target) > MAX_TARGET:
         return default
-    if _plain_path(target) and _plain_path(unquote(target)):
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    if _plain_path(path) and _plain_path(unquote(path)):
         return target
     return default

@@ -18,11 +18,11 @@ HOSTILE = [
     "data:text/html,<script>alert(1)</script>", "evil.example", "/%2fevil.example", "/%2Fevil.example",
     "/%5cevil.example", "/%5Cevil.example", "%2f%2fevil.example", "/%09/evil.example", "/\x00/evil.example",
     "/\u00a0/evil.example", "/\u2028/evil.example", " //evil.example", "\t//evil.example", "//evil.example/%2e%2e",
-    "/" + "a" * 3000,
+    "/" + "a" * 3000, "?next=//evil.example", "#//evil.example", "/%0d%0a/evil.example",
 ]
 #: Same-site targets that must keep working.
 FRIENDLY = ["/inbox", "/dossiers?q=Nguy%E1%BB%85n&status=open", "/dossiers/000.00.15.H12-261201-0001",
-            "/stats?from=2026-01-01&to=2026-01-31"]
+            "/stats?from=2026-01-01&to=2026-01-31", "/dossiers?q=Nguy%E1%BB%85n%20V%C4%83n&status="]
 
 
 def _login(client, target: str):
