@@ -17,13 +17,25 @@ from tests.webui.helpers import csrf
 LIMIT = 10
 
 
+_ENGINES: list[Engine] = []
+
+
 def _app(engine_url: str, clock: Any, tmp_path: Any) -> Any:
     """A web app with its own engine (its own connection pool), as one gunicorn worker has."""
     from webui import create_app
 
-    return create_app({"ENGINE": Engine(engine_url, clock=clock), "SECRET_KEY": "test-secret", "TESTING": True,
+    engine = Engine(engine_url, clock=clock)
+    _ENGINES.append(engine)
+    return create_app({"ENGINE": engine, "SECRET_KEY": "test-secret", "TESTING": True,
                        "DOCUMENT_DIR": str(tmp_path / "documents"), "LOGIN_RATE_LIMIT": (LIMIT, 300),
                        "DATABASE_URL": engine_url})
+
+
+@pytest.fixture(autouse=True)
+def _close_worker_engines() -> Any:
+    yield
+    while _ENGINES:
+        _ENGINES.pop().close()
 
 
 @pytest.fixture
