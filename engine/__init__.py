@@ -11,8 +11,27 @@ Typical use::
     engine.complete(officer, step.id, {"ket_qua_tham_dinh": "dat"}, note="Đủ điều kiện")
 """
 
-from engine.accounts import Actor
+from engine import flowchart, paperwork, steptable
+from engine.accounts import HANDLING_ROLES, LEVELS, ROLES, Actor, AgencyInfo
+from engine.admin import change_official, create_agency, create_official
+from engine.api_tokens import issue_token, revoke_token, token_actor
+from engine.applicants import search_key
+from engine.bpmn_model import read_bpmn
 from engine.calendar import CalendarConfig, OfficeHours, WorkingCalendar
+from engine.catalog import check_metadata
+from engine.dashboard_queries import agency_dashboard, definition_versions
+from engine.definitions import Definition, choose_process
+from engine.directory import agencies, agencies_named, lane_agencies, officials, receiving_agency_id, usernames
+from engine.documents import (
+    ACCEPTED,
+    KINDS,
+    DocumentCorrupted,
+    DocumentInfo,
+    DocumentRejected,
+    Documents,
+    content_disposition,
+    requirements,
+)
 from engine.errors import (
     Conflict,
     DefinitionError,
@@ -24,38 +43,115 @@ from engine.errors import (
     PermissionDenied,
     RetryableConflict,
     StateError,
+    TooManyAttempts,
 )
-from engine.problems import Problem, Severity
+from engine.forms import FieldSpec
+from engine.lifecycle import NOTICE_KINDS
+from engine.overrides import list_overrides, set_override
+from engine.problems import Problem, Severity, error
+from engine.ratelimits import count_attempt, forgive_attempt
+from engine.receipts import ReceivedDocument, documents_of, record_documents
+from engine.reports import digitisation, dossier_facts, search_dossiers, statistics
 from engine.runtime import Engine
-from engine.settings import Settings
+from engine.search import STATUSES, SearchPage, SearchQuery
+from engine.sessions import end_sessions, log_in, session_actor
+from engine.settings import RateLimit, Settings
+from engine.stats import FIRST_DAY, GROUPINGS, LAST_DAY, DigitisationStats, DossierFact, report, to_csv, to_xlsx
 from engine.statuses import DossierStatus, StepState
+from engine.validation import AgencyRef, validate_bpmn
 from engine.views import DeployResult, DossierView, EventView, ProcedureSummary, StepForm, StepView
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_architecture.py checks)
+    "ACCEPTED",
     "Actor",
+    "AgencyInfo",
+    "AgencyRef",
     "CalendarConfig",
     "Conflict",
+    "Definition",
     "DefinitionError",
     "DeployResult",
+    "DigitisationStats",
+    "DocumentCorrupted",
+    "DocumentInfo",
+    "DocumentRejected",
+    "Documents",
+    "DossierFact",
     "DossierStatus",
     "DossierView",
     "Engine",
     "EventView",
     "ExpressionError",
+    "FIRST_DAY",
+    "FieldSpec",
     "FormInvalid",
+    "GROUPINGS",
+    "HANDLING_ROLES",
     "InvalidInput",
+    "KINDS",
+    "LAST_DAY",
+    "LEVELS",
     "LienThongError",
+    "NOTICE_KINDS",
     "NotFound",
     "OfficeHours",
     "PermissionDenied",
     "Problem",
     "ProcedureSummary",
+    "ROLES",
+    "RateLimit",
+    "ReceivedDocument",
     "RetryableConflict",
+    "STATUSES",
+    "SearchPage",
+    "SearchQuery",
     "Settings",
     "Severity",
     "StateError",
     "StepForm",
     "StepState",
     "StepView",
+    "TooManyAttempts",
     "WorkingCalendar",
+    "agencies",
+    "agencies_named",
+    "agency_dashboard",
+    "change_official",
+    "check_metadata",
+    "choose_process",
+    "content_disposition",
+    "count_attempt",
+    "create_agency",
+    "create_official",
+    "definition_versions",
+    "digitisation",
+    "documents_of",
+    "dossier_facts",
+    "end_sessions",
+    "error",
+    "flowchart",
+    "forgive_attempt",
+    "issue_token",
+    "lane_agencies",
+    "list_overrides",
+    "log_in",
+    "officials",
+    "paperwork",
+    "read_bpmn",
+    "receiving_agency_id",
+    "record_documents",
+    "report",
+    "requirements",
+    "revoke_token",
+    "search_dossiers",
+    "search_key",
+    "session_actor",
+    "set_override",
+    "statistics",
+    "steptable",
+    "to_csv",
+    "to_xlsx",
+    "token_actor",
+    "usernames",
+    "validate_bpmn",
 ]

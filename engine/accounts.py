@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import models, revocation, tokens
+from engine import models, tokens
 from engine.actor import Actor
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.events import record
@@ -184,6 +184,7 @@ def set_password(session: Session, username: str, password: str, *, now: datetim
         raise InvalidInput(f"Mật khẩu phải dài ít nhất {MIN_PASSWORD} ký tự")
     row = _official(session, username)
     row.password_hash = hash_password(password)
+    row.session_generation = (row.session_generation or 0) + 1  # every web session ends
     tokens.revoke_all(session, row.id)
     if now is not None:
         _log_change(session, row, now, by, {"password": "changed"})
@@ -207,8 +208,8 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
                     active: bool | None = None, roles: str | Iterable[str] | None = None) -> Actor:
     """Deactivate or reactivate an official, or change their roles (an administrator's act).
 
-    Takes effect at once everywhere: the web UI re-reads the official on every request, and
-    every web process drops the API tokens it cached (engine.revocation). Deactivating also
+    Takes effect at once everywhere: the official's web sessions end (engine.sessions) and every
+    API request looks its token and the official up afresh. Deactivating also
     revokes the official's API tokens and gives their claimed steps back to their agency's queue
     (a ``step.unclaimed`` event each), so no dossier waits on someone who has left. An official
     cannot deactivate themselves or take away their own admin role. Logged as
@@ -231,6 +232,7 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
         row.active = bool(active)
     if not changes:
         return actor_of(session, row)
+    row.session_generation = (row.session_generation or 0) + 1  # every web session ends
     session.flush()
     if changes.get("active", {}).get("to") is False:
         tokens.revoke_all(session, row.id)
@@ -242,8 +244,6 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
             record(session, "step.unclaimed", now, dossier_id=dossier_id, step_id=step_id,
                    actor_id=by.id if by else None, details={"previous": row.id, "reason": "deactivated"})
         changes["released_steps"] = [step_id for step_id, _ in released]
-    else:
-        revocation.announce(session)  # the roles cached with its tokens are stale
     _log_change(session, row, now, by, changes)
     session.flush()
     return actor_of(session, row)
@@ -253,7 +253,7 @@ def actor_of(session: Session, row: models.Official) -> Actor:
     agency = session.get(models.Agency, row.agency_id)
     assert agency is not None
     return Actor(row.id, row.username, row.full_name, agency.id, agency.code, agency.name,
-                 frozenset(r for r in row.roles.split(",") if r), bool(row.active))
+                 frozenset(r for r in row.roles.split(",") if r), bool(row.active), row.session_generation or 0)
 
 
 def get_actor(session: Session, official_id: int) -> Actor | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Actor"]
 
@@ -20,6 +20,8 @@ class Actor:
     roles: frozenset[str]
     #: False for a deactivated official (listed for administrators; they can do nothing).
     active: bool = True
+    #: The official's web-session generation when read (engine.sessions); not part of who they are.
+    session_generation: int = field(default=0, compare=False)
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)

@@ -22,11 +22,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import accounts, models, queries
 from engine.accounts import Actor
+from engine.authorization import Write, authorize_write, takes_part
 from engine.errors import InvalidInput, LienThongError, NotFound, PermissionDenied
 from engine.filetypes import ACCEPTED, DocumentRejected, detect_type
 
@@ -202,14 +203,6 @@ class DossierDocuments:
 # --------------------------------------------------------------------------- the service
 
 
-def takes_part(session: Session, actor: Actor, dossier: models.Dossier) -> bool:
-    """The official's agency received the dossier or has (had) a step in it (admins excluded)."""
-    if dossier.receiving_agency_id == actor.agency_id:
-        return True
-    return bool(session.scalar(select(exists().where(models.Step.dossier_id == dossier.id,
-                                                     models.Step.agency_id == actor.agency_id))))
-
-
 class Documents:
     """Attach, list and read the documents of dossiers (one instance per process, like the engine)."""
 
@@ -250,13 +243,10 @@ class Documents:
         """Attach a file to a dossier the official's agency takes part in; returns its metadata."""
         if kind not in KINDS:
             raise InvalidInput(f"Loại giấy tờ không hợp lệ: {kind!r}; dùng {', '.join(KINDS)}")
-        if not actor.has(*accounts.HANDLING_ROLES):
-            raise PermissionDenied("Chỉ cán bộ xử lý hồ sơ được đính kèm giấy tờ")
         self.check_size(data)
-        with self.engine.Session() as session:  # refuse early, before writing anything to disk
+        with self.engine.Session() as session:  # refuse early, before looking at the file or writing it
             dossier = self._dossier(session, code)
-            if not takes_part(session, actor, dossier):
-                raise PermissionDenied("Cơ quan của bạn không tham gia hồ sơ này")
+            authorize_write(session, actor, Write.ATTACH, dossier=dossier)
         media_type = detect_type(data)  # the content is inspected only for a caller who may attach
         digest = self.store.put(data)  # content-addressed: a file left by a failed transaction is harmless
         now = self.engine.now()

@@ -10,6 +10,7 @@
     ├── InvalidInput              a bad argument or value outside any form (400)
     │   ├── StateTooLarge         (engine.store) a step would save more than max_state_bytes
     │   └── DocumentRejected      (engine.documents) an upload of a refused type or size
+    ├── TooManyAttempts           a rate limit is reached; try again after its window (429)
     ├── DefinitionError           a diagram cannot be loaded or deployed; carries Problems (422)
     ├── ExpressionError           an expression in a diagram is rejected or failed in the sandbox
     └── DocumentCorrupted         (engine.documents) a stored file no longer matches its hash
@@ -54,6 +55,10 @@ class StateError(Conflict):
 
 class InvalidInput(LienThongError):
     """A value given to the engine is malformed (outside form validation)."""
+
+
+class TooManyAttempts(LienThongError):
+    """Too many attempts under one rate-limit key (engine.ratelimits); the window has to pass."""
 
 
 class FormInvalid(LienThongError):

@@ -89,6 +89,9 @@ class Official(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    #: Written into each web session at login; moved on by logout, a password or role change and
+    #: deactivation, which ends every session issued before (engine.sessions).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DefinitionVersion(Base):
@@ -270,13 +273,14 @@ class ApiToken(Base):
     expires_at: Mapped[datetime]
 
 
-class LoginAttempt(Base):
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(255))
-    at: Mapped[datetime]
-    success: Mapped[bool] = mapped_column(Boolean, default=False)
+class RateLimit(Base):
+    """Attempts under one key (engine.ratelimits) in the window that began at ``window_start``."""
+
+    __tablename__ = "rate_limits"
+    __table_args__ = (Index("ix_rate_limits_window_start", "window_start"),)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class DossierTracking(Base):

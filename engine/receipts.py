@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from engine import models
 from engine.accounts import Actor
-from engine.errors import InvalidInput, NotFound, PermissionDenied
+from engine.authorization import Write, authorize_write
+from engine.errors import InvalidInput, NotFound
 from engine.events import record
 from engine.runtime import Engine
 
@@ -51,8 +52,7 @@ def record_documents(engine: Engine, actor: Actor, code: str, documents: Sequenc
         dossier = session.scalar(select(models.Dossier).where(models.Dossier.code == code))
         if dossier is None:
             raise NotFound(f"Không có hồ sơ {code!r}")
-        if dossier.receiving_agency_id != actor.agency_id or not actor.has("clerk"):
-            raise PermissionDenied("Chỉ bộ phận đã tiếp nhận hồ sơ được ghi giấy tờ")
+        authorize_write(session, actor, Write.DESK_PAPERS, dossier=dossier)
         record(session, ACTION, engine.now(), dossier_id=dossier.id, actor_id=actor.id,
                details={"documents": [d.as_dict() for d in cleaned]})
 

@@ -37,8 +37,9 @@ class RateLimit:
     seconds: int
 
     def __post_init__(self) -> None:
-        if self.count < 1 or self.seconds < 1:
-            raise InvalidInput("Giới hạn tần suất phải là hai số nguyên dương (lần/giây).")
+        if self.count < 1 or not 1 <= self.seconds <= 86_400:
+            raise InvalidInput("Giới hạn tần suất phải là hai số nguyên dương (lần/giây), khung thời gian tối đa "
+                               "một ngày.")
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,12 @@ class Settings:
     supplement_rule: SupplementRule = "restart"
     #: Steps and dossiers this many working days from their due time are warned about.
     warn_lead_days: Decimal = Decimal(1)
+    #: Failed logins per account and client address (five times as many per address, across accounts).
     login_rate_limit: RateLimit = RateLimit(10, 300)
+    #: Public dossier lookups (page, API, result download) per client address.
     public_lookup_rate_limit: RateLimit = RateLimit(30, 60)
+    #: Wrong receipt secrets per dossier code and client address on the result download.
+    result_secret_rate_limit: RateLimit = RateLimit(10, 300)
     max_document_bytes: int = 20 * 1024 * 1024
     max_request_bytes: int = 64 * 1024 * 1024
     #: The saved workflow state of one dossier may not grow beyond this.
@@ -125,6 +130,7 @@ class Settings:
             "warn_lead_days": ("LIENTHONG_WARN_LEAD_DAYS", _decimal),
             "login_rate_limit": ("LIENTHONG_LOGIN_RATE_LIMIT", _rate),
             "public_lookup_rate_limit": ("LIENTHONG_LOOKUP_RATE_LIMIT", _rate),
+            "result_secret_rate_limit": ("LIENTHONG_RESULT_SECRET_RATE_LIMIT", _rate),
             "max_document_bytes": ("LIENTHONG_MAX_DOCUMENT_BYTES", _int),
             "max_request_bytes": ("LIENTHONG_MAX_REQUEST_BYTES", _int),
             "max_state_bytes": ("LIENTHONG_MAX_STATE_BYTES", _int),

@@ -100,10 +100,18 @@ class Stats:
     digitisation_by_procedure: list[DigitisationStats] = field(default_factory=list)
 
 
+#: The dates a period may name (search, statistics, register): wide enough for any dossier, far enough
+#: from the calendar's ends that every instant of them is representable in any time zone.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
 def period_bounds(calendar: WorkingCalendar, date_from: date, date_to: date) -> tuple[datetime, datetime]:
     """[start, end) instants of local dates ``date_from`` to ``date_to`` inclusive."""
+    if not (FIRST_DAY <= date_from <= LAST_DAY and FIRST_DAY <= date_to <= LAST_DAY):
+        raise InvalidInput(f"Ngày phải nằm trong khoảng {FIRST_DAY.isoformat()} – {LAST_DAY.isoformat()}")
     if date_from > date_to:
-        raise InvalidInput("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc (from must not be after to)")
+        raise InvalidInput("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc")
     start = datetime.combine(date_from, time(0), tzinfo=calendar.zone)
     end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=calendar.zone)
     return start, end

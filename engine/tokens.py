@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from engine import models
 from engine.actor import Actor
-from engine.revocation import Watch, announce
 
 #: Random bytes in a token (urlsafe base64 text of about 43 characters).
 TOKEN_BYTES = 32
@@ -46,37 +42,38 @@ def issue(session: Session, official_id: int, now: datetime, ttl: timedelta = DE
     return TokenGrant(token, now + ttl)
 
 
-def lookup(session: Session, token_hash: str, now: datetime) -> tuple[Actor, datetime] | None:
-    """The active official holding an unexpired token, and its expiry (one indexed query)."""
-    row = session.execute(
-        select(models.ApiToken.expires_at, models.Official, models.Agency)
-        .join(models.Official, models.Official.id == models.ApiToken.official_id)
-        .join(models.Agency, models.Agency.id == models.Official.agency_id)
-        .where(models.ApiToken.token_hash == token_hash)
-    ).first()
+_OFFICIAL, _AGENCY = models.Official, models.Agency
+#: Plain columns, no ORM objects: this runs on every API request.
+_LOOKUP = (select(models.ApiToken.expires_at, _OFFICIAL.id, _OFFICIAL.username, _OFFICIAL.full_name, _OFFICIAL.roles,
+                  _OFFICIAL.active, _AGENCY.id, _AGENCY.code, _AGENCY.name)
+           .join(_OFFICIAL, _OFFICIAL.id == models.ApiToken.official_id)
+           .join(_AGENCY, _AGENCY.id == _OFFICIAL.agency_id)
+           .where(models.ApiToken.token_hash == bindparam("token_hash")))
+
+
+def lookup(session: Session | Connection, token_hash: str, now: datetime) -> tuple[Actor, datetime] | None:
+    """The active official holding an unexpired token, and its expiry (one indexed query of plain columns)."""
+    row = session.execute(_LOOKUP, {"token_hash": token_hash}).first()
     if row is None:
         return None
-    expires_at, official, agency = row
-    if expires_at <= now or not official.active:
+    expires_at, official_id, username, full_name, roles, active, agency_id, agency_code, agency_name = row
+    if expires_at <= now or not active:
         return None
-    actor = Actor(official.id, official.username, official.full_name, agency.id, agency.code, agency.name,
-                  frozenset(r for r in official.roles.split(",") if r))
+    actor = Actor(official_id, username, full_name, agency_id, agency_code, agency_name,
+                  frozenset(r for r in roles.split(",") if r))
     return actor, expires_at
 
 
 def revoke(session: Session, token: str) -> bool:
     """Delete a token; False when it did not exist. Every process stops accepting it once the
-    transaction commits (engine.revocation)."""
+    transaction commits: each request looks its token up."""
     result = session.execute(delete(models.ApiToken).where(models.ApiToken.token_hash == hash_token(token)))
-    if result.rowcount:  # type: ignore[attr-defined]
-        announce(session)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def revoke_all(session: Session, official_id: int) -> int:
     """Delete every token of an official (deactivated, password changed); how many."""
     result = session.execute(delete(models.ApiToken).where(models.ApiToken.official_id == official_id))
-    announce(session)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -84,68 +81,3 @@ def purge_expired(session: Session, now: datetime) -> int:
     """Delete every expired token; the number deleted."""
     result = session.execute(delete(models.ApiToken).where(models.ApiToken.expires_at <= now))
     return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-class TokenCache:
-    """A small in-process cache of checked tokens, so a burst of requests costs one query.
-
-    Entries live ``ttl_seconds`` of real time at most; the token's own expiry is checked on every
-    hit. With a ``watch`` (engine.revocation), a revoked token, a deactivated official or changed
-    roles or password empty the cache of every process at once: the watch's generation is
-    compared before each use, and an entry read while it moved is not kept.
-    """
-
-    def __init__(self, ttl_seconds: float = 30.0, max_size: int = 2048, watch: Watch | None = None) -> None:
-        self.ttl_seconds = ttl_seconds
-        self.max_size = max_size
-        self.watch = watch
-        self._seen = watch.generation() if watch is not None else 0
-        self._items: OrderedDict[str, tuple[float, Actor, datetime]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @property
-    def seen(self) -> int:
-        """The generation the last :meth:`get` saw: pass it to :meth:`put` with what is read after."""
-        return self._seen
-
-    def generation(self) -> int:
-        """The watch's generation now, emptying the cache if it moved since last seen."""
-        if self.watch is None:
-            return 0
-        now = self.watch.generation()
-        if now != self._seen:
-            with self._lock:
-                self._items.clear()
-                self._seen = now
-        return now
-
-    def get(self, token_hash: str, now: datetime) -> Actor | None:
-        self.generation()
-        with self._lock:
-            hit = self._items.get(token_hash)
-            if hit is None:
-                return None
-            loaded, actor, expires_at = hit
-            if time.monotonic() - loaded > self.ttl_seconds or expires_at <= now:
-                del self._items[token_hash]
-                return None
-            self._items.move_to_end(token_hash)
-            return actor
-
-    def put(self, token_hash: str, actor: Actor, expires_at: datetime, generation: int | None = None) -> None:
-        """Keep a checked token; not when ``generation`` (taken before it was read) has moved since."""
-        if generation is not None and self.generation() != generation:
-            return
-        with self._lock:
-            self._items[token_hash] = (time.monotonic(), actor, expires_at)
-            self._items.move_to_end(token_hash)
-            while len(self._items) > self.max_size:
-                self._items.popitem(last=False)
-
-    def discard(self, token_hash: str) -> None:
-        with self._lock:
-            self._items.pop(token_hash, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()

@@ -5,42 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from engine.settings import Settings
+from engine import Documents, Engine, Settings
 
 __all__ = ["create_app"]
-
-
-class LienThongFlask(Flask):
-    """Flask, except that whether a hook or view is an ``async def`` is looked up once per function rather
-    than on every call (Flask asks it of each before/after-request hook and of the view on every request)."""
-
-    #: Plain functions remembered at once (views, hooks, error handlers: a few hundred at most).
-    SYNC_CACHE_SIZE = 1024
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._plain: dict[Callable[..., Any], Callable[..., Any]] = {}
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        plain = self._plain
-        try:
-            return plain[func]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable callable: asked every time, as Flask does
-            return super().ensure_sync(func)
-        result = super().ensure_sync(func)
-        if result is func:  # a coroutine function's wrapper is built anew each time, as in Flask
-            if len(plain) >= self.SYNC_CACHE_SIZE:
-                plain.clear()
-            plain[func] = func
-        return result
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -65,11 +37,10 @@ def _secret_key(data_dir: Path) -> str:
 def create_app(test_config: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
     """Build the app from ``settings`` (default: read from the environment); ``test_config``
     overrides Flask settings (DATABASE_URL, CLOCK, WTF_CSRF_ENABLED…)."""
-    from engine.runtime import Engine
     from webui import errors, i18n, security
     from webui.auth import login_manager
 
-    app = LienThongFlask(__name__)
+    app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable in JSON
     settings = settings or Settings.from_env()
     data_dir = settings.data_dir.resolve()
@@ -88,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         BABEL_DEFAULT_LOCALE="vi",
         LOGIN_RATE_LIMIT=(settings.login_rate_limit.count, settings.login_rate_limit.seconds),
         PUBLIC_LOOKUP_RATE_LIMIT=(settings.public_lookup_rate_limit.count, settings.public_lookup_rate_limit.seconds),
+        RESULT_SECRET_RATE_LIMIT=(settings.result_secret_rate_limit.count, settings.result_secret_rate_limit.seconds),
         # Reverse proxies in front (nginx: 1); their X-Forwarded-For/-Proto then give the client's
         # address (login rate limits) and scheme. 0: headers ignored, so clients cannot forge them.
         TRUSTED_PROXIES=settings.trusted_proxies,
@@ -103,8 +75,6 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     engine = app.config.get("ENGINE") or Engine(app.config["DATABASE_URL"], settings=settings,
                                                 clock=app.config["CLOCK"])
     app.extensions["lienthong_engine"] = engine
-    from engine.documents import Documents
-
     app.extensions["lienthong_documents"] = app.config.get("DOCUMENTS") or Documents(
         engine, app.config["DOCUMENT_DIR"], max_bytes=app.config["MAX_DOCUMENT_BYTES"])
 

@@ -7,8 +7,20 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import accounts, overrides
-from engine.errors import Conflict, InvalidInput, NotFound
+from engine import (
+    LEVELS,
+    ROLES,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    agencies,
+    change_official,
+    create_agency,
+    create_official,
+    list_overrides,
+    officials,
+    set_override,
+)
 from webui.auth import actor, roles_required
 from webui.extensions import get_engine
 
@@ -17,11 +29,8 @@ bp = Blueprint("admin", __name__)
 
 def _page(status: int = 200, form: dict[str, str] | None = None) -> tuple[str, int]:
     engine = get_engine()
-    with engine.Session() as s:
-        agencies = accounts.list_agencies(s)
-        officials = accounts.list_officials(s)
-    return render_template("admin/index.html", agencies=agencies, officials=officials, roles=accounts.ROLES,
-                           levels=accounts.LEVELS, overrides=overrides.list_overrides(engine),
+    return render_template("admin/index.html", agencies=agencies(engine), officials=officials(engine), roles=ROLES,
+                           levels=LEVELS, overrides=list_overrides(engine),
                            form=form or {}), status
 
 
@@ -34,14 +43,11 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/admin/agencies", methods=["POST"])
 @roles_required("admin")
 def add_agency():  # type: ignore[no-untyped-def]
-    engine = get_engine()
     f = request.form
     try:
-        with engine.transaction() as s:
-            found = accounts.add_agency(s, f.get("code", ""), f.get("name", ""), now=engine.now(),
-                                        parent=f.get("parent") or None, level=f.get("level", "province"),
-                                        address=f.get("address", "").strip(), phone=f.get("phone", "").strip(),
-                                        email=f.get("email", "").strip())
+        found = create_agency(get_engine(), f.get("code", ""), f.get("name", ""), parent=f.get("parent") or None,
+                              level=f.get("level", "province"), address=f.get("address", "").strip(),
+                              phone=f.get("phone", "").strip(), email=f.get("email", "").strip())
     except (InvalidInput, Conflict, NotFound) as exc:
         flash(str(exc), "error")
         return _page(400, dict(f))
@@ -52,13 +58,11 @@ def add_agency():  # type: ignore[no-untyped-def]
 @bp.route("/admin/officials", methods=["POST"])
 @roles_required("admin")
 def add_official():  # type: ignore[no-untyped-def]
-    engine = get_engine()
     f = request.form
     try:
-        with engine.transaction() as s:
-            found = accounts.add_official(s, f.get("username", ""), full_name=f.get("full_name", ""),
-                                          agency_code=f.get("agency", ""), roles=f.getlist("roles"),
-                                          password=f.get("password", ""), now=engine.now())
+        found = create_official(get_engine(), f.get("username", ""), full_name=f.get("full_name", ""),
+                                agency_code=f.get("agency", ""), roles=f.getlist("roles"),
+                                password=f.get("password", ""))
     except (InvalidInput, Conflict, NotFound) as exc:
         flash(str(exc), "error")
         return _page(400, {k: v for k, v in f.items() if k != "password"})
@@ -74,10 +78,8 @@ def set_official_active(username: str):  # type: ignore[no-untyped-def]
     if value not in ("0", "1"):
         flash(_("Yêu cầu không hợp lệ: thiếu trạng thái tài khoản."), "error")
         return _page(400)
-    engine = get_engine()
     try:
-        with engine.transaction() as s:
-            found = accounts.update_official(s, username, now=engine.now(), by=actor(), active=value == "1")
+        found = change_official(get_engine(), username, by=actor(), active=value == "1")
     except (InvalidInput, NotFound) as exc:
         flash(str(exc), "error")
         return _page(400)
@@ -93,11 +95,8 @@ def set_official_active(username: str):  # type: ignore[no-untyped-def]
 @roles_required("admin")
 def set_official_roles(username: str):  # type: ignore[no-untyped-def]
     """Replace an official's roles with the checked ones."""
-    engine = get_engine()
     try:
-        with engine.transaction() as s:
-            found = accounts.update_official(s, username, now=engine.now(), by=actor(),
-                                             roles=request.form.getlist("roles"))
+        found = change_official(get_engine(), username, by=actor(), roles=request.form.getlist("roles"))
     except (InvalidInput, NotFound) as exc:
         flash(str(exc), "error")
         return _page(400)
@@ -116,7 +115,7 @@ def add_override():  # type: ignore[no-untyped-def]
         flash(_("Ngày không hợp lệ."), "error")
         return _page(400, dict(f))
     try:
-        overrides.set_override(get_engine(), day, f.get("working") == "1", f.get("note", ""))
+        set_override(get_engine(), day, f.get("working") == "1", f.get("note", ""))
     except InvalidInput as exc:
         flash(str(exc), "error")
         return _page(400, dict(f))

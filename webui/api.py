@@ -8,31 +8,46 @@ are JSON numbers; every error is ``{"error": "..."}`` (field errors add ``"error
 
 from __future__ import annotations
 
-import re
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import datetime
 from decimal import Decimal
 from functools import wraps
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import orjson
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
-from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from engine import catalog, models, revocation, search, stats, tokens
-from engine.accounts import Actor
-from engine.documents import DocumentCorrupted, DocumentInfo
-from engine.errors import DefinitionError, FormInvalid
-from engine.problems import error
-from engine.runtime import Engine
-from engine.search import SearchQuery
-from engine.views import DossierView, EventView, StepView
+from engine import (
+    Actor,
+    DefinitionError,
+    DigitisationStats,
+    DocumentCorrupted,
+    DocumentInfo,
+    DossierView,
+    EventView,
+    FormInvalid,
+    SearchQuery,
+    StepView,
+    check_metadata,
+    error,
+    issue_token,
+    token_actor,
+    usernames,
+)
+from engine import (
+    revoke_token as end_token,
+)
+from engine import (
+    search_dossiers as find_dossiers,
+)
+from engine import (
+    statistics as compute_statistics,
+)
 from webui.auth import check_credentials
+from webui.dates import optional_period, period_args
 from webui.documents import file_response, get_documents, read_upload
 from webui.extensions import get_engine
 from webui.openapi import document
@@ -54,36 +69,16 @@ def _iso(value: datetime | None) -> str | None:
     return get_engine().calendar().localize(value).isoformat(timespec="seconds")
 
 
-#: UTC instants already written, by calendar zone: a step's times come back in its claim, its completion and
-#: every read of its dossier, and a completion is the next step's ready time. Forgotten all at once when full.
-ISO_CACHE_SIZE = 20_000
-_iso_texts: dict[tzinfo, dict[datetime, str]] = {}
-
-
 class _Times:
-    """``_iso`` for the many times of one response: the calendar is looked up once, and each distinct
-    instant formatted once per web process. Only UTC datetimes (what the engine returns) are remembered:
-    for them the text depends on nothing but the instant and the zone."""
+    """``_iso`` for the many times of one response, with the calendar looked up once."""
 
-    __slots__ = ("_localize", "_seen")
+    __slots__ = ("_localize",)
 
     def __init__(self) -> None:
-        calendar = get_engine().calendar()
-        self._localize = calendar.localize
-        seen = _iso_texts.get(calendar.zone)
-        if seen is None or len(seen) >= ISO_CACHE_SIZE:
-            seen = _iso_texts[calendar.zone] = {}
-        self._seen = seen
+        self._localize = get_engine().calendar().localize
 
     def __call__(self, value: datetime | None) -> str | None:
-        if value is None:
-            return None
-        text = self._seen.get(value)
-        if text is None:
-            text = self._localize(value).isoformat(timespec="seconds")
-            if value.tzinfo is UTC:
-                self._seen[value] = text
-        return text
+        return None if value is None else self._localize(value).isoformat(timespec="seconds")
 
 
 def _number(value: Decimal | None) -> int | float | None:
@@ -92,29 +87,8 @@ def _number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-#: orjson writing Flask's compact JSON (sorted keys, non-ASCII as is): every type orjson would write
-#: differently from Flask (dates, dataclasses, str subclasses; non-string keys and integers beyond 64 bits
-#: it refuses anyway) is refused, and the answer is left to jsonify.
-_ORJSON = (orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME
-           | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS)
-
-
 def _json(payload: Any) -> Response:
-    """``jsonify(payload)`` for the answers of the step loop (dossiers, steps, inbox), byte for byte, in a
-    tenth of the time for a dossier with its history. They hold strings, integers, booleans and nulls
-    only (times are already text; form data are cleaned to text, whole numbers and booleans), which
-    orjson writes exactly as Flask does. Flask's indented debug output goes through jsonify too."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    provider = app.json
-    if not (isinstance(provider, DefaultJSONProvider) and provider.sort_keys and not provider.ensure_ascii
-            and (provider.compact or (provider.compact is None and not app.debug))):
-        return jsonify(payload)
-    try:
-        body = orjson.dumps(payload, option=_ORJSON)
-    except TypeError:  # orjson.JSONEncodeError is one
-        return jsonify(payload)
-    response: Response = app.response_class(body, mimetype=provider.mimetype)
-    return response
+    return jsonify(payload)
 
 
 def _error(status: int, message: str, **headers: str) -> Response:
@@ -124,27 +98,11 @@ def _error(status: int, message: str, **headers: str) -> Response:
     return response
 
 
-#: A run of digits that may be an integer beyond 64 bits, which orjson would read as a float.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
-
-
 def _body() -> dict[str, Any]:
-    """The request's JSON object; an empty body counts as ``{}``, anything else not an object is 400.
-
-    Read by orjson when it reads it as Flask would (UTF-8, no integer past 64 bits: values identical);
-    anything else it refuses (NaN, lone surrogates, a byte-order mark, other encodings, invalid JSON)
-    or might read differently (long digit runs) goes to Flask's parser, which decides as always."""
-    data = request.get_data(cache=True)
-    if not data:
+    """The request's JSON object; an empty body counts as ``{}``, anything else not an object is 400."""
+    if not request.get_data(cache=True):
         return {}
-    payload: Any = None
-    if _LONG_DIGITS.search(data) is None and type(current_app.json).loads is DefaultJSONProvider.loads:
-        try:
-            payload = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            payload = None
-    if payload is None:
-        payload = request.get_json(silent=True, force=True)
+    payload = request.get_json(silent=True, force=True)
     if not isinstance(payload, dict):
         abort(400, _("Nội dung yêu cầu phải là một đối tượng JSON hợp lệ"))
     return payload
@@ -159,36 +117,13 @@ def _object(payload: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-def _token_cache(extensions: dict[str, Any]) -> tokens.TokenCache:
-    cache: tokens.TokenCache | None = extensions.get("lienthong_token_cache")
-    if cache is None:
-        engine: Engine = extensions["lienthong_engine"]
-        cache = extensions.setdefault("lienthong_token_cache",
-                                      tokens.TokenCache(watch=revocation.watch_for(engine.db.url)))
-    return cache
+def _bearer_token() -> str:
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def _bearer_actor() -> Actor | None:
-    header = request.environ.get("HTTP_AUTHORIZATION", "")  # request.headers.get("Authorization", ""), directly
-    scheme, _sep, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > 256:
-        return None
-    extensions = current_app.extensions  # the engine and the token cache from one look-up of the app
-    engine: Engine = extensions["lienthong_engine"]
-    now = engine.now()
-    token_hash = tokens.hash_token(token)
-    cache = _token_cache(extensions)
-    actor = cache.get(token_hash, now)
-    if actor is not None:
-        return actor
-    generation = cache.seen  # what a revocation committed after this moment will have moved
-    with engine.Session() as session:
-        found = tokens.lookup(session, token_hash, now)
-    if found is None:
-        return None
-    cache.put(token_hash, *found, generation)
-    return found[0]
+    return token_actor(get_engine(), _bearer_token())
 
 
 def token_required(view: F) -> F:
@@ -198,7 +133,7 @@ def token_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         actor = _bearer_actor()
         if actor is None:
-            return _error(401, _("Thiếu mã truy cập hoặc mã đã hết hạn (missing or expired bearer token)"),
+            return _error(401, _("Thiếu mã truy cập hoặc mã đã hết hạn"),
                           **{"WWW-Authenticate": 'Bearer realm="lienthong"'})
         g.api_actor = actor
         return view(*args, **kwargs)
@@ -211,28 +146,8 @@ def _actor() -> Actor:
     return actor
 
 
-USERNAME_CACHE_SIZE = 10_000
-
-
 def _usernames(ids: Iterable[int | None]) -> dict[int, str]:
-    """Usernames by official id; cached per app, since a username never changes once created
-    (this saved a query on every claim, completion and inbox read)."""
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    known: dict[int, str] = current_app.extensions.setdefault("lienthong_usernames", {})
-    out = {i: known[i] for i in wanted if i in known}
-    missing = wanted - out.keys()
-    if missing:
-        with get_engine().Session() as session:
-            rows = session.execute(select(models.Official.id, models.Official.username)
-                                   .where(models.Official.id.in_(missing)))
-            found = {row.id: row.username for row in rows}
-        if len(known) + len(found) > USERNAME_CACHE_SIZE:
-            known.clear()
-        known.update(found)
-        out.update(found)
-    return out
+    return usernames(get_engine(), ids)
 
 
 def _step_json(step: StepView, usernames: dict[int, str], iso: Callable[[datetime | None], str | None]
@@ -311,22 +226,14 @@ def create_token() -> tuple[Response, int]:
     actor = check_credentials(username, password)
     if actor is None:
         abort(401, _("Sai tên đăng nhập hoặc mật khẩu."))
-    engine = get_engine()
-    with engine.transaction() as session:
-        grant = tokens.issue(session, actor.id, engine.now())
-    return jsonify(token=grant.token), 201
+    return jsonify(token=issue_token(get_engine(), actor).token), 201
 
 
 @bp.post("/tokens/revoke")
 @token_required
 def revoke_token() -> tuple[str, int]:
-    """Sign out: the token of this request stops working at once, in every web process
-    (engine.revocation)."""
-    token = request.environ.get("HTTP_AUTHORIZATION", "").partition(" ")[2].strip()
-    engine = get_engine()
-    with engine.transaction() as session:
-        tokens.revoke(session, token)
-    _token_cache(current_app.extensions).discard(tokens.hash_token(token))
+    """Sign out: the token of this request stops working at once, in every web process."""
+    end_token(get_engine(), _bearer_token())
     return "", 204
 
 
@@ -354,7 +261,7 @@ def _uploaded_metadata(bpmn: bytes) -> dict[str, Any]:
         toml_path = Path(tmp) / "procedure.toml"
         toml_path.write_bytes(raw)
         toml_path.with_suffix(".bpmn").write_bytes(bpmn)
-        lines = catalog.check_metadata(toml_path)
+        lines = check_metadata(toml_path)
         if lines:
             raise DefinitionError([error(line.replace(f"{tmp}/", "")) for line in lines])
         with toml_path.open("rb") as fh:
@@ -402,11 +309,11 @@ def dossier(code: str) -> Response:
 def search_dossiers() -> Response:
     engine = get_engine()
     page, per_page = _int_arg("page", 1), _int_arg("per_page", 20)
+    date_from, date_to = optional_period()
     query = SearchQuery(text=request.args.get("q", "")[:255], procedure=request.args.get("procedure", ""),
-                        status=request.args.get("status", ""), date_from=_date_arg("from", None),
-                        date_to=_date_arg("to", None), page=page, per_page=per_page)
-    with engine.Session() as session:
-        result = search.search(session, _actor(), query, engine.calendar())
+                        status=request.args.get("status", ""), date_from=date_from,
+                        date_to=date_to, page=page, per_page=per_page)
+    result = find_dossiers(engine, _actor(), query)
     return jsonify(items=[{"code": h.code, "procedure": h.procedure_code, "procedure_name": h.procedure_name,
                            "applicant": h.applicant_name, "status": h.status, "received_at": _iso(h.received_at),
                            "due_at": _iso(h.due_at), "finished_at": _iso(h.finished_at)} for h in result.hits],
@@ -526,28 +433,11 @@ def public_dossier(code: str) -> Response:
                    due_at=_iso(found["due_at"]), applicant=found["applicant"])
 
 
-def _date_arg(name: str, default: date | None) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, _("Ngày không hợp lệ (YYYY-MM-DD): %(name)s", name=name))
-
-
 @bp.get("/stats")
 @token_required
 def statistics() -> Response:
-    engine = get_engine()
-    calendar = engine.calendar()
-    today = calendar.localize(engine.now()).date()
-    date_to = _date_arg("to", today)
-    assert date_to is not None
-    date_from = _date_arg("from", date_to.replace(day=1))
-    assert date_from is not None
-    with engine.Session() as session:
-        result = stats.compute(session, calendar, date_from, date_to, engine.now())
+    date_from, date_to = period_args()
+    result = compute_statistics(get_engine(), date_from, date_to)
     return jsonify(
         by_agency=[{"agency": a.code, "name": a.name, "completed": a.completed, "early": a.early,
                     "on_time": a.on_time, "late": a.late, "open": a.open, "overdue": a.overdue}
@@ -561,7 +451,7 @@ def statistics() -> Response:
                                        for r in result.digitisation_by_procedure]})
 
 
-def _digitisation_json(key: str, row: stats.DigitisationStats) -> dict[str, Any]:
+def _digitisation_json(key: str, row: DigitisationStats) -> dict[str, Any]:
     return {key: row.code, "name": row.name, "received": row.received, "with_list": row.with_list,
             "digitised": row.digitised, "share": row.share}
 

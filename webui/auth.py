@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -11,13 +10,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine import accounts, models
-from engine.accounts import Actor
+from engine import Actor, RateLimit, TooManyAttempts, end_sessions, log_in, session_actor
 from webui.extensions import get_engine
+from webui.safe_redirect import safe_target
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -34,15 +32,17 @@ class Official(UserMixin):
         self.actor = actor
 
     def get_id(self) -> str:
-        return str(self.actor.id)
+        return f"{self.actor.id}.{self.actor.session_generation}"
 
 
 @login_manager.user_loader
-def _load(user_id: str) -> Official | None:
-    engine = get_engine()
-    with engine.Session() as s:
-        actor = accounts.get_actor(s, int(user_id)) if user_id.isdigit() else None
-    return Official(actor) if actor else None
+def _load(session_id: str) -> Official | None:
+    """The official of a session cookie (``<official id>.<session generation>``), while it is current."""
+    official_id, _dot, generation = session_id.partition(".")
+    if not (official_id.isdigit() and generation.isdigit() and len(session_id) <= 40):
+        return None
+    found = session_actor(get_engine(), int(official_id), int(generation))
+    return Official(found) if found else None
 
 
 def actor() -> Actor:
@@ -71,35 +71,17 @@ class LoginForm(FlaskForm):
     password = PasswordField("password", validators=[DataRequired(), Length(max=256)])
 
 
-def too_many_attempts(key: str) -> bool:
-    """True when ``key`` (a username or an address) failed too often recently."""
-    engine = get_engine()
-    limit, window = current_app.config["LOGIN_RATE_LIMIT"]
-    since = engine.now() - timedelta(seconds=window)
-    with engine.Session() as s:
-        count = s.scalar(select(func.count()).select_from(models.LoginAttempt).where(
-            models.LoginAttempt.key == key, models.LoginAttempt.at >= since,
-            models.LoginAttempt.success.is_(False)))
-    return bool(count and count >= limit)
-
-
-def record_attempt(keys: list[str], success: bool) -> None:
-    engine = get_engine()
-    with engine.transaction() as s:
-        for key in keys:
-            s.add(models.LoginAttempt(key=key, at=engine.now(), success=success))
+def login_limit() -> RateLimit:
+    attempts, seconds = current_app.config["LOGIN_RATE_LIMIT"]
+    return RateLimit(int(attempts), int(seconds))
 
 
 def check_credentials(username: str, password: str) -> Actor | None:
-    """Authenticate with rate limiting by username and by client address; None when refused."""
-    keys = [f"user:{username.strip().lower()}", f"ip:{request.remote_addr or '-'}"]
-    if any(too_many_attempts(k) for k in keys):
+    """Authenticate, rate-limited per account and client address and per address; None when refused."""
+    try:
+        return log_in(get_engine(), username, password, address=request.remote_addr or "-", limit=login_limit())
+    except TooManyAttempts:
         abort(429, _("Đăng nhập sai quá nhiều lần; hãy thử lại sau ít phút."))
-    engine = get_engine()
-    with engine.transaction() as s:
-        found = accounts.authenticate(s, username, password)
-    record_attempt(keys, found is not None)
-    return found
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -110,10 +92,7 @@ def login():  # type: ignore[no-untyped-def]
         if found is not None:
             session.clear()
             login_user(Official(found))
-            target = request.args.get("next") or ""
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("inbox.index")
-            return redirect(target)
+            return redirect(safe_target(request.args.get("next"), url_for("inbox.index")))
         flash(_("Sai tên đăng nhập hoặc mật khẩu."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -121,7 +100,9 @@ def login():  # type: ignore[no-untyped-def]
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():  # type: ignore[no-untyped-def]
+    end_sessions(get_engine(), actor().id)  # on every browser and device, not only this one
     logout_user()
+    session.clear()
     return redirect(url_for("portal.index"))
 
 
@@ -129,7 +110,4 @@ def logout():  # type: ignore[no-untyped-def]
 def set_language(code: str):  # type: ignore[no-untyped-def]
     if code in ("vi", "en"):
         session["lang"] = code
-    target = request.form.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_target(request.form.get("next"), "/"))

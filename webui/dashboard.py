@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from engine import accounts, stats
-from engine.dashboard_queries import agency_dashboard
+from engine import agencies, agency_dashboard, digitisation
 from webui.auth import actor, roles_required
 from webui.extensions import get_engine
 
@@ -17,17 +16,15 @@ bp = Blueprint("dashboard", __name__)
 def index():  # type: ignore[no-untyped-def]
     engine = get_engine()
     me = actor()
-    agencies = []
+    listed = []
     agency_id, agency_name = me.agency_id, me.agency_name
     if me.has("admin"):  # an admin may look at any agency
-        with engine.Session() as s:
-            agencies = accounts.list_agencies(s)
-        chosen = next((a for a in agencies if a.code == request.args.get("agency")), None)
+        listed = agencies(engine)
+        chosen = next((a for a in listed if a.code == request.args.get("agency")), None)
         if chosen is not None:
             agency_id, agency_name = chosen.id, chosen.name
     board = agency_dashboard(engine, agency_id)
     today = engine.calendar().localize(engine.now()).date()
-    with engine.Session() as s:
-        digitised = stats.digitisation(s, engine.calendar(), today.replace(day=1), today)
-    return render_template("dashboard/index.html", board=board, agency_name=agency_name, agencies=agencies,
+    digitised = digitisation(engine, today.replace(day=1), today)
+    return render_template("dashboard/index.html", board=board, agency_name=agency_name, agencies=listed,
                            agency_id=agency_id, now=engine.now(), digitised=digitised)

@@ -15,14 +15,20 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import accounts, approval, flowchart
-from engine.bpmn_model import read_bpmn
-from engine.dashboard_queries import definition_versions
-from engine.definitions import choose_process
-from engine.errors import DefinitionError, LienThongError
-from engine.problems import Problem
-from engine.steptable import step_rows, total_days
-from engine.validation import AgencyRef, validate_bpmn
+from engine import (
+    AgencyRef,
+    DefinitionError,
+    LienThongError,
+    Problem,
+    agencies,
+    approval,
+    choose_process,
+    definition_versions,
+    flowchart,
+    read_bpmn,
+    steptable,
+    validate_bpmn,
+)
 from webui.auth import actor, roles_required
 from webui.diagram_view import plain_view
 from webui.extensions import get_engine
@@ -63,8 +69,7 @@ def _stored(sha: str) -> bytes:
 
 
 def _agencies() -> tuple[list[AgencyRef], dict[str, str]]:
-    with get_engine().Session() as s:
-        found = accounts.list_agencies(s)
+    found = agencies(get_engine())
     return [AgencyRef(a.code, a.name) for a in found], {a.code: a.name for a in found}
 
 
@@ -81,8 +86,8 @@ def _preview(data: bytes, filename: str, problems: list[Problem], status: int = 
         try:
             process = choose_process(read_bpmn(data))
             _, names = _agencies()
-            rows = step_rows(process, dict(names.items()))
-            total = total_days(rows)
+            rows = steptable.step_rows(process, dict(names.items()))
+            total = steptable.total_days(rows)
             title = process.name
         except LienThongError:
             rows = []

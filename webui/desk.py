@@ -8,13 +8,18 @@ from typing import Any
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from engine import models, receipts
-from engine.documents import DocumentRejected, requirements
-from engine.errors import FormInvalid, NotFound
-from engine.receipts import ReceivedDocument
-from engine.views import ProcedureSummary
+from engine import (
+    DocumentRejected,
+    FormInvalid,
+    NotFound,
+    ProcedureSummary,
+    ReceivedDocument,
+    documents_of,
+    receiving_agency_id,
+    record_documents,
+    requirements,
+)
 from webui import forms_render
 from webui.auth import actor, roles_required
 from webui.documents import get_documents, read_upload
@@ -97,7 +102,7 @@ def receive():  # type: ignore[no-untyped-def]
     except FormInvalid as exc:
         flash(_("Thông tin chưa hợp lệ; hãy sửa các trường được đánh dấu."), "error")
         return _render(summary, applicant, values, {**scan_errors, **exc.errors}, checked, 400)
-    receipts.record_documents(engine, actor(), dossier.code, received)
+    record_documents(engine, actor(), dossier.code, received)
     for _i, (filename, data, key) in sorted(scans.items()):
         get_documents().attach(actor(), dossier.code, filename, data, kind="scan", requirement=key)
     flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
@@ -135,7 +140,7 @@ def receipt(code: str):  # type: ignore[no-untyped-def]
     summary = engine.procedure(dossier.procedure_code, dossier.definition_version)
     limit = summary.reduced_working_days if summary.reduced_working_days is not None else summary.legal_working_days
     return render_template("desk/receipt.html", dossier=dossier, summary=summary, limit=limit,
-                           documents=receipts.documents_of(engine, code), lookup_url=_lookup_url(code),
+                           documents=documents_of(engine, code), lookup_url=_lookup_url(code),
                            secret=get_documents().lookup_secret(actor(), code) if _own_desk(dossier) else "",
                            receiver=next((e.actor_name for e in dossier.events if e.action == "dossier.received"), ""))
 
@@ -146,8 +151,7 @@ def _own_desk(dossier: Any) -> bool:
 
 
 def _receiving_agency_id(code: str) -> int | None:
-    with get_engine().Session() as s:
-        return s.scalar(select(models.Dossier.receiving_agency_id).where(models.Dossier.code == code))
+    return receiving_agency_id(get_engine(), code)
 
 
 @bp.route("/desk/receipt/<code>/qr.svg")

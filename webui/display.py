@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from engine.steptable import format_number
+from engine import steptable
 from webui.extensions import get_engine
 
 DOSSIER_STATUS = {
@@ -70,7 +70,7 @@ def days(value: Decimal | int | float | None) -> str:
     """Working days with a decimal comma: Decimal('0.5') → '0,5'."""
     if value is None:
         return ""
-    return format_number(Decimal(str(value)))
+    return steptable.format_number(Decimal(str(value)))
 
 
 def _label(table: dict[str, Any], value: str | None) -> str:

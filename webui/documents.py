@@ -7,16 +7,16 @@ import contextlib
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
-from engine.documents import ACCEPTED, KINDS, DocumentCorrupted, DocumentInfo, DocumentRejected, Documents
-from engine.documents import content_disposition as _disposition
-from engine.errors import InvalidInput, NotFound
-from webui.auth import actor, record_attempt, roles_required, too_many_attempts
+from engine import ACCEPTED, KINDS, DocumentCorrupted, DocumentInfo, DocumentRejected, Documents, InvalidInput, NotFound
+from engine import content_disposition as _disposition
+from webui.auth import actor, roles_required
 from webui.extensions import get_engine
+from webui.ratelimit import check_result_secret, right_secret
 
 bp = Blueprint("documents", __name__)
 log = logging.getLogger(__name__)
@@ -124,13 +124,10 @@ def public_result():  # type: ignore[no-untyped-def]
     """The signed result for whoever has the dossier code and the secret printed on the receipt."""
     code = " ".join((request.form.get("code") or "").split())[:64]
     secret = (request.form.get("secret") or "").strip()[:16]
-    keys = [f"lookup:{code.lower()}", f"lookup-ip:{request.remote_addr or '-'}"]
-    if any(too_many_attempts(k) for k in keys):
-        abort(429, _("Nhập sai quá nhiều lần; hãy thử lại sau ít phút."))
+    check_result_secret(code)
     try:
         info, data = get_documents().public_result(code, secret)
     except NotFound as exc:
-        record_attempt(keys, False)
         found = None
         with contextlib.suppress(NotFound):
             found = get_engine().public_lookup(code) if code else None
@@ -138,6 +135,7 @@ def public_result():  # type: ignore[no-untyped-def]
                                result_error=str(exc)), 404
     except DocumentCorrupted as exc:
         return corrupted(exc)
+    right_secret(code)
     return file_response(info, data)
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
-from engine import accounts, flowchart, models, paperwork
-from engine.errors import InvalidInput, NotFound
-from engine.search import STATUSES, SearchQuery
-from engine.search import search as search_dossiers
-from engine.views import DossierView
+from engine import (
+    STATUSES,
+    DossierView,
+    InvalidInput,
+    NotFound,
+    SearchQuery,
+    flowchart,
+    lane_agencies,
+    paperwork,
+    receiving_agency_id,
+    search_dossiers,
+)
 from webui.auth import actor, roles_required
+from webui.dates import optional_period
 from webui.diagram_view import dossier_view
 from webui.documents import get_documents
 from webui.extensions import get_engine
@@ -38,16 +43,6 @@ def overlay(dossier: DossierView, now: object) -> dict[str, str]:
     return out
 
 
-def _date(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(_("Ngày không hợp lệ (YYYY-MM-DD): %(name)s", name=name)) from None
-
-
 @bp.route("/dossiers")
 @roles_required("clerk", "leader", "admin")
 def search():  # type: ignore[no-untyped-def]
@@ -63,32 +58,30 @@ def search():  # type: ignore[no-untyped-def]
     page = request.args.get("page", "1")
     args = {k: request.args.get(k, "").strip()[:255] for k in ("q", "status", "procedure", "from", "to")}
     result = None
+    status = 200
     try:
+        date_from, date_to = optional_period()
         query = SearchQuery(text=args["q"], procedure=args["procedure"], status=args["status"],
-                            date_from=_date("from"), date_to=_date("to"),
+                            date_from=date_from, date_to=date_to,
                             page=max(1, min(int(page) if page.isdigit() else 1, 10_000)))
         if any(args.values()):
-            with engine.Session() as s:
-                result = search_dossiers(s, actor(), query, engine.calendar())
+            result = search_dossiers(engine, actor(), query)
     except InvalidInput as exc:
-        message = str(exc)
+        message, status = str(exc), 400
     return render_template("dossiers/search.html", code=code, message=message, args=args, result=result,
-                           procedures=engine.procedures(), statuses=STATUSES)
+                           procedures=engine.procedures(), statuses=STATUSES), status
 
 
 def render_show(code: str, status: int = 200, values: dict[str, str] | None = None) -> tuple[str, int]:
     """The dossier page; ``values`` refill the lifecycle forms after a refused action."""
     engine = get_engine()
     dossier = engine.dossier(code, actor())
-    with engine.Session() as s:
-        receiving_agency_id = s.scalar(select(models.Dossier.receiving_agency_id)
-                                       .where(models.Dossier.id == dossier.id))
     diagram = dossier_view(dossier, engine.definition(dossier.definition_id).bpmn, engine.now(),
                            engine.calendar().localize)
     return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier), diagram=diagram,
                            now=engine.now(), docs=get_documents().of_dossier(actor(), dossier.code),
                            lifecycle=engine.dossier_lifecycle(dossier.code), values=values or {},
-                           own_desk=actor().agency_id == receiving_agency_id), status
+                           own_desk=actor().agency_id == receiving_agency_id(engine, dossier.code)), status
 
 
 @bp.route("/dossiers/<code>")
@@ -103,8 +96,6 @@ def diagram(code: str):  # type: ignore[no-untyped-def]
     engine = get_engine()
     dossier = engine.dossier(code, actor())
     definition = engine.definition(dossier.definition_id)
-    with engine.Session() as s:
-        names = {lane: agency.name for lane in definition.lanes
-                 if (agency := accounts.agency_for_lane(s, lane)) is not None}
+    names = {lane: agency.name for lane, agency in lane_agencies(engine, definition.lanes).items()}
     svg = flowchart.render_bytes(definition.bpmn, "svg", overlay=overlay(dossier, engine.now()), agency_names=names)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-cache"})

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import (
+from engine import (
     Conflict,
     DefinitionError,
     ExpressionError,
@@ -17,9 +17,11 @@ from engine.errors import (
     NotFound,
     PermissionDenied,
     RetryableConflict,
+    TooManyAttempts,
 )
 
 STATUS = [(NotFound, 404), (PermissionDenied, 403), (Conflict, 409), (FormInvalid, 400), (InvalidInput, 400),
+          (TooManyAttempts, 429),
           (DefinitionError, 422), (ExpressionError, 422)]
 
 

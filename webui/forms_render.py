@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.forms import FieldSpec
+from engine import FieldSpec
 
 #: Prefix of the form inputs for diagram fields, so a field id never clashes with our own inputs.
 PREFIX = "field-"

@@ -14,11 +14,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import paperwork
-from engine.errors import FormInvalid, InvalidInput, LienThongError, NotFound, PermissionDenied
-from engine.lifecycle import NOTICE_KINDS
+from engine import NOTICE_KINDS, FormInvalid, InvalidInput, LienThongError, NotFound, PermissionDenied, paperwork
 from webui import printing
 from webui.auth import actor, roles_required
+from webui.dates import period_args, today
 from webui.desk import APPLICANT_FIELDS
 from webui.display import DOCUMENT_KIND
 from webui.documents import get_documents
@@ -30,11 +29,6 @@ bp = Blueprint("lifecycle", __name__)
 
 DOC_ROWS = 5
 DOSSIER_FORMS = ("mau01", "mau04", "mau05")
-
-
-def _today() -> date:
-    engine = get_engine()
-    return engine.calendar().localize(engine.now()).date()
 
 
 # ---------------------------------------------------------------------- desk notices (Mẫu 02, 03)
@@ -105,7 +99,7 @@ def create_notice():  # type: ignore[no-untyped-def]
 @roles_required("clerk", "leader", "admin")
 def notices():  # type: ignore[no-untyped-def]
     year = request.args.get("year", "")
-    chosen = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else _today().year
+    chosen = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else today().year
     return render_template("lifecycle/notices.html", notices=get_engine().desk_notices(actor(), year=chosen),
                            year=chosen)
 
@@ -229,18 +223,6 @@ def collection(code: str):  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------------- register (Mẫu 06)
-
-
-def period_args() -> tuple[date, date]:
-    today = _today()
-    try:
-        date_to = date.fromisoformat(request.args["to"]) if request.args.get("to") else today
-        date_from = date.fromisoformat(request.args["from"]) if request.args.get("from") else date_to.replace(day=1)
-    except ValueError:
-        raise InvalidInput(_("Ngày không hợp lệ (YYYY-MM-DD).")) from None
-    if date_from > date_to:
-        raise InvalidInput(_("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc."))
-    return date_from, date_to
 
 
 def _register_html() -> tuple[str, date, date]:

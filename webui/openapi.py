@@ -325,8 +325,8 @@ PATHS: dict[str, Any] = {
     }},
     "/api/v1/tokens/revoke": {"post": {
         "summary": "Sign out: revoke the bearer token of this request", "tags": ["auth"],
-        "description": "The token stops working at once, in every web process (each is told when the "
-                       "revocation commits).",
+        "description": "The token stops working at once, in every web process (each request looks its "
+                       "token up).",
         "responses": {"204": {"description": "Revoked"}, "401": _resp("Unauthorized")},
     }},
     "/api/v1/procedures": {

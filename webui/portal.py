@@ -12,12 +12,17 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from engine import accounts, flowchart, steptable
-from engine.accounts import AgencyInfo
-from engine.applicants import search_key
-from engine.definitions import Definition
-from engine.errors import NotFound
-from engine.views import ProcedureSummary
+from engine import (
+    AgencyInfo,
+    Definition,
+    NotFound,
+    ProcedureSummary,
+    agencies_named,
+    flowchart,
+    lane_agencies,
+    search_key,
+    steptable,
+)
 from webui.extensions import get_engine
 from webui.ratelimit import check_public_lookup
 
@@ -85,13 +90,7 @@ def index() -> str:
 
 def _lane_agencies(definition: Definition) -> dict[str, AgencyInfo]:
     """Each lane of the diagram with the agency it binds to."""
-    out: dict[str, AgencyInfo] = {}
-    with get_engine().Session() as session:
-        for lane in definition.lanes:
-            row = accounts.agency_for_lane(session, lane)
-            if row is not None:
-                out[lane] = accounts.get_agency(session, row.code)
-    return out
+    return lane_agencies(get_engine(), definition.lanes)
 
 
 def _responsible(meta: dict[str, Any], lanes: dict[str, AgencyInfo]) -> list[AgencyInfo]:
@@ -100,14 +99,7 @@ def _responsible(meta: dict[str, Any], lanes: dict[str, AgencyInfo]) -> list[Age
     lead = meta.get("lead_agency")
     if isinstance(lead, str) and lead in codes:
         codes = [lead] + [c for c in codes if c != lead]
-    found: list[AgencyInfo] = []
-    if codes:
-        with get_engine().Session() as session:
-            for code in codes:
-                try:
-                    found.append(accounts.get_agency(session, code))
-                except NotFound:
-                    continue
+    found = agencies_named(get_engine(), codes) if codes else []
     if not found:
         for info in lanes.values():
             if info.code not in {a.code for a in found}:

@@ -1,56 +1,54 @@
-"""Per-address limits on the public dossier lookup (in each web process; nginx limits across them).
+"""Rate limits of the public pages, kept in the database (engine.ratelimits) so that every web process
+shares them.
 
-Dossier codes are sequential (Circular 01/2018: ``<unit>-YYMMDD-NNNN``), so anyone could walk
-them and collect statuses and masked names. Each web process lets one client address look up at
-most ``PUBLIC_LOOKUP_RATE_LIMIT`` dossiers per window (default 30 per minute: far above what a
-citizen tracking a dossier needs) and answers 429 beyond. The count lives in memory, so it costs
-no database write on a public page; with several gunicorn workers the effective limit is a
-multiple of it, and docs/deploy.md shows the matching ``limit_req`` for nginx, which limits
-across workers.
+Dossier codes are sequential (Circular 01/2018: ``<unit>-YYMMDD-NNNN``), so anyone could walk them and
+collect statuses and masked names: one client address may look up at most ``PUBLIC_LOOKUP_RATE_LIMIT``
+dossiers per window (default 30 per minute, far above what a citizen tracking a dossier needs), on the
+portal page, the API and the result download together. The result download also counts wrong receipt
+secrets per dossier code *and* address (``RESULT_SECRET_RATE_LIMIT``): someone guessing the secret of a
+dossier locks out only their own address, never the applicant, whose right secret is still accepted from
+anywhere else (and, from the same address, within the lookup limit once the window has passed).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict, deque
-
 from flask import abort, current_app, request
 from flask_babel import gettext as _
 
-#: Addresses remembered at once; the least recently seen are forgotten first.
-MAX_ADDRESSES = 50_000
+from engine import RateLimit, TooManyAttempts, count_attempt, forgive_attempt
+from webui.extensions import get_engine
 
 
-class SlidingWindow:
-    """At most ``limit`` events per key in any ``window`` seconds."""
+def _limit(name: str) -> RateLimit:
+    attempts, seconds = current_app.config[name]
+    return RateLimit(int(attempts), int(seconds))
 
-    def __init__(self, limit: int, window: float, clock: object = time.monotonic) -> None:
-        self.limit, self.window = limit, window
-        self._clock = clock
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def allow(self, key: str) -> bool:
-        now = self._clock()  # type: ignore[operator]
-        with self._lock:
-            hits = self._hits.pop(key, None) or deque()
-            while hits and now - hits[0] >= self.window:
-                hits.popleft()
-            allowed = len(hits) < self.limit
-            if allowed:
-                hits.append(now)
-            self._hits[key] = hits
-            while len(self._hits) > MAX_ADDRESSES:
-                self._hits.popitem(last=False)
-            return allowed
+def _address() -> str:
+    return request.remote_addr or "-"
 
 
 def check_public_lookup() -> None:
     """Abort with 429 when this client address has looked up too many dossiers lately."""
-    limiter: SlidingWindow | None = current_app.extensions.get("lienthong_lookup_limiter")
-    if limiter is None:
-        limit, window = current_app.config["PUBLIC_LOOKUP_RATE_LIMIT"]
-        limiter = current_app.extensions.setdefault("lienthong_lookup_limiter", SlidingWindow(limit, window))
-    if not limiter.allow(request.remote_addr or "-"):
+    try:
+        count_attempt(get_engine(), {f"lookup:{_address()}": _limit("PUBLIC_LOOKUP_RATE_LIMIT")})
+    except TooManyAttempts:
         abort(429, _("Tra cứu quá nhiều hồ sơ trong thời gian ngắn; hãy thử lại sau ít phút."))
+
+
+def secret_key(code: str) -> str:
+    return f"secret:{_address()}|{code.strip().lower()[:64]}"
+
+
+def check_result_secret(code: str) -> None:
+    """Count an attempt at a dossier's receipt secret (and a lookup); 429 when over either limit."""
+    try:
+        count_attempt(get_engine(), {secret_key(code): _limit("RESULT_SECRET_RATE_LIMIT"),
+                                     f"lookup:{_address()}": _limit("PUBLIC_LOOKUP_RATE_LIMIT")})
+    except TooManyAttempts:
+        abort(429, _("Nhập sai quá nhiều lần; hãy thử lại sau ít phút."))
+
+
+def right_secret(code: str) -> None:
+    """The secret was right: the attempt does not count against this address."""
+    forgive_attempt(get_engine(), [secret_key(code)])

@@ -6,27 +6,24 @@ from datetime import date
 
 from flask import Blueprint, Response, render_template, request
 
-from engine import stats
-from engine.errors import InvalidInput
+from engine import GROUPINGS, DossierFact, InvalidInput, digitisation, dossier_facts, report, to_csv, to_xlsx
 from webui.auth import roles_required
+from webui.dates import period_args
 from webui.extensions import get_engine
-from webui.lifecycle import period_args
 
 bp = Blueprint("stats", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _facts(date_from: date, date_to: date) -> list[stats.DossierFact]:
-    engine = get_engine()
-    with engine.Session() as s:
-        return stats.dossier_facts(s, engine.calendar(), date_from, date_to, engine.now())
+def _facts(date_from: date, date_to: date) -> list[DossierFact]:
+    return dossier_facts(get_engine(), date_from, date_to)
 
 
 def _grouping() -> str:
     by = request.args.get("by", "procedure")
-    if by not in stats.GROUPINGS:
-        raise InvalidInput(f"by: {', '.join(stats.GROUPINGS)}")
+    if by not in GROUPINGS:
+        raise InvalidInput(f"by: {', '.join(GROUPINGS)}")
     return by
 
 
@@ -36,9 +33,8 @@ def index():  # type: ignore[no-untyped-def]
     engine = get_engine()
     date_from, date_to = period_args()
     facts = _facts(date_from, date_to)
-    reports = {by: stats.report(facts, by) for by in stats.GROUPINGS}
-    with engine.Session() as s:
-        digitised = stats.digitisation(s, engine.calendar(), date_from, date_to)
+    reports = {by: report(facts, by) for by in GROUPINGS}
+    digitised = digitisation(engine, date_from, date_to)
     return render_template("stats/index.html", date_from=date_from, date_to=date_to, reports=reports,
                            digitised=digitised, total=len(facts))
 
@@ -55,7 +51,7 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
 def csv():  # type: ignore[no-untyped-def]
     by = _grouping()
     date_from, date_to = period_args()
-    body = stats.to_csv(stats.report(_facts(date_from, date_to), by)).encode("utf-8")
+    body = to_csv(report(_facts(date_from, date_to), by)).encode("utf-8")
     return _download(body, "text/csv; charset=utf-8", f"thong-ke-{by}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.csv")
 
 
@@ -64,5 +60,5 @@ def csv():  # type: ignore[no-untyped-def]
 def xlsx():  # type: ignore[no-untyped-def]
     by = _grouping()
     date_from, date_to = period_args()
-    body = stats.to_xlsx(stats.report(_facts(date_from, date_to), by), title=f"Thống kê theo {by}")
+    body = to_xlsx(report(_facts(date_from, date_to), by), title=f"Thống kê theo {by}")
     return _download(body, XLSX, f"thong-ke-{by}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.xlsx")

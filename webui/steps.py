@@ -8,9 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import accounts
-from engine.errors import Conflict, FormInvalid, InvalidInput, PermissionDenied
-from engine.views import StepForm
+from engine import HANDLING_ROLES, Actor, Conflict, FormInvalid, InvalidInput, PermissionDenied, StepForm, officials
 from webui import forms_render
 from webui.auth import actor
 from webui.documents import get_documents
@@ -28,13 +26,11 @@ def _load(step_id: int) -> StepForm:
     return form
 
 
-def _colleagues(form: StepForm) -> list[accounts.Actor]:
+def _colleagues(form: StepForm) -> list[Actor]:
     me = actor()
     if not (me.has("leader") and form.step.agency_id == me.agency_id and form.step.is_open()):
         return []
-    with get_engine().Session() as s:
-        found = accounts.list_officials(s, form.step.agency_code)
-    return [a for a in found if a.has(*accounts.HANDLING_ROLES)]
+    return [a for a in officials(get_engine(), form.step.agency_code) if a.has(*HANDLING_ROLES)]
 
 
 def _render(form: StepForm, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,

@@ -9,14 +9,13 @@ from sqlalchemy import select
 
 from engine import accounts, models, queries
 from engine.accounts import Actor
-from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StateError
+from engine.authorization import Write, authorize_write
+from engine.errors import Conflict, InvalidInput, NotFound, StateError
 from engine.lifecycle import (
-    APOLOGY_ROLES,
     COLLECTION_METHODS,
     DossierPapers,
     LifecycleInfo,
     RegisterEntry,
-    agencies_at_fault,
     as_due,
     clean_text,
     lead_agency,
@@ -38,18 +37,14 @@ class Lifecycle:
 
     def issue_apology(self, actor: Actor, code: str, reason: str, new_due_at: datetime | date) -> DossierView:
         """Mẫu 04: the agency at fault apologises and sets a new return date, once, before the due time."""
-        if not actor.has(*APOLOGY_ROLES):
-            raise PermissionDenied("Chỉ lãnh đạo hoặc cán bộ của cơ quan làm chậm được lập phiếu xin lỗi")
         reason = clean_text(reason, "lý do chậm trễ")
         with self.core.unit() as unit:
             session, now, cal = unit.session, unit.now, unit.calendar
             new_due = as_due(cal, new_due_at)
             dossier = self.progress.lock_by_code(unit, code)
+            authorize_write(session, actor, Write.APOLOGY, dossier=dossier, now=now)
             if dossier.status not in (DossierStatus.RECEIVED, DossierStatus.PROCESSING):
                 raise StateError(f"Hồ sơ đang ở trạng thái {dossier.status}: không hẹn lại được")
-            at_fault = agencies_at_fault(session, dossier.id, now)
-            if actor.agency_id not in at_fault:
-                raise PermissionDenied("Chỉ cơ quan đang giữ hoặc làm chậm hồ sơ được xin lỗi, hẹn lại")
             existing = session.scalar(select(models.Apology.id).where(models.Apology.dossier_id == dossier.id))
             if dossier.apology_count > 0 or existing is not None:
                 raise Conflict("Ngày hẹn trả đã được hẹn lại một lần; không hẹn lại lần nữa (Điều 19.9)")
@@ -79,8 +74,7 @@ class Lifecycle:
         with self.core.unit() as unit:
             session, now = unit.session, unit.now
             dossier = self.progress.lock_by_code(unit, code)
-            if not actor.has("clerk") or actor.agency_id != dossier.receiving_agency_id:
-                raise PermissionDenied("Chỉ bộ phận một cửa đã tiếp nhận hồ sơ được nhận yêu cầu rút hồ sơ")
+            authorize_write(session, actor, Write.WITHDRAW, dossier=dossier)
             if dossier.status in FINISHED_STATUSES:
                 raise StateError(f"Hồ sơ đã kết thúc ({dossier.status}): không rút được")
             definition = self.core.definition(session, dossier.definition_id)
@@ -111,8 +105,7 @@ class Lifecycle:
         with self.core.unit() as unit:
             session, now = unit.session, unit.now
             dossier = self.progress.lock_by_code(unit, code)
-            if not actor.has("clerk"):
-                raise PermissionDenied("Chỉ cán bộ một cửa ghi việc trả kết quả")
+            authorize_write(session, actor, Write.COLLECT, dossier=dossier)
             if dossier.status not in RESULT_STATUSES:
                 raise StateError("Hồ sơ chưa có kết quả để trả")
             track = ensure_tracking(session, dossier.id)

@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select
 from engine import db, models, queries
 from engine.accounts import Actor
 from engine.applicants import clean_applicant, search_key
+from engine.authorization import Write, authorize_write
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.forms import validate_form
 from engine.lifecycle import NOTICE_KINDS, DeskNoticeView, clean_documents, clean_reasons, clean_text, notice_view
@@ -116,9 +117,11 @@ class Reception:
             definition = definition_row(session, procedure_code)
             dossier_id = None
             if dossier_code:
-                dossier_id = session.scalar(select(models.Dossier.id).where(models.Dossier.code == dossier_code))
-                if dossier_id is None:
+                dossier = session.scalar(select(models.Dossier).where(models.Dossier.code == dossier_code))
+                if dossier is None:
                     raise NotFound(f"Không có hồ sơ {dossier_code!r}")
+                authorize_write(session, actor, Write.DESK_PAPERS, dossier=dossier)  # the desk that received it
+                dossier_id = dossier.id
             agency = session.scalar(select(models.Agency).where(models.Agency.id == actor.agency_id)
                                     .with_for_update())  # serialises numbering per agency
             assert agency is not None

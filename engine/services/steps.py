@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select, update
 
 from engine import accounts, db, models, queries
 from engine.accounts import Actor
+from engine.authorization import Write, authorize_write
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RetryableConflict, StateError
 from engine.forms import validate_form
 from engine.services.progress import LOOP_INCIDENT, MAX_ENGINE_TASKS, LoopRanOut, Progress
@@ -62,8 +63,7 @@ class Steps:
         step = unit.session.scalar(stmt.with_for_update(key_share=True) if lock else stmt)
         if step is None:
             raise NotFound(f"Không có bước {step_id}")
-        if step.agency_id != actor.agency_id or not actor.has(*accounts.HANDLING_ROLES):
-            raise PermissionDenied("Bước này thuộc cơ quan khác (another agency's step)")
+        authorize_write(unit.session, actor, Write.STEP, step=step)
         return step
 
     @staticmethod

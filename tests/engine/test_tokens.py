@@ -52,19 +52,3 @@ def test_revoke_and_purge(engine: Engine, world: World):
     with engine.Session() as s:
         assert s.scalars(select(models.ApiToken)).all() == []
     assert a.token != b.token
-
-
-def test_cache_forgets_expired_tokens(engine: Engine, world: World):
-    cache = tokens.TokenCache(ttl_seconds=60)
-    now = engine.now()
-    cache.put("h", world["clerk"], now + timedelta(minutes=1))
-    assert cache.get("h", now) == world["clerk"]
-    assert cache.get("h", now + timedelta(minutes=2)) is None
-    assert cache.get("h", now) is None  # dropped on the expired hit
-    stale = tokens.TokenCache(ttl_seconds=0)
-    stale.put("h", world["clerk"], now + timedelta(hours=1))
-    assert stale.get("h", now) is None
-    small = tokens.TokenCache(max_size=2)
-    for key in ("a", "b", "c"):
-        small.put(key, world["clerk"], now + timedelta(hours=1))
-    assert small.get("a", now) is None and small.get("c", now) is not None

@@ -87,8 +87,8 @@ def test_nobody_outside_the_steps_agency_claims_completes_unclaims_or_reassigns_
                          ("reassign", {"to": "officer"})):
         response = post(client, f"/steps/{s['examine']}/{action}", data, page="/inbox")
         assert response.status_code == 403, (username, action, response.status_code)
-    assert {k: v for k, v in snapshot(engine).items() if k != "login_attempts"} == \
-           {k: v for k, v in before.items() if k != "login_attempts"}
+    assert {k: v for k, v in snapshot(engine).items() if k != "rate_limits"} == \
+           {k: v for k, v in before.items() if k != "rate_limits"}
 
 
 def test_taking_part_shows_the_dossier_but_not_another_agencys_step(client, scene_deployed):
@@ -133,8 +133,8 @@ def test_only_the_holder_completes_and_only_holder_or_leader_unclaims(client, en
     before = snapshot(engine)
     post(client, f"/steps/{s['examine']}/complete", {"field-ket_qua": "dat"})
     post(client, f"/steps/{s['examine']}/unclaim")
-    after = {k: v for k, v in snapshot(engine).items() if k != "login_attempts"}
-    assert after == {k: v for k, v in before.items() if k != "login_attempts"}
+    after = {k: v for k, v in snapshot(engine).items() if k != "rate_limits"}
+    assert after == {k: v for k, v in before.items() if k != "rate_limits"}
     client.post("/logout", data={"csrf_token": token_of(client, "/inbox")})
     login(client, "lead_pcm")
     assert post(client, f"/steps/{s['examine']}/unclaim").status_code == 302
@@ -157,13 +157,13 @@ def test_only_the_holder_completes_and_only_holder_or_leader_unclaims(client, en
 def test_role_rules_for_receiving_publishing_and_administering(client, engine, scene_deployed, username, path, data,
                                                                allowed):
     login(client, username)
-    before = {k: v for k, v in snapshot(engine).items() if k != "login_attempts"}
+    before = {k: v for k, v in snapshot(engine).items() if k != "rate_limits"}
     response = post(client, path, data)
     if allowed:
         assert response.status_code != 403
     else:
         assert response.status_code == 403
-        assert {k: v for k, v in snapshot(engine).items() if k != "login_attempts"} == before
+        assert {k: v for k, v in snapshot(engine).items() if k != "rate_limits"} == before
 
 
 # --------------------------------------------------------------------------- the API
@@ -193,8 +193,8 @@ def test_agencies_taking_no_part_get_nothing_from_the_api(client, engine, scene_
     if s["document"] is not None:
         assert client.get(f"/api/v1/dossiers/{s['code']}/documents", headers=auth).status_code == 403
         assert client.get(f"/api/v1/documents/{s['document']}", headers=auth).status_code == 403
-    assert {k: v for k, v in snapshot(engine).items() if k not in ("login_attempts", "api_tokens")} == \
-           {k: v for k, v in before.items() if k not in ("login_attempts", "api_tokens")}
+    assert {k: v for k, v in snapshot(engine).items() if k not in ("rate_limits", "api_tokens")} == \
+           {k: v for k, v in before.items() if k not in ("rate_limits", "api_tokens")}
 
 
 def test_api_role_rules(client, engine, scene_deployed):

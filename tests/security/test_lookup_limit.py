@@ -8,7 +8,6 @@ import pytest
 
 from engine.runtime import Engine
 from tests.conftest import World
-from webui.ratelimit import SlidingWindow
 
 
 @pytest.fixture
@@ -37,12 +36,13 @@ def test_one_address_gets_429_after_its_lookups_and_another_address_does_not(
     assert client.get(f"/tra-cuu?code={code}", environ_base=citizen).status_code == 200
 
 
-def test_the_window_slides() -> None:
-    now = [0.0]
-    window = SlidingWindow(2, 60, clock=lambda: now[0])
-    assert window.allow("a") and window.allow("a") and not window.allow("a")
-    now[0] = 59.9
-    assert not window.allow("a")
-    now[0] = 60.0  # both hits of t=0 have left the window
-    assert window.allow("a") and window.allow("a") and not window.allow("a")
-    assert window.allow("b")
+def test_the_window_passes(limited_app: Any, engine: Engine, world: World, deployed: str, clock: Any) -> None:
+    code = engine.start_dossier(world["clerk"], deployed, {"name": "Trần Thị Mai"}).code
+    client = limited_app.test_client()
+    walker = {"REMOTE_ADDR": "203.0.113.8"}
+    assert [client.get(f"/api/v1/public/dossiers/{code}", environ_base=walker).status_code
+            for _ in range(6)] == [200] * 5 + [429]
+    clock.advance(seconds=59)
+    assert client.get(f"/api/v1/public/dossiers/{code}", environ_base=walker).status_code == 429
+    clock.advance(seconds=2)  # a minute after the window's first lookup
+    assert client.get(f"/api/v1/public/dossiers/{code}", environ_base=walker).status_code == 200

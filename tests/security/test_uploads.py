@@ -127,7 +127,7 @@ def test_lienthong_validate_prints_one_line_per_file_and_exits_1(tmp_path: Path,
 def test_designer_upload_page_refuses_and_publishes_nothing(client, engine, world, data_dir, name):
     data, word = HOSTILE[name]
     login(client, "designer")
-    before = {k: v for k, v in snapshot(engine).items() if k != "login_attempts"}
+    before = {k: v for k, v in snapshot(engine).items() if k != "rate_limits"}
     response = upload(client, "/designer/upload", {"bpmn": (data, f"{name}.bpmn"),
                                                    "csrf_token": token_of(client, "/designer")})
     assert response.status_code == 422
@@ -139,7 +139,7 @@ def test_designer_upload_page_refuses_and_publishes_nothing(client, engine, worl
     published = post(client, "/designer/submit", {"sha": sha, "filename": f"{name}.bpmn"}, page="/designer")
     assert published.status_code == 404
     assert engine.procedures() == []
-    assert {k: v for k, v in snapshot(engine).items() if k != "login_attempts"} == before
+    assert {k: v for k, v in snapshot(engine).items() if k != "rate_limits"} == before
 
 
 def test_designer_upload_over_5_mb_is_refused_before_reading_it_all(client, engine, world, data_dir):

@@ -195,7 +195,7 @@ def test_admin_deactivates_an_official_who_is_signed_out_then_reactivates(app, c
     assert again.get("/inbox").status_code == 200
 
 
-def test_admin_changes_roles_which_take_effect_at_once(app, client, engine, world, admin):
+def test_admin_changes_roles_which_end_the_officials_sessions(app, client, engine, world, admin):
     officer = app.test_client()
     login(officer, "officer")
     assert officer.get("/dashboard").status_code == 403  # leaders and admins only
@@ -210,7 +210,9 @@ def test_admin_changes_roles_which_take_effect_at_once(app, client, engine, worl
     assert "Đã cập nhật vai trò của Officer: leader, officer." in page
     assert "<td>leader, officer" in _row(page, "officer")
     assert _official(engine, "officer").roles == {"leader", "officer"}
-    assert officer.get("/dashboard").status_code == 200  # the same session, no new login
+    assert officer.get("/dashboard").status_code == 302  # the session ended: sent to the login page
+    login(officer, "officer")
+    assert officer.get("/dashboard").status_code == 200  # signed in again, with the new role
     # no role at all is refused, nothing changes
     bad = post(client, "/admin/officials/officer/roles", {}, page="/admin")
     assert bad.status_code == 400 and "Vai trò không hợp lệ" in bad.get_data(as_text=True)
@@ -218,6 +220,7 @@ def test_admin_changes_roles_which_take_effect_at_once(app, client, engine, worl
     unknown = post(client, "/admin/officials/officer/roles", {"roles": ["officer", "boss"]}, page="/admin")
     assert unknown.status_code == 400 and "boss" in unknown.get_data(as_text=True)
     assert post(client, "/admin/officials/officer/roles", {"roles": ["officer"]}, page="/admin").status_code == 302
+    login(officer, "officer")
     assert officer.get("/dashboard").status_code == 403
     missing = post(client, "/admin/officials/khong-co/roles", {"roles": ["officer"]}, page="/admin")
     assert missing.status_code == 400 and "Không có cán bộ" in missing.get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""Serving: the gunicorn settings module, the cookie sessions without per-request set-up, the headers."""
+"""Serving: the gunicorn settings module, the cookie sessions, the headers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.webui.helpers import login, post
 from webui import gunicorn_conf
-from webui.security import CookieSessions
 
 
 def test_the_settings_module_holds_valid_gunicorn_settings():
@@ -49,11 +48,7 @@ def test_a_worker_freezes_what_it_loaded():
         gc.unfreeze()
 
 
-def test_requests_without_the_cookie_build_no_signer_and_set_no_cookie(app, client, world, monkeypatch):
-    def no_signer(self, app):  # type: ignore[no-untyped-def]
-        raise AssertionError("signer built for a request without the session cookie")
-
-    monkeypatch.setattr(CookieSessions, "get_signing_serializer", no_signer)
+def test_requests_without_the_cookie_set_no_cookie(app, client, world):
     token = client.post("/api/v1/tokens", json={"username": "clerk", "password": PASSWORD}).get_json()["token"]
     r = client.get("/api/v1/inbox", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200 and "Set-Cookie" not in r.headers
@@ -62,7 +57,6 @@ def test_requests_without_the_cookie_build_no_signer_and_set_no_cookie(app, clie
 
 
 def test_sessions_still_sign_in_keep_the_language_and_sign_out(app, client, world):
-    assert isinstance(app.session_interface, CookieSessions)
     r = login(client, "clerk")
     assert "HttpOnly" in r.headers["Set-Cookie"]
     assert client.get("/inbox").status_code == 200
@@ -108,27 +102,3 @@ def test_gunicorn_starts_with_the_settings_and_spreads_keep_alive_connections(en
     finally:
         server.stop(timeout=20)
     assert "Traceback" not in (tmp_path / "gunicorn.log").read_text()
-
-
-def test_saving_an_empty_session_is_flasks(app):
-    from flask import Response
-    from flask.sessions import SecureCookieSession
-
-    def saved(session: SecureCookieSession) -> Response:
-        response = Response()
-        with app.test_request_context("/"):
-            app.session_interface.save_session(app, session, response)
-        return response
-
-    untouched = saved(SecureCookieSession())
-    assert "Set-Cookie" not in untouched.headers and "Vary" not in untouched.headers
-    looked_at = SecureCookieSession()
-    looked_at.accessed = True  # what reading it through flask.session does
-    assert saved(looked_at).headers["Vary"] == "Cookie" and "Set-Cookie" not in saved(looked_at).headers
-    emptied = SecureCookieSession({"lang": "en"})
-    emptied.clear()
-    assert saved(emptied).headers["Set-Cookie"].startswith("session=;")  # the cookie is deleted
-    changed = SecureCookieSession()
-    changed["lang"] = "en"
-    kept = saved(changed)
-    assert kept.headers["Set-Cookie"].startswith("session=") and "HttpOnly" in kept.headers["Set-Cookie"]
