@@ -11,7 +11,7 @@ Typical use::
     engine.complete(officer, step.id, {"ket_qua_tham_dinh": "dat"}, note="Đủ điều kiện")
 """
 
-from engine import flowchart, paperwork, steptable
+from engine import approval, charts, flowchart, paperwork, review_report, reviewing, steptable
 from engine.accounts import HANDLING_ROLES, LEVELS, ROLES, Actor, AgencyInfo
 from engine.admin import change_official, create_agency, create_official
 from engine.api_tokens import issue_token, revoke_token, token_actor
@@ -21,6 +21,7 @@ from engine.calendar import CalendarConfig, OfficeHours, WorkingCalendar
 from engine.catalog import check_metadata
 from engine.dashboard_queries import agency_dashboard, definition_versions
 from engine.definitions import Definition, choose_process
+from engine.di import has_layout
 from engine.directory import agencies, agencies_named, lane_agencies, officials, receiving_agency_id, usernames
 from engine.documents import (
     ACCEPTED,
@@ -52,6 +53,7 @@ from engine.problems import Problem, Severity, error
 from engine.ratelimits import count_attempt, forgive_attempt
 from engine.receipts import ReceivedDocument, documents_of, record_documents
 from engine.reports import digitisation, dossier_facts, search_dossiers, statistics
+from engine.review import Review
 from engine.runtime import Engine
 from engine.search import STATUSES, SearchPage, SearchQuery
 from engine.sessions import end_sessions, log_in, session_actor
@@ -102,6 +104,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "RateLimit",
     "ReceivedDocument",
     "RetryableConflict",
+    "Review",
     "STATUSES",
     "SearchPage",
     "SearchQuery",
@@ -116,7 +119,9 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "agencies",
     "agencies_named",
     "agency_dashboard",
+    "approval",
     "change_official",
+    "charts",
     "check_metadata",
     "choose_process",
     "content_disposition",
@@ -131,6 +136,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "error",
     "flowchart",
     "forgive_attempt",
+    "has_layout",
     "issue_token",
     "lane_agencies",
     "list_overrides",
@@ -142,6 +148,8 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "record_documents",
     "report",
     "requirements",
+    "review_report",
+    "reviewing",
     "revoke_token",
     "search_dossiers",
     "search_key",

@@ -9,15 +9,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from engine.di import has_layout
-from engine.steptable import format_number
-from engine.views import DossierView, StepView
+from engine import DossierView, StepView, has_layout, steptable
 
 _RANK = {"cancelled": 0, "done": 1, "active": 2, "late": 2}
 
 
 def _mark(step: StepView, now: datetime, localize: Any) -> tuple[str, str, str]:
-    days = format_number(step.working_days)
+    days = steptable.format_number(step.working_days)
     due = localize(step.due_at).strftime("%d/%m %H:%M") if step.due_at else ""
     if step.is_open():
         late = step.is_overdue(now)

@@ -11,9 +11,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import accounts, approval
-from engine.errors import DefinitionError, LienThongError
-from engine.validation import AgencyRef, validate_bpmn
+from engine import AgencyRef, DefinitionError, LienThongError, approval, validate_bpmn
+from engine import agencies as registry
 from webui.auth import actor, roles_required
 from webui.errors import status_of
 from webui.extensions import get_engine
@@ -62,8 +61,7 @@ def published(code: str):  # type: ignore[no-untyped-def]
 @bp.route("/designer/api/agencies")
 @roles_required("designer", "admin")
 def agencies():  # type: ignore[no-untyped-def]
-    with get_engine().Session() as s:
-        found = accounts.list_agencies(s)
+    found = registry(get_engine())
     return jsonify(agencies=[{"code": a.code, "name": a.name, "level": a.level} for a in found])
 
 
@@ -90,8 +88,7 @@ def _json_diagram() -> tuple[bytes, int | None]:
 @roles_required("designer", "admin")
 def validate():  # type: ignore[no-untyped-def]
     data = _diagram_bytes()
-    with get_engine().Session() as s:
-        refs = [AgencyRef(a.code, a.name) for a in accounts.list_agencies(s)]
+    refs = [AgencyRef(a.code, a.name) for a in registry(get_engine())]
     return jsonify(problems=[p.as_dict() for p in validate_bpmn(data, refs)])
 
 

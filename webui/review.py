@@ -11,10 +11,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import approval
-from engine.di import has_layout
-from engine.errors import InvalidInput
-from engine.steptable import format_number
+from engine import InvalidInput, approval, has_layout, steptable
 from webui.auth import actor, roles_required
 from webui.extensions import get_engine
 
@@ -22,7 +19,7 @@ bp = Blueprint("review", __name__)
 
 
 def _days(value: Decimal | None) -> str:
-    return format_number(value) if value is not None else "–"
+    return steptable.format_number(value) if value is not None else "–"
 
 
 def _marks(summary: approval.ChangeSummary) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

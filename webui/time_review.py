@@ -12,9 +12,7 @@ from flask import Blueprint, Response, g, jsonify, render_template, request, sen
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from engine import charts, flowchart, paperwork, review_report, reviewing
-from engine.errors import InvalidInput
-from engine.review import Review
+from engine import InvalidInput, Review, charts, flowchart, paperwork, review_report, reviewing
 from webui.api import token_required
 from webui.auth import actor, roles_required
 from webui.extensions import get_engine
