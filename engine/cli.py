@@ -37,7 +37,21 @@ def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
     url = db.database_url()
     db.upgrade(url)
+    _sync_calendar_decisions()
     click.echo(f"Cơ sở dữ liệu đã sẵn sàng: {db.make_engine(url).url.render_as_string(hide_password=True)}")
+
+
+def _sync_calendar_decisions() -> None:
+    """Write the shipped calendar decisions (workflows/calendar) into the database; idempotent."""
+    from engine.calendar_decisions import sync_shipped
+
+    eng = _engine()
+    try:
+        changed = sync_shipped(eng)
+    finally:
+        eng.close()
+    if changed:
+        click.echo(f"Đã cập nhật {changed} quyết định về lịch nghỉ, ngày làm bù.")
 
 
 @main.command()
@@ -271,6 +285,7 @@ def seed_demo(password: str) -> None:
     eng = _engine()
     try:
         logins = seed(eng, WORKFLOWS_DIR, password)
+        _sync_calendar_decisions()
     except LienThongError as exc:
         _fail(str(exc))
     click.echo(f"Tài khoản demo (mật khẩu: {password}):")

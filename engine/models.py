@@ -240,6 +240,34 @@ class CalendarOverride(Base):
     note: Mapped[str] = mapped_column(String(255), default="")
 
 
+class CalendarDecision(Base):
+    """An official decision moving days off and make-up days (engine.calendar_data); only confirmed ones count."""
+
+    __tablename__ = "calendar_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(String(255), default="")
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    issuer: Mapped[str] = mapped_column(String(255), default="")
+    title: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(1000), default="")
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: "shipped" (workflows/calendar, kept in step on upgrade) or "admin" (added in the admin page).
+    origin: Mapped[str] = mapped_column(String(16))
+    #: Who confirmed it in the admin page; a shipped decision confirmed there stays confirmed.
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class CalendarDecisionDay(Base):
+    __tablename__ = "calendar_decision_days"
+    decision_id: Mapped[int] = mapped_column(ForeignKey("calendar_decisions.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(255), default="")
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)

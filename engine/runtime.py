@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from engine import accounts, models, queries
+from engine import accounts, calendar_decisions, models, queries
 from engine.accounts import Actor
 from engine.calendar import CalendarConfig, WorkingCalendar
 from engine.db import WRITE_OPTION, make_engine, make_session_factory
@@ -163,13 +163,14 @@ class Engine(LifecycleMixin, FastPathMixin):
             self.cache.put(dossier_id, version, wf)
 
     def calendar(self) -> WorkingCalendar:
-        """The working calendar with the admin's overrides (re-read at most every 30 s)."""
+        """The working calendar with the decisions and the admin's overrides (re-read at most every 30 s)."""
         if self._calendar is None or _time.monotonic() - self._calendar_loaded > 30:
             with self.Session() as session:
                 rows = session.scalars(select(models.CalendarOverride)).all()
                 overrides = {r.day: r.working for r in rows}
                 notes = {r.day: r.note for r in rows if r.note}
-            self._calendar = WorkingCalendar(self.calendar_config, overrides, notes)
+                data = calendar_decisions.load_data(session)
+            self._calendar = WorkingCalendar(self.calendar_config, overrides, notes, data)
             self._calendar_loaded = _time.monotonic()
         return self._calendar
 

@@ -115,6 +115,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         admin,
         api,
         auth,
+        calendar_admin,
         dashboard,
         designer,
         desk,
@@ -128,7 +129,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, designer,
-                   admin, api):
+                   admin, calendar_admin, api):
         app.register_blueprint(module.bp)
     security.exempt_api(app, api.bp)
     if app.config["TRUSTED_PROXIES"]:

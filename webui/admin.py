@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import accounts, overrides
+from engine import accounts, calendar_decisions, overrides
 from engine.errors import Conflict, InvalidInput, NotFound
 from webui.auth import actor, roles_required
 from webui.extensions import get_engine
@@ -20,9 +20,13 @@ def _page(status: int = 200, form: dict[str, str] | None = None) -> tuple[str, i
     with engine.Session() as s:
         agencies = accounts.list_agencies(s)
         officials = accounts.list_officials(s)
+    decisions = calendar_decisions.list_decisions(engine)
+    years = sorted({d.year for d in decisions}, reverse=True)
+    year = request.args.get("year", type=int) or (years[0] if years else None)
     return render_template("admin/index.html", agencies=agencies, officials=officials, roles=accounts.ROLES,
                            levels=accounts.LEVELS, overrides=overrides.list_overrides(engine),
-                           form=form or {}), status
+                           decisions=[d for d in decisions if d.year == year], decision_years=years,
+                           decision_year=year, form=form or {}), status
 
 
 @bp.route("/admin")

@@ -76,12 +76,29 @@ def test_init_agencies_users_deploy_and_due(tmp_path: Path):
     assert again.returncode == 0 and "T.000001 v1" in again.stdout
     due = run("due", "2026-02-13T10:00", "5", url=url)  # Friday before Tết 2026
     assert due.stdout.strip() == "2026-02-27T10:00:00+07:00"
+    assert run("due", "2025-12-31T10:00", "1", url=url).stdout.strip() == "2026-01-05T10:00:00+07:00"
+
+
+def test_init_db_loads_the_shipped_calendar_decisions_once(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/cal.sqlite"
+    first = run("init-db", url=url)
+    assert first.returncode == 0 and "quyết định về lịch nghỉ" in first.stdout
+    again = run("init-db", url=url)
+    assert again.returncode == 0 and "quyết định" not in again.stdout
+    from sqlalchemy import create_engine
+
+    with create_engine(url).connect() as conn:
+        keys = dict(conn.execute(select(models.CalendarDecision.key, models.CalendarDecision.confirmed)).all())
+    assert keys["2026-tet-duong-lich"] is True and keys["2026-quoc-khanh-hoan-doi"] is False
 
 
 @pytest.mark.parametrize(("received", "days", "expected"), [
     ("2026-03-02T14:59", "1", "2026-03-03T14:59:00+07:00"),
     ("2026-03-02T15:01", "1", "2026-03-03T17:00:00+07:00"),
     ("2026-08-28T09:00", "0,5", "2026-08-28T15:00:00+07:00"),
+    # 12729/VPCP-KGVX (25/12/2025): 1-4 January 2026 off, Saturday 10 January worked.
+    ("2025-12-31T10:00", "1", "2026-01-05T10:00:00+07:00"),
+    ("2026-01-09T10:00", "1", "2026-01-10T10:00:00+07:00"),
 ])
 def test_due_answers_the_desk(received: str, days: str, expected: str, tmp_path: Path):
     result = run("due", received, days, url=f"sqlite:///{tmp_path}/none.sqlite")
