@@ -570,14 +570,19 @@ def statistics() -> Response:
     assert date_from is not None
     with engine.Session() as session:
         result = stats.compute(session, calendar, date_from, date_to, engine.now())
+        facts = stats.dossier_facts(session, calendar, date_from, date_to, engine.now())
+    rates = {by: {row[by]: row["on_time_rate"] for row in stats.report(facts, by)} for by in ("agency", "procedure")}
     return jsonify(
         by_agency=[{"agency": a.code, "name": a.name, "completed": a.completed, "early": a.early,
-                    "on_time": a.on_time, "late": a.late, "open": a.open, "overdue": a.overdue}
+                    "on_time": a.on_time, "late": a.late, "open": a.open, "overdue": a.overdue,
+                    "on_time_rate": rates["agency"].get(a.code)}
                    for a in result.by_agency],
         by_procedure=[{"procedure": p.code, "name": p.name, "received": p.received, "finished": p.finished,
                        "early": p.early, "on_time": p.on_time, "late": p.late, "open": p.open,
-                       "overdue": p.overdue, "average_working_days": _number(p.average_working_days)}
+                       "overdue": p.overdue, "average_working_days": _number(p.average_working_days),
+                       "on_time_rate": rates["procedure"].get(p.code)}
                       for p in result.by_procedure],
+        formulas=stats.FORMULAS,
         digitisation={"by_agency": [_digitisation_json("agency", r) for r in result.digitisation_by_agency],
                       "by_procedure": [_digitisation_json("procedure", r)
                                        for r in result.digitisation_by_procedure]})

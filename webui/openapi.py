@@ -32,6 +32,11 @@ DOSSIER_STATUS = {"type": "string", "enum": ["received", "processing", "waiting_
 COUNT = {"type": "integer", "minimum": 0}
 DOCUMENT_KIND = {"type": "string", "enum": ["scan", "opinion", "minutes", "draft", "signed_result", "other"]}
 
+RATE = {"type": ["number", "null"],
+        "description": "QĐ 766 on-time rate in percent, one decimal: (early + on_time + open) / (early + on_time "
+                       "+ late + overdue + open) over the dossiers received in the period and those carried "
+                       "over into it; null when there are none (see 'formulas')"}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string"},
@@ -170,6 +175,7 @@ SCHEMAS: dict[str, Any] = {
             "early": COUNT, "on_time": COUNT, "late": COUNT,
             "open": {**COUNT, "description": "Open steps now"},
             "overdue": {**COUNT, "description": "Open steps past their due time now"},
+            "on_time_rate": RATE,
         },
     },
     "ProcedureStats": {
@@ -186,6 +192,7 @@ SCHEMAS: dict[str, Any] = {
             "overdue": {**COUNT, "description": "Open dossiers past their due time now (not waiting for a supplement)"},
             "average_working_days": {"type": ["number", "null"],
                                      "description": "Mean working days from the start of counting to the finish"},
+            "on_time_rate": RATE,
         },
     },
     "Digitisation": {
@@ -201,8 +208,10 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Stats": {
-        "type": "object", "required": ["by_agency", "by_procedure", "digitisation"],
-        "properties": {"by_agency": {"type": "array", "items": _ref("AgencyStats")},
+        "type": "object", "required": ["by_agency", "by_procedure", "digitisation", "formulas"],
+        "properties": {"formulas": {"type": "object", "additionalProperties": {"type": "string"},
+                                    "description": "How each figure is computed, by name"},
+                       "by_agency": {"type": "array", "items": _ref("AgencyStats")},
                        "by_procedure": {"type": "array", "items": _ref("ProcedureStats")},
                        "digitisation": {"type": "object", "required": ["by_agency", "by_procedure"], "properties": {
                            "by_agency": {"type": "array", "items": _ref("Digitisation")},
