@@ -316,9 +316,11 @@ def due(received_at: str, working_days: str) -> None:
 
 
 def _calendar_for_cli() -> Any:
-    """The calendar with the database's overrides when a database is there, else the plain one."""
+    """The calendar with the database's overrides when a database is there, else the shipped one;
+    office hours, lunch break, cut-off and day length from the settings either way."""
     from engine.calendar import WorkingCalendar
 
+    settings = _settings()
     try:
         eng = _engine()
         try:
@@ -326,7 +328,7 @@ def _calendar_for_cli() -> Any:
         finally:
             eng.close()
     except Exception:
-        return WorkingCalendar()
+        return WorkingCalendar(settings.calendar_config())
 
 
 @main.command()

@@ -192,3 +192,21 @@ def test_user_password_from_stdin(db_url: str, engine, world):
     assert _failed_cleanly(short, "Mật khẩu phải dài ít nhất 8 ký tự")
     assert _authenticates(engine, "officer", "mat-khau-moi-dai-hon")
     assert _authenticates(engine, "officer2", PASSWORD)  # nobody else's password changed
+
+
+def test_due_follows_the_office_hours_lunch_break_cutoff_and_day_length_settings(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/none.sqlite"
+    plain = run("due", "2026-03-02T10:00", "0,5", url=url)
+    assert plain.stdout.strip() == "2026-03-02T16:00:00+07:00"  # 10:00-11:30 and 13:30-16:00
+    env = dict(os.environ, DATABASE_URL=url, LIENTHONG_OFFICE_HOURS="07:30-11:30,13:00-17:00",
+               LIENTHONG_CUTOFF="16:00", LIENTHONG_HOURS_PER_DAY="8")
+    other = subprocess.run([str(BIN), "due", "2026-03-02T10:00", "0,5"], capture_output=True, text=True, env=env,
+                           timeout=300, check=False)
+    assert other.stdout.strip() == "2026-03-02T15:30:00+07:00"  # a shorter lunch: 10:00-11:30 and 13:00-15:30
+    late = subprocess.run([str(BIN), "due", "2026-03-02T15:30", "1"], capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+    assert late.stdout.strip() == "2026-03-03T15:30:00+07:00"  # before the 16:00 cut-off: counted the same day
+    env["LIENTHONG_OFFICE_HOURS"] = "25:00-26:00"
+    bad = subprocess.run([str(BIN), "due", "2026-03-02T15:30", "1"], capture_output=True, text=True, env=env,
+                         timeout=300, check=False)
+    assert bad.returncode != 0 and "LIENTHONG_OFFICE_HOURS" in bad.stderr and "Traceback" not in bad.stderr
