@@ -1,21 +1,26 @@
-"""Database connection: SQLite (WAL) or PostgreSQL through SQLAlchemy; migrations."""
+"""Everything that differs between SQLite and PostgreSQL lives here: connections, the dialect's
+INSERT … ON CONFLICT, the mapping of driver errors onto the engine's errors; and migrations."""
 
 from __future__ import annotations
 
 import json
 import os
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.checkpoint import checkpointer
+from engine.errors import RetryableConflict
 from engine.writelock import WriteLockedConnection
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -127,6 +132,49 @@ def begin_write(dbapi_conn: Any) -> None:
         dbapi_conn.begin_write()
     else:
         dbapi_conn.execute("BEGIN IMMEDIATE")
+
+
+def dialect_insert(session: Session) -> Any:
+    """The dialect's INSERT construct (both offer ``on_conflict_do_nothing`` / ``_do_update``)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def insert_ignoring(session: Session, table: Any, *, index_elements: Sequence[str] | None = None) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING (idempotent, safe under concurrency)."""
+    return dialect_insert(session)(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+#: PostgreSQL SQLSTATEs of a transaction that lost a race and may simply be run again:
+#: serialization failure, deadlock detected, lock not available.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+#: SQLite's messages for the same (another writer holds the database).
+_RETRYABLE_SQLITE = ("database is locked", "database table is locked", "database is busy")
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Map the driver's errors onto the engine's tree (as httpx's ``map_exceptions``).
+
+    A lost race (a lock, a serialization failure, a deadlock) becomes RetryableConflict; anything
+    else (a missing table, a broken schema, a constraint the engine did not expect) is raised as it
+    is: retrying would not help, and the operator must see it.
+    """
+    try:
+        yield
+    except DBAPIError as exc:
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if code in _RETRYABLE_SQLSTATES:
+            raise RetryableConflict("Xung đột đồng thời, hãy thử lại") from exc
+        message = str(exc.orig).lower()
+        if isinstance(exc, OperationalError) and any(m in message for m in _RETRYABLE_SQLITE):
+            raise RetryableConflict("Cơ sở dữ liệu bận, hãy thử lại") from exc
+        if exc.connection_invalidated:
+            raise RetryableConflict("Mất kết nối cơ sở dữ liệu, hãy thử lại") from exc
+        raise
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
