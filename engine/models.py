@@ -338,6 +338,7 @@ class Apology(Base):
     """Mẫu 04: the apology and new appointment of the agency at fault (at most one per dossier)."""
 
     __tablename__ = "apologies"
+    __table_args__ = (UniqueConstraint("agency_id", "number_year", "number", name="uq_apologies_number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
@@ -348,6 +349,9 @@ class Apology(Base):
     original_due_at: Mapped[datetime]
     new_due_at: Mapped[datetime]
     extension_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    #: Numbered per agency and year ("3/2026/PXL"); None for letters issued before numbering.
+    number_year: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
 
 
 class Notification(Base):

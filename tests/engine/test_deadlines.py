@@ -84,7 +84,7 @@ def test_recompute_keeps_the_apology_extension(engine: Engine, world: World, dep
     step = engine.inbox(world["clerk"])[0]
     engine.claim(world["clerk"], step.id)
     engine.complete(world["clerk"], step.id, {})
-    engine.issue_apology(world["officer"], d.code, "Chờ xác minh", date(2026, 3, 10))  # + 1 day 9 h
+    engine.issue_apology(world["lead_pcm"], d.code, "Chờ xác minh", date(2026, 3, 10))  # + 1 day 9 h
     set_override(engine, date(2026, 3, 4), False, "Nghỉ đột xuất")
     engine.calendar_changed()
     after = engine.dossier(d.code)

@@ -1,11 +1,14 @@
-"""Calendar decisions: the official decisions that move days off and make-up working days.
+"""Calendar decisions (the official decisions that move days off and make-up working days) and
+the apology letters' numbers (Mẫu 04, numbered per agency and year).
 
 The shipped ones (workflows/calendar/*.toml) are written by `lienthong init-db` and `seed-demo`
 after the migrations (engine.calendar_decisions.sync_shipped), not here: the files change with
 each release, the schema does not.
 
-Revision ID: 0009_calendar_decisions
-Revises: 0008
+Apologies issued before this revision keep no number (printed as before, "Số: ....../PXL").
+
+Revision ID: 0010_legal_rules
+Revises: 0009_outbox
 Create Date: 2026-12-06 05:20:00
 """
 
@@ -16,8 +19,8 @@ from alembic import op
 
 from engine.models import UTCDateTime
 
-revision: str = "0009_calendar_decisions"
-down_revision: str | None = "0008"
+revision: str = "0010_legal_rules"
+down_revision: str | None = "0009_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -49,8 +52,16 @@ def upgrade() -> None:
                                 name=op.f("fk_calendar_decision_days_decision_id_calendar_decisions")),
         sa.PrimaryKeyConstraint("decision_id", "day", name=op.f("pk_calendar_decision_days")),
     )
+    with op.batch_alter_table("apologies", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("number_year", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("number", sa.Integer(), nullable=True))
+        batch_op.create_unique_constraint("uq_apologies_number", ["agency_id", "number_year", "number"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("apologies", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_apologies_number", type_="unique")
+        batch_op.drop_column("number")
+        batch_op.drop_column("number_year")
     op.drop_table("calendar_decision_days")
     op.drop_table("calendar_decisions")
