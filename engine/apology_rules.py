@@ -51,8 +51,8 @@ def latest_issue_time(cal: WorkingCalendar, due_at: datetime) -> datetime:
     raise StateError("Lịch làm việc không có ngày làm việc nào trước thời hạn trả kết quả")
 
 
-def check_in_time(cal: WorkingCalendar, now: datetime, due_at: datetime | None) -> None:
-    """Refuse a letter issued later than one working day before the due time, naming the limit."""
+def check_in_time(cal: WorkingCalendar, now: datetime, due_at: datetime | None) -> datetime:
+    """The due time, when ``now`` is at least one working day before it; else refused, naming the limit."""
     if due_at is None:
         raise StateError("Hồ sơ chưa có thời hạn trả kết quả: không hẹn lại được")
     latest = latest_issue_time(cal, due_at)
@@ -61,6 +61,7 @@ def check_in_time(cal: WorkingCalendar, now: datetime, due_at: datetime | None) 
             "Phiếu xin lỗi, hẹn lại phải gửi chậm nhất 01 ngày làm việc trước thời hạn trả kết quả "
             f"(Điều 19.9 Nghị định 61/2018/NĐ-CP): hạn trả {cal.localize(due_at):%H:%M %d/%m/%Y}, "
             f"hạn gửi phiếu {cal.localize(latest):%H:%M %d/%m/%Y}.")
+    return due_at
 
 
 def next_number(session: Session, agency_id: int, year: int) -> int:

@@ -116,6 +116,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from webui import (
         admin,
         api,
+        api_lifecycle,
         auth,
         calendar_admin,
         dashboard,
@@ -131,9 +132,10 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     )
 
     for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, designer,
-                   admin, calendar_admin, api):
+                   admin, calendar_admin, api, api_lifecycle):
         app.register_blueprint(module.bp)
     security.exempt_api(app, api.bp)
+    security.exempt_api(app, api_lifecycle.bp)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -178,7 +178,7 @@ def _refused(code: str, exc: LienThongError) -> Any:
 
 
 @bp.route("/dossiers/<code>/apology", methods=["POST"])
-@roles_required("officer", "leader")
+@roles_required("leader")
 def apology(code: str):  # type: ignore[no-untyped-def]
     engine = get_engine()
     engine.dossier(code, actor())  # visible to this official, else 403/404

@@ -298,6 +298,25 @@ _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "str
 _PUBLIC: list[dict[str, list[str]]] = []
 
 
+def _lifecycle_action(summary: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "summary": summary, "tags": ["dossiers"], "parameters": [_CODE],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+        "responses": {"200": _json(_ref("Dossier"), "The dossier after the action"), "400": _resp("BadRequest"),
+                      "401": _resp("Unauthorized"), "403": _resp("Forbidden"), "404": _resp("NotFound"),
+                      "409": _resp("Conflict")},
+    }
+
+
+def _reassign() -> dict[str, Any]:
+    op = _step_action("A leader hands an open step of the agency to another of its officials",
+                      _json(_ref("Step"), "The step, claimed by the new official"))
+    op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["to"], "properties": {"to": {"type": "string", "description": "Username"}}}}}}
+    op["responses"]["400"] = _resp("BadRequest")
+    return op
+
+
 def _step_action(summary: str, ok: dict[str, Any], *, body: bool = False) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": summary, "tags": ["steps"], "parameters": [_STEP_ID, _INCLUDE] if body else [_STEP_ID],
@@ -435,6 +454,22 @@ PATHS: dict[str, Any] = {
     "/api/v1/steps/{step_id}/complete": {"post": _step_action(
         "Complete a step the caller has claimed", _json(_ref("Completed"), "Completed; the dossier after it"),
         body=True)},
+    "/api/v1/dossiers/{code}/apology": {"post": _lifecycle_action(
+        "Mẫu 04: the leader of the agency at fault apologises and sets a new return date, once, at least one "
+        "working day before the due time", {
+            "type": "object", "required": ["reason", "new_due_at"],
+            "properties": {"reason": {"type": "string", "description": "Why the dossier is late"},
+                           "new_due_at": {"type": "string", "description": "New return date (YYYY-MM-DD: the end "
+                                          "of that working day) or an ISO 8601 date-time in working time"}}})},
+    "/api/v1/dossiers/{code}/withdrawal": {"post": _lifecycle_action(
+        "The applicant withdraws the dossier at the desk that received it (clerk of that desk)",
+        {"type": "object", "properties": {"reason": {"type": "string"}}})},
+    "/api/v1/dossiers/{code}/result-collected": {"post": _lifecycle_action(
+        "Record how the applicant collected the result (clerk of the returning desk); the answer adds 'collection'",
+        {"type": "object", "required": ["method"],
+         "properties": {"method": {"type": "string", "enum": ["desk", "post", "online"]},
+                        "note": {"type": "string", "maxLength": 500}}})},
+    "/api/v1/steps/{step_id}/reassign": {"post": _reassign()},
     "/api/v1/public/dossiers/{code}": {"get": {
         "summary": "Public lookup by dossier code: status, agencies now, appointment, masked name",
         "tags": ["public"], "security": _PUBLIC, "parameters": [_CODE],

@@ -51,10 +51,9 @@ class Lifecycle:
             existing = session.scalar(select(models.Apology.id).where(models.Apology.dossier_id == dossier.id))
             if dossier.apology_count > 0 or existing is not None:
                 raise Conflict("Ngày hẹn trả đã được hẹn lại một lần; không hẹn lại lần nữa (Điều 19.9)")
-            apology_rules.check_in_time(cal, now, dossier.due_at)
-            if new_due <= dossier.due_at:
+            original = apology_rules.check_in_time(cal, now, dossier.due_at)
+            if new_due <= original:
                 raise InvalidInput("Ngày hẹn trả mới phải sau ngày hẹn hiện tại")
-            original = dossier.due_at
             step_id = session.scalar(select(models.Step.id).where(
                 models.Step.dossier_id == dossier.id, models.Step.agency_id == actor.agency_id,
                 models.Step.state.in_(OPEN_STATES)).order_by(models.Step.id).limit(1))
