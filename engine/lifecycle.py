@@ -133,6 +133,8 @@ class DossierPapers:
     register_line: int = 0
     received_by_name: str = ""
     calendar: WorkingCalendar | None = None
+    #: Which set of forms to print (engine.form_sets; the setting LIENTHONG_FORM_SET).
+    form_set: str = "2018"
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,8 @@ class Lifecycle:
                 dossier=view, lifecycle=lifecycle_info(session, row.id), receiving_agency=agency,
                 limit_working_days=self.core.definition(session, row.definition_id).limit_working_days,
                 metadata=dict(version.metadata_json or {}), register_line=line,
-                received_by_name=clerk.full_name if clerk else "", calendar=self.core.calendar())
+                received_by_name=clerk.full_name if clerk else "", calendar=self.core.calendar(),
+                form_set=self.core.settings.form_set)
 
     def register(self, actor: Actor, date_from: date, date_to: date) -> list[RegisterEntry]:
         """Mẫu 06: dossiers the official's desk received between two local dates (both included)."""

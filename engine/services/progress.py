@@ -198,7 +198,8 @@ class Progress:
 
     def supplement_requested(self, unit: UnitOfWork, dossier: models.Dossier, actor_id: int | None) -> None:
         """Supplement once (Điều 15.3, 19.4; QĐ 766): the second request marks the dossier late; a request
-        later than 3 working days after the agency received the dossier is recorded as late (engine.supplement_rules)."""
+        later than 3 working days after the agency received the dossier is recorded as late
+        (engine.supplement_rules)."""
         track = ensure_tracking(unit.session, dossier.id)
         track.supplement_requests += 1
         supplement_rules.record_if_late(unit.session, unit.calendar, dossier.id, unit.now, actor_id, unit.record)

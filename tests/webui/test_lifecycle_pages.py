@@ -294,3 +294,16 @@ def test_user_text_is_escaped_on_the_lifecycle_pages(client, engine, world, depl
                  f"/desk/notices/{notice.id}", "/desk/notices"):
         text = client.get(path).get_data(as_text=True)
         assert "<script>alert(1)" not in text and "<b>x</b>" not in text and "<i>bad" not in text, path
+
+
+def test_mau02_of_a_supplement_requested_during_processing(client, engine, world, deployed, clock):
+    code = started(engine, world, deployed)
+    login(client, "officer")
+    assert client.get(f"/dossiers/{code}/forms/mau02").status_code == 404  # nothing requested yet
+    step = next(s for s in engine.inbox(world["officer"]) if s.dossier_code == code)
+    engine.claim(world["officer"], step.id)
+    engine.complete(world["officer"], step.id, {"ket_qua": "bo_sung"}, note="Thiếu tờ khai")
+    page = client.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert f"/dossiers/{code}/forms/mau02" in page
+    form = client.get(f"/dossiers/{code}/forms/mau02").get_data(as_text=True)
+    assert f"Số: {code}" in form and "Thiếu tờ khai" in form and "Mẫu số 02" in form
