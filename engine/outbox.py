@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from importlib.metadata import entry_points
 from typing import Any
 
 from sqlalchemy import and_, exists, insert, or_, select, update
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import db, models
 
-__all__ = ["DeliveryReport", "Message", "deliver", "publish", "subscribe", "subscribers", "unsubscribe"]
+__all__ = ["DeliveryReport", "Message", "deliver", "load_plugins", "publish", "subscribe", "subscribers", "unsubscribe"]
 
 _OUTBOX = models.OutboxMessage
 _DELIVERY = models.OutboxDelivery
@@ -72,6 +73,13 @@ def unsubscribe(name: str) -> None:
 def subscribers() -> dict[str, Handler]:
     with _registry_lock:
         return dict(_registry)
+
+
+def load_plugins() -> None:
+    """Subscribers contributed by installed packages (entry point group ``lienthong.subscribers``:
+    ``name = "package.module:handler"``); the worker calls this once at start."""
+    for ep in entry_points(group="lienthong.subscribers"):
+        subscribe(ep.name, ep.load())
 
 
 def publish(session: Session, topic: str, at: datetime, *, dossier_id: int | None = None,
@@ -121,7 +129,7 @@ def _deliver_one(sessions: sessionmaker[Session], row: models.OutboxMessage, nam
             _DELIVERY.outbox_id == row.id, _DELIVERY.subscriber == name))
         assert attempts is not None
         lease = now + timedelta(seconds=retry_seconds * 2 ** attempts)
-        taken = session.execute(update(_DELIVERY).where(
+        taken = session.connection().execute(update(_DELIVERY).where(
             _DELIVERY.outbox_id == row.id, _DELIVERY.subscriber == name, _DELIVERY.attempts == attempts,
             _DELIVERY.delivered_at.is_(None), _DELIVERY.failed_at.is_(None),
             or_(_DELIVERY.next_attempt_at.is_(None), _DELIVERY.next_attempt_at <= now),

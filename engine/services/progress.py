@@ -270,7 +270,7 @@ class Progress:
         if new:
             unit.session.add(models.WorkflowState(dossier_id=dossier.id, version=1, state=text, updated_at=unit.now))
         else:
-            result = unit.session.execute(_SAVE_STATE, {
+            result = unit.session.connection().execute(_SAVE_STATE, {
                 "b_dossier": dossier.id, "b_version": old, "version": old + 1, "state": text,
                 "updated_at": unit.now})
             if result.rowcount != 1:

@@ -158,7 +158,7 @@ class Steps:
             except LoopRanOut:
                 incident = LOOP_INCIDENT.format(limit=MAX_ENGINE_TASKS)
             judged = timeliness(unit.now, step.due_at, unit.calendar)
-            done = session.execute(_COMPLETE, {"step_id": step.id, "at": unit.now, "by": actor.id,
+            done = session.connection().execute(_COMPLETE, {"step_id": step.id, "at": unit.now, "by": actor.id,
                                                "form_data": cleaned, "note": note, "timeliness": judged})
             if done.rowcount != 1:
                 raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")

@@ -84,7 +84,7 @@ def test_no_import_cycle_among_engine_modules():
         stack.append(module)
         for target in sorted(graph[module]):
             if state.get(target) == 1:
-                cycles.append(" → ".join(stack[stack.index(target):] + [target]))
+                cycles.append(" → ".join([*stack[stack.index(target):], target]))
             elif target not in state:
                 visit(target)
         stack.pop()
