@@ -454,6 +454,18 @@ PATHS: dict[str, Any] = {
     "/api/v1/steps/{step_id}/complete": {"post": _step_action(
         "Complete a step the caller has claimed", _json(_ref("Completed"), "Completed; the dossier after it"),
         body=True)},
+    "/api/v1/dossiers/{code}/supplement-request": {"post": _lifecycle_action(
+        "Ask the applicant for a supplement during processing: completes the caller's open step whose decision "
+        "field offers 'bo_sung', with the reason as its note (claimed for the caller when free); the dossier "
+        "waits for the supplement", {
+            "type": "object", "required": ["reason"],
+            "properties": {"reason": {"type": "string"},
+                           "data": {"type": "object", "description": "Other fields of the step's form"}}})},
+    "/api/v1/dossiers/{code}/supplement-received": {"post": _lifecycle_action(
+        "The applicant's supplement arrived: completes the dossier's open supplement step (caller's agency); "
+        "the time limit restarts (or resumes) as the settings say", {
+            "type": "object", "properties": {"note": {"type": "string"},
+                                             "data": {"type": "object", "description": "The step's form fields"}}})},
     "/api/v1/dossiers/{code}/apology": {"post": _lifecycle_action(
         "Mẫu 04: the leader of the agency at fault apologises and sets a new return date, once, at least one "
         "working day before the due time", {

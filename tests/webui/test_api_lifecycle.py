@@ -94,6 +94,29 @@ def test_reassign_by_a_leader_within_the_agency(api: Api):
 def test_the_lifecycle_endpoints_are_in_the_openapi_document(api: Api):
     paths = api("GET", "/openapi.json").get_json()["paths"]
     for path in ("/api/v1/dossiers/{code}/apology", "/api/v1/dossiers/{code}/withdrawal",
+                 "/api/v1/dossiers/{code}/supplement-request", "/api/v1/dossiers/{code}/supplement-received",
                  "/api/v1/dossiers/{code}/result-collected", "/api/v1/steps/{step_id}/reassign"):
         assert set(paths[path]["post"]["responses"]) >= {"200", "400", "401", "403", "404", "409"}
     assert api("POST", "/dossiers/X/apology", json={}).status_code == 401
+
+
+def test_supplement_request_and_received_through_the_api(api: Api):
+    code = receive(api)
+    ask = f"/dossiers/{code}/supplement-request"
+    back = f"/dossiers/{code}/supplement-received"
+    assert api("POST", back, "clerk", json={}).status_code == 409  # not waiting for a supplement
+    assert api("POST", ask, "officer", json={"reason": "Thiếu tờ khai"}).status_code == 403  # PCM holds no step yet
+    assert api("POST", ask, "clerk", json={"reason": "Thiếu tờ khai"}).status_code == 409  # the desk step has no such choice
+    api.handle("clerk", "Tiếp nhận, chuyển hồ sơ")
+    assert api("POST", ask, "officer", json={}).status_code == 400
+    assert api("POST", ask, "officer", json={"reason": "x", "data": []}).status_code == 400
+    assert api("POST", ask, "police", json={"reason": "x"}).status_code == 403  # not visible to the police yet
+    r = api("POST", ask, "officer", json={"reason": "Thiếu bản sao giấy chứng tử"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["status"] == "waiting_supplement"
+    assert api("POST", back, "officer", json={}).status_code == 403  # the desk receives the supplement
+    r = api("POST", back, "clerk", json={"note": "Đã nộp bản sao"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["status"] == "processing"
+    actions = events_of(api, code)
+    assert "dossier.waiting_supplement" in actions and "dossier.supplemented" in actions
