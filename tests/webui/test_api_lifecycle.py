@@ -106,7 +106,8 @@ def test_supplement_request_and_received_through_the_api(api: Api):
     back = f"/dossiers/{code}/supplement-received"
     assert api("POST", back, "clerk", json={}).status_code == 409  # not waiting for a supplement
     assert api("POST", ask, "officer", json={"reason": "Thiếu tờ khai"}).status_code == 403  # PCM holds no step yet
-    assert api("POST", ask, "clerk", json={"reason": "Thiếu tờ khai"}).status_code == 409  # the desk step has no such choice
+    # the desk's step offers no such choice
+    assert api("POST", ask, "clerk", json={"reason": "Thiếu tờ khai"}).status_code == 409
     api.handle("clerk", "Tiếp nhận, chuyển hồ sơ")
     assert api("POST", ask, "officer", json={}).status_code == 400
     assert api("POST", ask, "officer", json={"reason": "x", "data": []}).status_code == 400
