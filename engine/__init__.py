@@ -11,13 +11,13 @@ Typical use::
     engine.complete(officer, step.id, {"ket_qua_tham_dinh": "dat"}, note="Đủ điều kiện")
 """
 
-from engine import approval, charts, flowchart, paperwork, review_report, reviewing, steptable
+from engine import approval, calendar_decisions, charts, flowchart, paperwork, review_report, reviewing, steptable
 from engine.accounts import HANDLING_ROLES, LEVELS, ROLES, Actor, AgencyInfo
 from engine.admin import change_official, create_agency, create_official
 from engine.api_tokens import issue_token, revoke_token, token_actor
 from engine.applicants import search_key
 from engine.bpmn_model import read_bpmn
-from engine.calendar import CalendarConfig, OfficeHours, WorkingCalendar
+from engine.calendar import CalendarConfig, OfficeHours, WorkingCalendar, parse_datetime
 from engine.catalog import check_metadata
 from engine.dashboard_queries import agency_dashboard, definition_versions
 from engine.definitions import Definition, choose_process
@@ -58,7 +58,17 @@ from engine.runtime import Engine
 from engine.search import STATUSES, SearchPage, SearchQuery
 from engine.sessions import end_sessions, log_in, session_actor
 from engine.settings import RateLimit, Settings
-from engine.stats import FIRST_DAY, GROUPINGS, LAST_DAY, DigitisationStats, DossierFact, report, to_csv, to_xlsx
+from engine.stats import (
+    FIRST_DAY,
+    FORMULAS,
+    GROUPINGS,
+    LAST_DAY,
+    DigitisationStats,
+    DossierFact,
+    report,
+    to_csv,
+    to_xlsx,
+)
 from engine.statuses import DossierStatus, StepState
 from engine.validation import AgencyRef, validate_bpmn
 from engine.views import DeployResult, DossierView, EventView, ProcedureSummary, StepForm, StepView
@@ -85,6 +95,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "EventView",
     "ExpressionError",
     "FIRST_DAY",
+    "FORMULAS",
     "FieldSpec",
     "FormInvalid",
     "GROUPINGS",
@@ -120,6 +131,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "agencies_named",
     "agency_dashboard",
     "approval",
+    "calendar_decisions",
     "change_official",
     "charts",
     "check_metadata",
@@ -143,6 +155,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "log_in",
     "officials",
     "paperwork",
+    "parse_datetime",
     "read_bpmn",
     "receiving_agency_id",
     "record_documents",

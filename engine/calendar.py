@@ -10,8 +10,10 @@ seconds (any multiple of 1/28800 day with the default 8 hours).
 A day is a working day when, in this order of precedence:
 
 1. the override table says so (``True`` = make-up working day, ``False`` = extra day off);
-2. it is a make-up working weekend day that the ``holidays`` package knows (``weekend_workdays``);
-3. it is neither in ``weekend`` nor a public holiday of the ``holidays`` package (country VN).
+2. a confirmed calendar decision says so (engine.calendar_data: the government's yearly swaps);
+3. it is neither in ``weekend`` nor a statutory holiday: the ``holidays`` package's list (country
+   VN) without its own swapped days (swaps come only from decisions) and without the days the
+   data say the law does not have (24 November).
 
 Budgets end *at* a period end rather than at the next period start: 1 working day from Monday
 07:00 is Monday 17:00, not Tuesday 07:00.
@@ -28,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from engine.calendar_data import CalendarData, shipped
 from engine.errors import InvalidInput
 
 __all__ = [
@@ -126,15 +129,18 @@ class WorkingCalendar:
         config: CalendarConfig | None = None,
         overrides: Mapping[date, bool] | None = None,
         overrides_notes: Mapping[date, str] | None = None,
+        data: CalendarData | None = None,
     ):
         config = config or CalendarConfig()
         self.config = config
         self.zone = ZoneInfo(config.timezone)
         self._overrides = dict(overrides or {})
         self._notes = dict(overrides_notes or {})
+        self.data = shipped() if data is None else data
+        self._decided = self.data.decided_days()
         # Latest valid_from first; a date before every rule falls back to the earliest rule.
         self._rules = sorted(config.hours, key=lambda rule: rule[0] or date.min, reverse=True)
-        self._holidays: dict[int, holidays.HolidayBase] = {}
+        self._holidays: dict[int, dict[date, str]] = {}
         self._periods: dict[date, tuple[tuple[int, int], ...]] = {}
 
     # Days
@@ -144,10 +150,10 @@ class WorkingCalendar:
         override = self._overrides.get(d)
         if override is not None:
             return override
-        year = self._holidays_of(d.year)
-        if d in year.weekend_workdays:
-            return True
-        return d.weekday() not in self.config.weekend and d not in year
+        decided = self._decided.get(d)
+        if decided is not None:
+            return decided[0]
+        return d.weekday() not in self.config.weekend and d not in self._holidays_of(d.year)
 
     def holiday_name(self, d: date) -> str | None:
         """Vietnamese name of the holiday or extra day off that makes ``d`` a day off, else None."""
@@ -158,6 +164,9 @@ class WorkingCalendar:
         name = self._holidays_of(d.year).get(d)
         if name is not None:
             return str(name)
+        decided = self._decided.get(d)
+        if decided is not None and d not in self._overrides:
+            return decided[1]
         if self._overrides.get(d) is False:
             return "Ngày nghỉ bổ sung"
         return None
@@ -332,13 +341,20 @@ class WorkingCalendar:
     def _local_date(self, seconds: int) -> date:
         return self._to_datetime(seconds).date()
 
-    def _holidays_of(self, year: int) -> holidays.HolidayBase:
+    def _holidays_of(self, year: int) -> dict[date, str]:
+        """The statutory holidays of ``year``: the package's list less its swaps and the corrected names."""
         cached = self._holidays.get(year)
         if cached is None:
-            cached = holidays.country_holidays(HOLIDAY_COUNTRY, years=year, language="vi", expand=False)
+            package = holidays.country_holidays(HOLIDAY_COUNTRY, years=year, language="vi", expand=False)
+            dropped = self.data.not_holidays
+            cached = {day: str(name) for day, name in package.items()
+                      if _SWAP_LABEL not in str(name) and not str(name).startswith(dropped)}
             self._holidays[year] = cached
         return cached
 
+
+#: The package's label of a swapped day ("Ngày nghỉ (thay cho ngày 26/04/2025)"): swaps come from data.
+_SWAP_LABEL = "thay cho ngày"
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(

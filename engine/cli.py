@@ -43,7 +43,21 @@ def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
     url = _settings().database_url
     db.upgrade(url)
+    _sync_calendar_decisions()
     click.echo(f"Cơ sở dữ liệu đã sẵn sàng: {db.make_engine(url).url.render_as_string(hide_password=True)}")
+
+
+def _sync_calendar_decisions() -> None:
+    """Write the shipped calendar decisions (workflows/calendar) into the database; idempotent."""
+    from engine.calendar_decisions import sync_shipped
+
+    eng = _engine()
+    try:
+        changed = sync_shipped(eng)
+    finally:
+        eng.close()
+    if changed:
+        click.echo(f"Đã cập nhật {changed} quyết định về lịch nghỉ, ngày làm bù.")
 
 
 @main.command()
@@ -285,6 +299,7 @@ def seed_demo(password: str, history: bool) -> None:
     eng = _engine()
     try:
         logins = seed(eng, WORKFLOWS_DIR, password)
+        _sync_calendar_decisions()
     except LienThongError as exc:
         _fail(str(exc))
     click.echo(f"Tài khoản demo (mật khẩu: {password}):")
@@ -316,9 +331,11 @@ def due(received_at: str, working_days: str) -> None:
 
 
 def _calendar_for_cli() -> Any:
-    """The calendar with the database's overrides when a database is there, else the plain one."""
+    """The calendar with the database's overrides when a database is there, else the shipped one;
+    office hours, lunch break, cut-off and day length from the settings either way."""
     from engine.calendar import WorkingCalendar
 
+    settings = _settings()
     try:
         eng = _engine()
         try:
@@ -326,7 +343,7 @@ def _calendar_for_cli() -> Any:
         finally:
             eng.close()
     except Exception:
-        return WorkingCalendar()
+        return WorkingCalendar(settings.calendar_config())
 
 
 @main.command()

@@ -49,7 +49,6 @@ NOTICE_KINDS = ("supplement", "refusal")
 DOCUMENT_KINDS = {"original": "Bản chính", "certified": "Bản sao có chứng thực", "copy": "Bản sao"}
 COLLECTION_METHODS = {"desk": "Nhận trực tiếp tại Bộ phận Một cửa", "post": "Qua dịch vụ bưu chính công ích",
                       "online": "Nhận trực tuyến"}
-APOLOGY_ROLES = ("leader", "officer")
 MAX_TEXT = 2000
 MAX_DOCUMENTS = 50
 
@@ -93,6 +92,13 @@ class ApologyView:
     original_due_at: datetime
     new_due_at: datetime
     step_name: str = ""
+    number: int | None = None
+    number_year: int | None = None
+
+    @property
+    def reference(self) -> str:
+        """The printed number, e.g. '3/2026/PXL'; '' for a letter issued before numbering."""
+        return f"{self.number}/{self.number_year}/PXL" if self.number is not None else ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,8 @@ class DossierPapers:
     register_line: int = 0
     received_by_name: str = ""
     calendar: WorkingCalendar | None = None
+    #: Which set of forms to print (engine.form_sets; the setting LIENTHONG_FORM_SET).
+    form_set: str = "2018"
 
 
 @dataclass(frozen=True)
@@ -278,7 +286,8 @@ def lifecycle_info(session: Session, dossier_id: int) -> LifecycleInfo:
         step = session.get(models.Step, row.step_id) if row.step_id else None
         apology = ApologyView(agency.code if agency else "", agency.name if agency else "",
                               official.full_name if official else "", row.issued_at, row.reason,
-                              row.original_due_at, row.new_due_at, step.name if step else "")
+                              row.original_due_at, row.new_due_at, step.name if step else "",
+                              row.number, row.number_year)
     if track is None:
         return LifecycleInfo(apology=apology)
     return LifecycleInfo(track.supplement_requests, track.late_by_rule, track.late_reason, track.warned_at,

@@ -264,6 +264,34 @@ class CalendarOverride(Base):
     note: Mapped[str] = mapped_column(String(255), default="")
 
 
+class CalendarDecision(Base):
+    """An official decision moving days off and make-up days (engine.calendar_data); only confirmed ones count."""
+
+    __tablename__ = "calendar_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(String(255), default="")
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    issuer: Mapped[str] = mapped_column(String(255), default="")
+    title: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(1000), default="")
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: "shipped" (workflows/calendar, kept in step on upgrade) or "admin" (added in the admin page).
+    origin: Mapped[str] = mapped_column(String(16))
+    #: Who confirmed it in the admin page; a shipped decision confirmed there stays confirmed.
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class CalendarDecisionDay(Base):
+    __tablename__ = "calendar_decision_days"
+    decision_id: Mapped[int] = mapped_column(ForeignKey("calendar_decisions.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(255), default="")
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -333,6 +361,7 @@ class Apology(Base):
     """Mẫu 04: the apology and new appointment of the agency at fault (at most one per dossier)."""
 
     __tablename__ = "apologies"
+    __table_args__ = (UniqueConstraint("agency_id", "number_year", "number", name="uq_apologies_number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
@@ -343,6 +372,9 @@ class Apology(Base):
     original_due_at: Mapped[datetime]
     new_due_at: Mapped[datetime]
     extension_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    #: Numbered per agency and year ("3/2026/PXL"); None for letters issued before numbering.
+    number_year: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
 
 
 class Notification(Base):

@@ -8,7 +8,7 @@ print on A5, the register (06) on A4 landscape. ``render_pdf`` turns a page into
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,12 +19,14 @@ import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from engine.calendar import WorkingCalendar
+from engine.form_sets import DEFAULT_FORM_SET, form_reference
 from engine.lifecycle import COLLECTION_METHODS, DOCUMENT_KINDS, DeskNoticeView, DossierPapers, RegisterEntry
 from engine.views import DossierView, StepView
 
 TEMPLATES = Path(__file__).with_name("templates") / "paperwork"
 DOCUMENTS_EVENT = "dossier.documents"
 TIMELINESS_LABELS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+SUPPLEMENT = "supplement"
 
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                    trim_blocks=True, lstrip_blocks=True)
@@ -92,15 +94,23 @@ def _render(name: str, calendar: WorkingCalendar | None, **context: Any) -> str:
 
 
 def received_documents(papers: DossierPapers) -> list[dict[str, Any]]:
-    """The documents the desk noted on receipt (last 'dossier.documents' event), else those the procedure lists."""
+    """The documents the desk recorded on receipt (last 'dossier.documents' event); none recorded, none
+    printed (the receipt never lists what the clerk did not record)."""
     for event in reversed(papers.dossier.events):
         if event.action == DOCUMENTS_EVENT:
             return [{"name": str(d.get("name", "")), "originals": int(d.get("originals") or 0),
                      "copies": int(d.get("copies") or 0)} for d in event.details.get("documents", [])
                     if isinstance(d, dict)]
-    return [{"name": str(d.get("name", "")), "originals": int(d.get("originals") or 0),
-             "copies": int(d.get("copies") or 0)} for d in papers.metadata.get("documents", [])
-            if isinstance(d, dict)]
+    return []
+
+
+def original_appointment(dossier: DossierView) -> datetime | None:
+    """The appointment written on the receipt when the dossier was received (a reprint shows it, not a
+    date re-set later by a supplement or an apology)."""
+    for event in dossier.events:
+        if event.action == "dossier.received" and isinstance(event.details.get("due_at"), str):
+            return datetime.fromisoformat(event.details["due_at"])
+    return dossier.original_due_at or dossier.due_at
 
 
 def receipt_html(papers: DossierPapers, *, base_url: str, lookup_secret: str = "") -> str:
@@ -111,13 +121,66 @@ def receipt_html(papers: DossierPapers, *, base_url: str, lookup_secret: str = "
     """
     url = lookup_url(base_url, papers.dossier.code)
     return _render("mau01.html", papers.calendar, p=papers, d_=papers.dossier, agency=papers.receiving_agency,
-                   documents=received_documents(papers), url=url, qr=qr_data_uri(url), secret=lookup_secret)
+                   documents=received_documents(papers), appointment=original_appointment(papers.dossier),
+                   url=url, qr=qr_data_uri(url), secret=lookup_secret,
+                   form_ref=form_reference(papers.form_set, "receipt"))
 
 
-def desk_notice_html(notice: DeskNoticeView, calendar: WorkingCalendar | None = None) -> str:
+def desk_notice_html(notice: DeskNoticeView | StepSupplementNotice, calendar: WorkingCalendar | None = None,
+                     form_set: str = DEFAULT_FORM_SET) -> str:
     """Mẫu 02 (supplement request) or Mẫu 03 (refusal), by the notice's kind."""
     template = "mau02.html" if notice.kind == "supplement" else "mau03.html"
-    return _render(template, calendar, n=notice, kinds=DOCUMENT_KINDS)
+    return _render(template, calendar, n=notice, kinds=DOCUMENT_KINDS,
+                   form_ref=form_reference(form_set, "supplement" if notice.kind == "supplement" else "refusal"))
+
+
+@dataclass(frozen=True)
+class StepSupplementNotice:
+    """Mẫu 02 for a supplement requested during processing: the step's agency and official ask, under the
+    dossier's code."""
+
+    dossier_code: str
+    agency_name: str
+    applicant: dict[str, str]
+    request: str
+    reasons: list[str]
+    official_name: str
+    created_at: datetime
+    documents: tuple[dict[str, Any], ...] = ()
+    guidance: dict[str, str] = field(default_factory=dict)
+    kind: str = "supplement"
+
+    @property
+    def reference(self) -> str:
+        return self.dossier_code
+
+
+def step_supplement_notices(dossier: DossierView) -> list[StepSupplementNotice]:
+    """One Mẫu 02 per supplement requested at a step: the step completed just before a supplement step
+    became ready is the request (its note the reason)."""
+    steps = {s.id: s for s in dossier.steps}
+    out = []
+    last_completed: StepView | None = None
+    for event in dossier.events:
+        step = steps.get(event.step_id) if event.step_id is not None else None
+        if step is None:
+            continue
+        if event.action == "step.completed" and step.step_kind != SUPPLEMENT:
+            last_completed = step
+        elif event.action == "step.ready" and step.step_kind == SUPPLEMENT and last_completed is not None:
+            out.append(StepSupplementNotice(
+                dossier.code, last_completed.agency_name, dict(dossier.applicant), dossier.procedure_name,
+                [last_completed.note or "Hồ sơ chưa đầy đủ, hợp lệ"], last_completed.completed_by_name or "",
+                event.at, guidance={"official": last_completed.completed_by_name or "", "phone": "", "website": ""}))
+    return out
+
+
+def step_supplement_html(papers: DossierPapers) -> str:
+    """Mẫu 02 of the latest supplement requested during processing, with the dossier's code."""
+    notices = step_supplement_notices(papers.dossier)
+    if not notices:
+        raise ValueError("no supplement was requested during processing")
+    return desk_notice_html(notices[-1], papers.calendar, papers.form_set)
 
 
 def apology_html(papers: DossierPapers) -> str:
@@ -125,7 +188,7 @@ def apology_html(papers: DossierPapers) -> str:
     if papers.lifecycle.apology is None:
         raise ValueError("the dossier has no apology")
     return _render("mau04.html", papers.calendar, p=papers, d_=papers.dossier, a=papers.lifecycle.apology,
-                   agency=papers.receiving_agency)
+                   agency=papers.receiving_agency, form_ref=form_reference(papers.form_set, "apology"))
 
 
 def handovers(dossier: DossierView) -> list[Handover]:
@@ -149,12 +212,29 @@ def handovers(dossier: DossierView) -> list[Handover]:
         finished = _finishes(events, i)
         if not nxt and not finished:
             continue
-        receiver = _receivers(nxt) if nxt else f"Công dân/tổ chức: {dossier.applicant.get('name', '')}"
+        citizen = f"Công dân/tổ chức: {dossier.applicant.get('name', '')}"
+        asks = nxt and all(n.step_kind == SUPPLEMENT for n in nxt)
+        receiver = f"{citizen} (yêu cầu bổ sung hồ sơ)" if asks else _receivers(nxt) if nxt else citizen
         for giver in waiting:
+            if giver.step_kind == SUPPLEMENT:  # the applicant's time, never the desk's
+                rows.append(Handover(citizen, giver.name, giver.completed_at or event.at, citizen, receiver, None,
+                                     "Thời gian công dân bổ sung hồ sơ, không tính cho cơ quan"))
+                continue
             rows.append(Handover(giver.agency_name, giver.name, giver.completed_at or event.at,
                                  giver.completed_by_name or "", receiver, giver.timeliness, giver.note))
         waiting = []
     return rows
+
+
+def handling_agencies(dossier: DossierView) -> tuple[str, list[str]]:
+    """(the agency that handles the dossier, the agencies that take part with it) for Mẫu 05: the first
+    agency other than the desk that held a step, then the others in order, the desk left out."""
+    names: list[str] = []
+    for step in dossier.steps:
+        if step.step_kind != SUPPLEMENT and step.agency_name != dossier.receiving_agency_name \
+                and step.agency_name not in names:
+            names.append(step.agency_name)
+    return (names[0], names[1:]) if names else (dossier.receiving_agency_name, [])
 
 
 def _following_ready(events: Sequence[Any], i: int) -> list[Any]:
@@ -188,15 +268,17 @@ def _receivers(steps: Sequence[StepView]) -> str:
 
 def control_form_html(papers: DossierPapers) -> str:
     """Mẫu 05: the control form, one row per handover with early / on time / late for that agency's part."""
+    lead, partners = handling_agencies(papers.dossier)
     return _render("mau05.html", papers.calendar, p=papers, d_=papers.dossier, rows=handovers(papers.dossier),
-                   agency=papers.receiving_agency)
+                   agency=papers.receiving_agency, lead=lead, partners=partners,
+                   form_ref=form_reference(papers.form_set, "control"))
 
 
 def register_html(entries: Sequence[RegisterEntry], *, agency_name: str, date_from: date, date_to: date,
-                  calendar: WorkingCalendar | None = None) -> str:
-    """Mẫu 06: the register of the desk's dossiers over a period (A4 landscape)."""
+                  calendar: WorkingCalendar | None = None, form_set: str = DEFAULT_FORM_SET) -> str:
+    """Mẫu 06 (07 in the 2025 set): the register of the desk's dossiers over a period (A4 landscape)."""
     return _render("mau06.html", calendar, entries=list(entries), agency_name=agency_name, date_from=date_from,
-                   date_to=date_to, methods=COLLECTION_METHODS)
+                   date_to=date_to, methods=COLLECTION_METHODS, form_ref=form_reference(form_set, "register"))
 
 
 def render_pdf(html: str) -> bytes:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from engine.calendar import DEFAULT_TIMEZONE, CalendarConfig, OfficeHours
 from engine.errors import InvalidInput
+from engine.form_sets import check_form_set
 
 __all__ = ["PasswordHashing", "RateLimit", "Settings", "SupplementRule"]
 
@@ -83,6 +84,8 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = ""
     sms_url: str = ""
+    #: The printed forms: "2018" (Circular 01/2018/TT-VPCP) or "2025" (Circular 03/2025/TT-VPCP).
+    form_set: str = "2018"
 
     def __post_init__(self) -> None:
         if self.supplement_rule not in SUPPLEMENT_RULES:
@@ -95,6 +98,7 @@ class Settings:
         if self.trusted_proxies < 0:
             raise InvalidInput("trusted_proxies không được âm")
         self.calendar_config()  # office hours, time zone and day length checked now
+        check_form_set(self.form_set)
 
     @property
     def document_dir(self) -> Path:
@@ -143,6 +147,7 @@ class Settings:
             "smtp_url": ("LIENTHONG_SMTP_URL", str),
             "mail_from": ("LIENTHONG_MAIL_FROM", str),
             "sms_url": ("LIENTHONG_SMS_URL", str),
+            "form_set": ("LIENTHONG_FORM_SET", str),
         }
         for attr, (name, parse) in readers.items():
             raw = get(name)

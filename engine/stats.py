@@ -250,8 +250,10 @@ def _by_procedure(session: Session, calendar: WorkingCalendar, start: datetime, 
 
 # ---------------------------------------------------------------------- dossier-level report
 #
-# The dashboard report: one fact per dossier received in the period, then rows per agency, per
-# procedure or per month. Rules (QĐ 766 as summarised in docs/DOMAIN):
+# The dashboard report: one fact per dossier handled in the period -- received in it, or carried
+# over (received earlier and not finished when the period began) -- judged as the period ends
+# (or now, for the running period), then rows per agency, per procedure or per month. Rules
+# (QĐ 766/QĐ-TTg, "tiến độ giải quyết"; the formulas in FORMULAS and docs/rules.md):
 #
 # - a finished dossier is judged at its finish against its due time *before* any apology (an
 #   apology admits the delay: the dossier still counts late); a dossier marked ``late_by_rule``
@@ -265,6 +267,23 @@ def _by_procedure(session: Session, calendar: WorkingCalendar, start: datetime, 
 
 RESULTS = ("early", "on_time", "late", "overdue", "open", "withdrawn")
 GROUPINGS = ("agency", "procedure", "month")
+
+#: How each figure of the report is computed (QĐ 766/QĐ-TTg of 23/6/2022, progress indicator:
+#: dossiers handled or being handled early or on time over all dossiers handled or being handled
+#: in the period, new and carried over; the same method as the provinces' one-stop statistics,
+#: e.g. Gia Lai: on-time rate = 100 % - (late being handled + late handled) / to be handled).
+FORMULAS = {
+    "on_time_rate": "(early + on_time + open) / (early + on_time + late + overdue + open) × 100, one decimal; "
+                    "over the dossiers received in the period and those carried over from before it; "
+                    "an open dossier past its due time (overdue) counts as late, one not yet due as on time; "
+                    "withdrawn dossiers are left out; a dossier with more than one supplement request is late",
+    "agency.on_time_rate": "(early + on_time + open) / dossiers × 100 over the agency's parts: its part is late "
+                           "when one of its steps finished or stands past its due time",
+    "received": "dossiers received in the period",
+    "carried_over": "dossiers received before the period and not finished when it began",
+    "average_working_days": "working time from the start of counting to the finish, less the applicant's "
+                            "supplement time, averaged over the dossiers finished in the period",
+}
 
 
 @dataclass(frozen=True)
@@ -290,16 +309,21 @@ class DossierFact:
     late_agency_code: str = ""
     late_agency_name: str = ""
     parts: tuple[AgencyPart, ...] = ()
+    #: Received before the period and not finished when it began.
+    carried_over: bool = False
 
 
 def dossier_facts(session: Session, calendar: WorkingCalendar, date_from: date, date_to: date,
                   now: datetime) -> list[DossierFact]:
-    """One fact per dossier received between the local dates ``date_from`` and ``date_to`` (inclusive)."""
+    """One fact per dossier handled between the local dates ``date_from`` and ``date_to`` (inclusive):
+    received in the period or carried over into it, judged as the period ends (``now`` if sooner)."""
     from engine.lifecycle import supplement_intervals
 
     start, end = period_bounds(calendar, date_from, date_to)
+    now = min(now, end - timedelta(microseconds=1))  # judged at the period's last instant, or now
     D = models.Dossier
-    dossiers = session.scalars(select(D).where(D.received_at >= start, D.received_at < end)
+    carried = (D.received_at < start) & (D.finished_at.is_(None) | (D.finished_at >= start))
+    dossiers = session.scalars(select(D).where(((D.received_at >= start) & (D.received_at < end)) | carried)
                                .order_by(D.received_at, D.id)).all()
     if not dossiers:
         return []
@@ -320,9 +344,10 @@ def dossier_facts(session: Session, calendar: WorkingCalendar, date_from: date, 
         track = tracking.get(d.id)
         late_by_rule = bool(track and track.late_by_rule) or d.supplement_count > MAX_SUPPLEMENTS_ON_TIME
         handling: Decimal | None = None
-        if d.status == DossierStatus.WITHDRAWN:
+        finished = d.finished_at is not None and d.finished_at <= now
+        if d.status == DossierStatus.WITHDRAWN and finished:
             result = "withdrawn"
-        elif d.finished_at is not None:
+        elif finished and d.finished_at is not None:
             due = apology.original_due_at if apology is not None else d.due_at
             result = "late" if late_by_rule else (timeliness(d.finished_at, due, calendar) or "on_time")
             seconds = calendar.working_seconds(d.counting_from, d.finished_at)
@@ -331,7 +356,8 @@ def dossier_facts(session: Session, calendar: WorkingCalendar, date_from: date, 
                     seconds -= calendar.working_seconds(max(asked, d.counting_from), min(back, d.finished_at))
             handling = (Decimal(max(seconds, 0)) / calendar.config.seconds_per_day).quantize(Decimal("0.01"),
                                                                                              ROUND_HALF_UP)
-        elif d.due_at is not None and d.due_at < now and d.status != DossierStatus.WAITING_SUPPLEMENT:
+        elif (d.due_at is not None and d.due_at < now and not (d.status == DossierStatus.WAITING_SUPPLEMENT
+                                                               and d.finished_at is None)):
             result = "overdue"
         else:
             result = "open"
@@ -346,12 +372,15 @@ def dossier_facts(session: Session, calendar: WorkingCalendar, date_from: date, 
                 fault_code, fault_name = agencies[agency_id]
         out.append(DossierFact(d.code, d.procedure_code, names.get(d.definition_id, d.procedure_code),
                                calendar.localize(d.received_at).strftime("%Y-%m"), d.received_at, d.status, result,
-                               handling, fault_code, fault_name, parts))
+                               handling, fault_code, fault_name, parts, d.received_at < start))
     return out
 
 
 def _step_result(step: models.Step, now: datetime) -> str:
-    if step.state in OPEN_STATES:
+    """A step's result as seen at ``now`` (a step completed later was still open then)."""
+    if step.ready_at is not None and step.ready_at > now:
+        return "cancelled"  # not yet there at ``now``: no part in the period
+    if step.state in OPEN_STATES or (step.completed_at is not None and step.completed_at > now):
         if step.step_kind != "supplement" and step.due_at is not None and step.due_at < now:
             return "late"
         return "open"
@@ -390,6 +419,12 @@ def _share(good: int, judged: int) -> float | None:
     return round(100 * good / judged, 1) if judged else None
 
 
+def on_time_rate(counts: dict[str, int]) -> float | None:
+    """QĐ 766 progress: (early + on_time + open) / (early + on_time + late + overdue + open), percent."""
+    good = counts.get("early", 0) + counts.get("on_time", 0) + counts.get("open", 0)
+    return _share(good, good + counts.get("late", 0) + counts.get("overdue", 0))
+
+
 def report(facts: list[DossierFact], by: str = "procedure") -> list[dict[str, object]]:
     """Rows (JSON-ready dicts) per agency, procedure or month: counts, on-time share, average days, late causes."""
     if by not in GROUPINGS:
@@ -408,8 +443,9 @@ def report(facts: list[DossierFact], by: str = "procedure") -> list[dict[str, ob
         for f in items:
             if f.late_agency_code:
                 causes[f.late_agency_code] += 1
-        rows.append({by: key, "name": name, "received": len(items), **c,
-                     "on_time_share": _share(c["early"] + c["on_time"], c["early"] + c["on_time"] + c["late"]),
+        carried = sum(1 for f in items if f.carried_over)
+        rows.append({by: key, "name": name, "received": len(items) - carried, "carried_over": carried, **c,
+                     "on_time_rate": on_time_rate(c),
                      "average_working_days": _average(spans), "late_by_agency": dict(sorted(causes.items()))})
     return rows
 
@@ -439,7 +475,7 @@ def _report_by_agency(facts: list[DossierFact]) -> list[dict[str, object]]:
     for code in sorted(counts):
         c = counts[code]
         out.append({"agency": code, "name": names[code], **c,
-                    "on_time_share": _share(c["early"] + c["on_time"], c["early"] + c["on_time"] + c["late"]),
+                    "on_time_rate": on_time_rate(c),
                     "average_working_days": _average(spent.get(code, []))})
     return out
 

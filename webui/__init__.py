@@ -86,8 +86,10 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from webui import (
         admin,
         api,
+        api_lifecycle,
         api_procedures,
         auth,
+        calendar_admin,
         dashboard,
         designer,
         desk,
@@ -104,10 +106,11 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     )
 
     for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, time_review,
-                   designer, modeler, review, admin, api, api_procedures):
+                   designer, modeler, review, admin, calendar_admin, api, api_lifecycle, api_procedures):
         app.register_blueprint(module.bp)
     app.register_blueprint(time_review.api_bp)
     security.exempt_api(app, api.bp)
+    security.exempt_api(app, api_lifecycle.bp)
     security.exempt_api(app, api_procedures.bp)
     security.exempt_api(app, time_review.api_bp)
     if app.config["TRUSTED_PROXIES"]:

@@ -14,6 +14,7 @@ from engine import (
     InvalidInput,
     NotFound,
     agencies,
+    calendar_decisions,
     change_official,
     create_agency,
     create_official,
@@ -29,9 +30,13 @@ bp = Blueprint("admin", __name__)
 
 def _page(status: int = 200, form: dict[str, str] | None = None) -> tuple[str, int]:
     engine = get_engine()
+    decisions = calendar_decisions.list_decisions(engine)
+    years = sorted({d.year for d in decisions}, reverse=True)
+    year = request.args.get("year", type=int) or (years[0] if years else None)
     return render_template("admin/index.html", agencies=agencies(engine), officials=officials(engine), roles=ROLES,
                            levels=LEVELS, overrides=list_overrides(engine),
-                           form=form or {}), status
+                           decisions=[d for d in decisions if d.year == year], decision_years=years,
+                           decision_year=year, form=form or {}), status
 
 
 @bp.route("/admin")

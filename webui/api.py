@@ -21,6 +21,7 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, request, 
 from flask_babel import gettext as _
 
 from engine import (
+    FORMULAS,
     Actor,
     DefinitionError,
     DigitisationStats,
@@ -32,8 +33,10 @@ from engine import (
     SearchQuery,
     StepView,
     check_metadata,
+    dossier_facts,
     error,
     issue_token,
+    report,
     token_actor,
     usernames,
 )
@@ -437,15 +440,21 @@ def public_dossier(code: str) -> Response:
 @token_required
 def statistics() -> Response:
     date_from, date_to = period_args()
-    result = compute_statistics(get_engine(), date_from, date_to)
+    engine = get_engine()
+    result = compute_statistics(engine, date_from, date_to)
+    facts = dossier_facts(engine, date_from, date_to)
+    rates = {by: {row[by]: row["on_time_rate"] for row in report(facts, by)} for by in ("agency", "procedure")}
     return jsonify(
         by_agency=[{"agency": a.code, "name": a.name, "completed": a.completed, "early": a.early,
-                    "on_time": a.on_time, "late": a.late, "open": a.open, "overdue": a.overdue}
+                    "on_time": a.on_time, "late": a.late, "open": a.open, "overdue": a.overdue,
+                    "on_time_rate": rates["agency"].get(a.code)}
                    for a in result.by_agency],
         by_procedure=[{"procedure": p.code, "name": p.name, "received": p.received, "finished": p.finished,
                        "early": p.early, "on_time": p.on_time, "late": p.late, "open": p.open,
-                       "overdue": p.overdue, "average_working_days": _number(p.average_working_days)}
+                       "overdue": p.overdue, "average_working_days": _number(p.average_working_days),
+                       "on_time_rate": rates["procedure"].get(p.code)}
                       for p in result.by_procedure],
+        formulas=FORMULAS,
         digitisation={"by_agency": [_digitisation_json("agency", r) for r in result.digitisation_by_agency],
                       "by_procedure": [_digitisation_json("procedure", r)
                                        for r in result.digitisation_by_procedure]})

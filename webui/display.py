@@ -43,6 +43,7 @@ EVENT_ACTION = {
     "step.cancelled": _l("Hủy bước"),
     "dossier.waiting_supplement": _l("Chờ bổ sung hồ sơ"),
     "dossier.supplemented": _l("Đã bổ sung hồ sơ"),
+    "dossier.supplement_request_late": _l("Yêu cầu bổ sung quá 03 ngày làm việc kể từ khi nhận hồ sơ"),
     "dossier.finished": _l("Kết thúc hồ sơ"),
     "timer.fired": _l("Hết thời gian chờ"),
     "dossier.apology": _l("Xin lỗi, hẹn lại ngày trả kết quả"),

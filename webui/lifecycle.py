@@ -28,7 +28,7 @@ from webui.extensions import get_engine
 bp = Blueprint("lifecycle", __name__)
 
 DOC_ROWS = 5
-DOSSIER_FORMS = ("mau01", "mau04", "mau05")
+DOSSIER_FORMS = ("mau01", "mau02", "mau04", "mau05")
 
 
 # ---------------------------------------------------------------------- desk notices (Mẫu 02, 03)
@@ -107,7 +107,7 @@ def notices():  # type: ignore[no-untyped-def]
 def _notice_html(notice_id: int) -> tuple[Any, str]:
     engine = get_engine()
     notice = engine.desk_notice(notice_id, actor())
-    return notice, paperwork.desk_notice_html(notice, engine.calendar())
+    return notice, paperwork.desk_notice_html(notice, engine.calendar(), engine.settings.form_set)
 
 
 @bp.route("/desk/notices/<int:notice_id>")
@@ -143,6 +143,10 @@ def _form_html(code: str, form: str) -> str:
         if papers.lifecycle.apology is None:
             raise NotFound(_("Hồ sơ chưa có phiếu xin lỗi."))
         return paperwork.apology_html(papers)
+    if form == "mau02":
+        if not paperwork.step_supplement_notices(papers.dossier):
+            raise NotFound(_("Hồ sơ chưa có yêu cầu bổ sung trong quá trình giải quyết."))
+        return paperwork.step_supplement_html(papers)
     return paperwork.control_form_html(papers)
 
 
@@ -172,7 +176,7 @@ def _refused(code: str, exc: LienThongError) -> Any:
 
 
 @bp.route("/dossiers/<code>/apology", methods=["POST"])
-@roles_required("officer", "leader")
+@roles_required("leader")
 def apology(code: str):  # type: ignore[no-untyped-def]
     engine = get_engine()
     engine.dossier(code, actor())  # visible to this official, else 403/404
@@ -230,7 +234,7 @@ def _register_html() -> tuple[str, date, date]:
     date_from, date_to = period_args()
     entries = engine.register(actor(), date_from, date_to)
     html = paperwork.register_html(entries, agency_name=actor().agency_name, date_from=date_from, date_to=date_to,
-                                   calendar=engine.calendar())
+                                   calendar=engine.calendar(), form_set=engine.settings.form_set)
     return html, date_from, date_to
 
 

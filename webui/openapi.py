@@ -34,6 +34,11 @@ DOSSIER_STATUS = {"type": "string", "enum": ["received", "processing", "waiting_
 COUNT = {"type": "integer", "minimum": 0}
 DOCUMENT_KIND = {"type": "string", "enum": ["scan", "opinion", "minutes", "draft", "signed_result", "other"]}
 
+RATE = {"type": ["number", "null"],
+        "description": "QĐ 766 on-time rate in percent, one decimal: (early + on_time + open) / (early + on_time "
+                       "+ late + overdue + open) over the dossiers received in the period and those carried "
+                       "over into it; null when there are none (see 'formulas')"}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string"},
@@ -177,6 +182,7 @@ SCHEMAS: dict[str, Any] = {
             "early": COUNT, "on_time": COUNT, "late": COUNT,
             "open": {**COUNT, "description": "Open steps now"},
             "overdue": {**COUNT, "description": "Open steps past their due time now"},
+            "on_time_rate": RATE,
         },
     },
     "ProcedureStats": {
@@ -193,6 +199,7 @@ SCHEMAS: dict[str, Any] = {
             "overdue": {**COUNT, "description": "Open dossiers past their due time now (not waiting for a supplement)"},
             "average_working_days": {"type": ["number", "null"],
                                      "description": "Mean working days from the start of counting to the finish"},
+            "on_time_rate": RATE,
         },
     },
     "Digitisation": {
@@ -208,8 +215,10 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Stats": {
-        "type": "object", "required": ["by_agency", "by_procedure", "digitisation"],
-        "properties": {"by_agency": {"type": "array", "items": _ref("AgencyStats")},
+        "type": "object", "required": ["by_agency", "by_procedure", "digitisation", "formulas"],
+        "properties": {"formulas": {"type": "object", "additionalProperties": {"type": "string"},
+                                    "description": "How each figure is computed, by name"},
+                       "by_agency": {"type": "array", "items": _ref("AgencyStats")},
                        "by_procedure": {"type": "array", "items": _ref("ProcedureStats")},
                        "digitisation": {"type": "object", "required": ["by_agency", "by_procedure"], "properties": {
                            "by_agency": {"type": "array", "items": _ref("Digitisation")},
@@ -298,6 +307,25 @@ _CREATE_INCLUDE = {"name": "include", "in": "query", "required": False,
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
          "example": "000.00.15.H12-260302-0001"}
 _PUBLIC: list[dict[str, list[str]]] = []
+
+
+def _lifecycle_action(summary: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "summary": summary, "tags": ["dossiers"], "parameters": [_CODE],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+        "responses": {"200": _json(_ref("Dossier"), "The dossier after the action"), "400": _resp("BadRequest"),
+                      "401": _resp("Unauthorized"), "403": _resp("Forbidden"), "404": _resp("NotFound"),
+                      "409": _resp("Conflict")},
+    }
+
+
+def _reassign() -> dict[str, Any]:
+    op = _step_action("A leader hands an open step of the agency to another of its officials",
+                      _json(_ref("Step"), "The step, claimed by the new official"))
+    op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["to"], "properties": {"to": {"type": "string", "description": "Username"}}}}}}
+    op["responses"]["400"] = _resp("BadRequest")
+    return op
 
 
 def _step_action(summary: str, ok: dict[str, Any], *, body: bool = False) -> dict[str, Any]:
@@ -466,6 +494,34 @@ PATHS: dict[str, Any] = {
     "/api/v1/steps/{step_id}/complete": {"post": _step_action(
         "Complete a step the caller has claimed", _json(_ref("Completed"), "Completed; the dossier after it"),
         body=True)},
+    "/api/v1/dossiers/{code}/supplement-request": {"post": _lifecycle_action(
+        "Ask the applicant for a supplement during processing: completes the caller's open step whose decision "
+        "field offers 'bo_sung', with the reason as its note (claimed for the caller when free); the dossier "
+        "waits for the supplement", {
+            "type": "object", "required": ["reason"],
+            "properties": {"reason": {"type": "string"},
+                           "data": {"type": "object", "description": "Other fields of the step's form"}}})},
+    "/api/v1/dossiers/{code}/supplement-received": {"post": _lifecycle_action(
+        "The applicant's supplement arrived: completes the dossier's open supplement step (caller's agency); "
+        "the time limit restarts (or resumes) as the settings say", {
+            "type": "object", "properties": {"note": {"type": "string"},
+                                             "data": {"type": "object", "description": "The step's form fields"}}})},
+    "/api/v1/dossiers/{code}/apology": {"post": _lifecycle_action(
+        "Mẫu 04: the leader of the agency at fault apologises and sets a new return date, once, at least one "
+        "working day before the due time", {
+            "type": "object", "required": ["reason", "new_due_at"],
+            "properties": {"reason": {"type": "string", "description": "Why the dossier is late"},
+                           "new_due_at": {"type": "string", "description": "New return date (YYYY-MM-DD: the end "
+                                          "of that working day) or an ISO 8601 date-time in working time"}}})},
+    "/api/v1/dossiers/{code}/withdrawal": {"post": _lifecycle_action(
+        "The applicant withdraws the dossier at the desk that received it (clerk of that desk)",
+        {"type": "object", "properties": {"reason": {"type": "string"}}})},
+    "/api/v1/dossiers/{code}/result-collected": {"post": _lifecycle_action(
+        "Record how the applicant collected the result (clerk of the returning desk); the answer adds 'collection'",
+        {"type": "object", "required": ["method"],
+         "properties": {"method": {"type": "string", "enum": ["desk", "post", "online"]},
+                        "note": {"type": "string", "maxLength": 500}}})},
+    "/api/v1/steps/{step_id}/reassign": {"post": _reassign()},
     "/api/v1/public/dossiers/{code}": {"get": {
         "summary": "Public lookup by dossier code: status, agencies now, appointment, masked name",
         "tags": ["public"], "security": _PUBLIC, "parameters": [_CODE],

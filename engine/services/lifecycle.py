@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from engine import accounts, models, queries
+from engine import accounts, apology_rules, models, queries
 from engine.accounts import Actor
 from engine.authorization import Write, authorize_write
 from engine.errors import Conflict, InvalidInput, NotFound, StateError
@@ -37,6 +37,7 @@ class Lifecycle:
 
     def issue_apology(self, actor: Actor, code: str, reason: str, new_due_at: datetime | date) -> DossierView:
         """Mẫu 04: the agency at fault apologises and sets a new return date, once, before the due time."""
+        apology_rules.check_issuer(actor)
         reason = clean_text(reason, "lý do chậm trễ")
         with self.core.unit() as unit:
             session, now, cal = unit.session, unit.now, unit.calendar
@@ -48,22 +49,23 @@ class Lifecycle:
             existing = session.scalar(select(models.Apology.id).where(models.Apology.dossier_id == dossier.id))
             if dossier.apology_count > 0 or existing is not None:
                 raise Conflict("Ngày hẹn trả đã được hẹn lại một lần; không hẹn lại lần nữa (Điều 19.9)")
-            if dossier.due_at is None or now >= dossier.due_at:
-                raise StateError("Đã quá hạn trả kết quả: phiếu xin lỗi phải gửi trước thời hạn")
-            if new_due <= dossier.due_at:
+            original = apology_rules.check_in_time(cal, now, dossier.due_at)
+            if new_due <= original:
                 raise InvalidInput("Ngày hẹn trả mới phải sau ngày hẹn hiện tại")
-            original = dossier.due_at
             step_id = session.scalar(select(models.Step.id).where(
                 models.Step.dossier_id == dossier.id, models.Step.agency_id == actor.agency_id,
                 models.Step.state.in_(OPEN_STATES)).order_by(models.Step.id).limit(1))
+            year = cal.localize(now).year
+            number = apology_rules.next_number(session, actor.agency_id, year)
             session.add(models.Apology(dossier_id=dossier.id, agency_id=actor.agency_id, step_id=step_id,
                                        issued_by=actor.id, issued_at=now, reason=reason, original_due_at=original,
-                                       new_due_at=new_due, extension_seconds=cal.working_seconds(original, new_due)))
+                                       new_due_at=new_due, extension_seconds=cal.working_seconds(original, new_due),
+                                       number_year=year, number=number))
             dossier.original_due_at = original
             dossier.due_at = new_due
             dossier.apology_count += 1
             unit.record("dossier.apology", dossier_id=dossier.id, actor_id=actor.id,
-                        details={"agency": actor.agency_code, "reason": reason,
+                        details={"agency": actor.agency_code, "reason": reason, "number": f"{number}/{year}",
                                  "original_due_at": original.isoformat(), "new_due_at": new_due.isoformat()})
             session.flush()
             return unit.view(dossier)
@@ -143,7 +145,8 @@ class Lifecycle:
                 dossier=view, lifecycle=lifecycle_info(session, row.id), receiving_agency=agency,
                 limit_working_days=self.core.definition(session, row.definition_id).limit_working_days,
                 metadata=dict(version.metadata_json or {}), register_line=line,
-                received_by_name=clerk.full_name if clerk else "", calendar=self.core.calendar())
+                received_by_name=clerk.full_name if clerk else "", calendar=self.core.calendar(),
+                form_set=self.core.settings.form_set)
 
     def register(self, actor: Actor, date_from: date, date_to: date) -> list[RegisterEntry]:
         """Mẫu 06: dossiers the official's desk received between two local dates (both included)."""

@@ -21,7 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 
-from engine import db, models, queries
+from engine import db, models, queries, supplement_rules
 from engine.calendar import parse_datetime
 from engine.definitions import Definition
 from engine.errors import ExpressionError, InvalidInput, NotFound, RetryableConflict
@@ -198,9 +198,12 @@ class Progress:
             dossier.status = DossierStatus.PROCESSING
 
     def supplement_requested(self, unit: UnitOfWork, dossier: DossierRow, actor_id: int | None) -> None:
-        """Supplement once (Điều 15.3, 19.4; QĐ 766): the second request marks the dossier late."""
+        """Supplement once (Điều 15.3, 19.4; QĐ 766): the second request marks the dossier late; a request
+        later than 3 working days after the agency received the dossier is recorded as late
+        (engine.supplement_rules)."""
         track = ensure_tracking(unit.session, dossier.id)
         track.supplement_requests += 1
+        supplement_rules.record_if_late(unit.session, unit.calendar, dossier.id, unit.now, actor_id, unit.record)
         if track.supplement_requests > 1 and not track.late_by_rule:
             track.late_by_rule = True
             track.late_reason = LATE_BY_RULE_REASON

@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from engine import accounts, events, models, queries
+from engine import accounts, calendar_decisions, events, models, queries
 from engine.calendar import WorkingCalendar
 from engine.db import WRITE_OPTION, database_errors, make_engine, make_session_factory
 from engine.definitions import Definition, load_definition
@@ -181,13 +181,14 @@ class Core:
             yield session
 
     def calendar(self) -> WorkingCalendar:
-        """The working calendar with the admin's overrides (re-read at most every 30 s)."""
+        """The working calendar with the decisions and the admin's overrides (re-read at most every 30 s)."""
         if self._calendar is None or time.monotonic() - self._calendar_loaded > REFRESH_SECONDS:
             with self.Session() as session:
                 rows = session.scalars(select(models.CalendarOverride)).all()
                 overrides = {r.day: r.working for r in rows}
                 notes = {r.day: r.note for r in rows if r.note}
-            self._calendar = WorkingCalendar(self.settings.calendar_config(), overrides, notes)
+                data = calendar_decisions.load_data(session)
+            self._calendar = WorkingCalendar(self.settings.calendar_config(), overrides, notes, data)
             self._calendar_loaded = time.monotonic()
         return self._calendar
 

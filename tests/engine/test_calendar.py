@@ -47,10 +47,8 @@ def test_tet_2026_break_matches_the_announced_nine_days_off() -> None:
         (date(2026, 4, 27), "Hùng Vương"),  # 10/3 lunar falls on Sunday 26/4: observed on Monday
         (date(2026, 4, 30), "Chiến thắng"),
         (date(2026, 5, 1), "Lao động"),
-        (date(2026, 8, 31), "22/08/2026"),  # swapped with the make-up Saturday 22/8
         (date(2026, 9, 1), "Quốc khánh"),
         (date(2026, 9, 2), "Quốc khánh"),
-        (date(2026, 11, 24), "Ngày Văn hóa Việt Nam"),
         (date(2027, 2, 4), "29 Tết"),
         (date(2027, 2, 10), "Mùng năm"),
         (date(2027, 4, 16), "Hùng Vương"),
@@ -63,14 +61,29 @@ def test_public_holidays_are_days_off_with_a_vietnamese_name(day: date, name_par
     assert name is not None and name_part in name
 
 
-def test_make_up_saturday_known_to_the_package_is_a_working_day() -> None:
-    assert CAL.is_working_day(date(2026, 8, 22))
-    assert CAL.working_periods(date(2026, 8, 22)) == [
-        (at("2026-08-22T07:00"), at("2026-08-22T11:30")),
-        (at("2026-08-22T13:30"), at("2026-08-22T17:00")),
+def test_make_up_saturday_of_a_confirmed_decision_is_a_working_day() -> None:
+    # 12729/VPCP-KGVX (25/12/2025): Friday 2/1/2026 off, Saturday 10/1/2026 worked instead.
+    assert not CAL.is_working_day(date(2026, 1, 2))
+    assert CAL.is_working_day(date(2026, 1, 10))
+    assert CAL.working_periods(date(2026, 1, 10)) == [
+        (at("2026-01-10T07:00"), at("2026-01-10T11:30")),
+        (at("2026-01-10T13:30"), at("2026-01-10T17:00")),
     ]
-    assert not CAL.is_working_day(date(2026, 8, 29))
-    assert CAL.working_periods(date(2026, 8, 29)) == []
+    assert not CAL.is_working_day(date(2026, 1, 17))
+    assert CAL.working_periods(date(2026, 1, 17)) == []
+
+
+def test_a_swap_that_is_not_confirmed_moves_no_day() -> None:
+    # The package swaps 31/8 with 22/8/2026; no government letter was found, so the data mark it
+    # unconfirmed and both days keep their ordinary status.
+    assert CAL.is_working_day(date(2026, 8, 31))
+    assert not CAL.is_working_day(date(2026, 8, 22))
+
+
+def test_vietnam_culture_day_is_not_a_day_off_until_the_labour_code_says_so() -> None:
+    assert CAL.is_working_day(date(2026, 11, 24))
+    assert CAL.is_working_day(date(2027, 11, 24))
+    assert CAL.holiday_name(date(2026, 11, 24)) is None
 
 
 # Due dates across real holidays
@@ -90,14 +103,26 @@ def test_dossier_received_before_tet_2027_is_due_after_the_break() -> None:
 
 
 def test_national_day_holidays_2026_and_2027() -> None:
-    # 2026: Saturday 29/8 to Wednesday 2/9 off (31/8 swapped with Saturday 22/8).
-    assert CAL.due(at("2026-08-28T10:00"), 1) == at("2026-09-03T10:00")
+    # 2026: Tuesday 1/9 and Wednesday 2/9 off (the 31/8 swap is not confirmed: Monday is worked).
+    assert CAL.due(at("2026-08-28T10:00"), 1) == at("2026-08-31T10:00")
+    assert CAL.due(at("2026-08-31T10:00"), 1) == at("2026-09-03T10:00")
     # 2027: Thursday 2/9 and Friday 3/9 off.
     assert CAL.due(at("2027-09-01T10:00"), 1) == at("2027-09-06T10:00")
 
 
-def test_24_november_2026_counts_as_a_holiday() -> None:
-    assert CAL.due(at("2026-11-23T10:00"), 1) == at("2026-11-25T10:00")
+def test_24_november_2026_counts_as_a_working_day() -> None:
+    assert CAL.due(at("2026-11-23T10:00"), 1) == at("2026-11-24T10:00")
+
+
+def test_new_year_2026_swap_of_letter_12729_vpcp_kgvx() -> None:
+    assert CAL.due(at("2025-12-31T10:00"), 1) == at("2026-01-05T10:00")
+    assert CAL.due(at("2026-01-09T10:00"), 1) == at("2026-01-10T10:00")
+
+
+def test_30_april_2025_swap_friday_2_may_with_saturday_26_april() -> None:
+    assert not CAL.is_working_day(date(2025, 5, 2))
+    assert CAL.is_working_day(date(2025, 4, 26))
+    assert CAL.due(at("2025-04-25T10:00"), 1) == at("2025-04-26T10:00")
 
 
 # Cut-off and counting start
@@ -229,11 +254,11 @@ def test_extra_day_off_override_with_note() -> None:
     )
 
 
-def test_override_can_reopen_a_package_holiday_and_close_a_package_make_up_day() -> None:
-    cal = WorkingCalendar(overrides={date(2027, 2, 4): True, date(2026, 8, 22): False})
+def test_override_can_reopen_a_package_holiday_and_close_a_decided_make_up_day() -> None:
+    cal = WorkingCalendar(overrides={date(2027, 2, 4): True, date(2026, 1, 10): False})
     assert cal.is_working_day(date(2027, 2, 4))
     assert cal.holiday_name(date(2027, 2, 4)) is None
-    assert not cal.is_working_day(date(2026, 8, 22))
+    assert not cal.is_working_day(date(2026, 1, 10))
 
 
 def test_calendar_without_any_working_day_is_refused_instead_of_looping() -> None:

@@ -76,12 +76,29 @@ def test_init_agencies_users_deploy_and_due(tmp_path: Path):
     assert again.returncode == 0 and "T.000001 v1" in again.stdout
     due = run("due", "2026-02-13T10:00", "5", url=url)  # Friday before Tết 2026
     assert due.stdout.strip() == "2026-02-27T10:00:00+07:00"
+    assert run("due", "2025-12-31T10:00", "1", url=url).stdout.strip() == "2026-01-05T10:00:00+07:00"
+
+
+def test_init_db_loads_the_shipped_calendar_decisions_once(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/cal.sqlite"
+    first = run("init-db", url=url)
+    assert first.returncode == 0 and "quyết định về lịch nghỉ" in first.stdout
+    again = run("init-db", url=url)
+    assert again.returncode == 0 and "quyết định" not in again.stdout
+    from sqlalchemy import create_engine
+
+    with create_engine(url).connect() as conn:
+        keys = dict(conn.execute(select(models.CalendarDecision.key, models.CalendarDecision.confirmed)).all())
+    assert keys["2026-tet-duong-lich"] is True and keys["2026-quoc-khanh-hoan-doi"] is False
 
 
 @pytest.mark.parametrize(("received", "days", "expected"), [
     ("2026-03-02T14:59", "1", "2026-03-03T14:59:00+07:00"),
     ("2026-03-02T15:01", "1", "2026-03-03T17:00:00+07:00"),
     ("2026-08-28T09:00", "0,5", "2026-08-28T15:00:00+07:00"),
+    # 12729/VPCP-KGVX (25/12/2025): 1-4 January 2026 off, Saturday 10 January worked.
+    ("2025-12-31T10:00", "1", "2026-01-05T10:00:00+07:00"),
+    ("2026-01-09T10:00", "1", "2026-01-10T10:00:00+07:00"),
 ])
 def test_due_answers_the_desk(received: str, days: str, expected: str, tmp_path: Path):
     result = run("due", received, days, url=f"sqlite:///{tmp_path}/none.sqlite")
@@ -194,3 +211,19 @@ def test_deploy_prints_the_warnings_validate_prints(tmp_path: Path):
     assert deployed.returncode == 0 and "T.000001 v1" in deployed.stdout
     assert [line for line in deployed.stdout.splitlines() if ": WARNING " in line] == \
         [line for line in validated.stdout.splitlines() if ": WARNING " in line]
+def test_due_follows_the_office_hours_lunch_break_cutoff_and_day_length_settings(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/none.sqlite"
+    plain = run("due", "2026-03-02T10:00", "0,5", url=url)
+    assert plain.stdout.strip() == "2026-03-02T16:00:00+07:00"  # 10:00-11:30 and 13:30-16:00
+    env = dict(os.environ, DATABASE_URL=url, LIENTHONG_OFFICE_HOURS="07:30-11:30,13:00-17:00",
+               LIENTHONG_CUTOFF="16:00", LIENTHONG_HOURS_PER_DAY="8")
+    other = subprocess.run([str(BIN), "due", "2026-03-02T10:00", "0,5"], capture_output=True, text=True, env=env,
+                           timeout=300, check=False)
+    assert other.stdout.strip() == "2026-03-02T15:30:00+07:00"  # a shorter lunch: 10:00-11:30 and 13:00-15:30
+    late = subprocess.run([str(BIN), "due", "2026-03-02T15:30", "1"], capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+    assert late.stdout.strip() == "2026-03-03T15:30:00+07:00"  # before the 16:00 cut-off: counted the same day
+    env["LIENTHONG_OFFICE_HOURS"] = "25:00-26:00"
+    bad = subprocess.run([str(BIN), "due", "2026-03-02T15:30", "1"], capture_output=True, text=True, env=env,
+                         timeout=300, check=False)
+    assert bad.returncode != 0 and "LIENTHONG_OFFICE_HOURS" in bad.stderr and "Traceback" not in bad.stderr

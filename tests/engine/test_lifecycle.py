@@ -129,26 +129,57 @@ def test_a_second_supplement_request_marks_the_dossier_late_by_rule(engine: Engi
 # ---------------------------------------------------------------- apology (Mẫu 04)
 
 
-def test_apology_once_by_the_agency_at_fault_before_the_due_time(engine: Engine, world: World, deployed, clock):
+def test_apology_once_by_the_leader_of_the_agency_at_fault_before_the_due_time(engine: Engine, world: World,
+                                                                              deployed, clock):
     d = engine.start_dossier(world["clerk"], deployed, APPLICANT)  # due Mon 9 March 08:00
     do(engine, world["clerk"], "Receive")
     clock.set(vn(2026, 3, 4, 10))
-    with pytest.raises(PermissionDenied):  # the police holds no step
-        engine.issue_apology(world["police"], d.code, "Chậm", date(2026, 3, 12))
+    with pytest.raises(PermissionDenied, match="lãnh đạo"):  # an officer of the agency at fault does not sign it
+        engine.issue_apology(world["officer"], d.code, "Chậm", date(2026, 3, 12))
+    with pytest.raises(PermissionDenied):  # the leader of an agency holding no step
+        engine.issue_apology(world["leader"], d.code, "Chậm", date(2026, 3, 12))
     with pytest.raises(PermissionDenied):  # a clerk is not an official of the agency at fault
         engine.issue_apology(world["clerk"], d.code, "Chậm", date(2026, 3, 12))
     with pytest.raises(InvalidInput):
-        engine.issue_apology(world["officer"], d.code, "Chậm", vn(2026, 3, 6, 9))  # not after the due
+        engine.issue_apology(world["lead_pcm"], d.code, "Chậm", vn(2026, 3, 6, 9))  # not after the due
     with pytest.raises(InvalidInput):
-        engine.issue_apology(world["officer"], d.code, "Chậm", date(2026, 3, 14))  # a Saturday
-    after = engine.issue_apology(world["officer"], d.code, "Cần xác minh thêm tại địa phương", date(2026, 3, 12))
+        engine.issue_apology(world["lead_pcm"], d.code, "Chậm", date(2026, 3, 14))  # a Saturday
+    after = engine.issue_apology(world["lead_pcm"], d.code, "Cần xác minh thêm tại địa phương", date(2026, 3, 12))
     assert after.due_at == vn(2026, 3, 12, 17, 0) and after.original_due_at == vn(2026, 3, 9, 8, 0)
     assert after.apology_count == 1 and after.events[-1].action == "dossier.apology"
     with pytest.raises(Conflict):
         engine.issue_apology(world["lead_pcm"], d.code, "Lần nữa", date(2026, 3, 13))
     apology = engine.dossier_lifecycle(d.code).apology
     assert apology is not None and apology.agency_code == "PCM" and apology.step_name == "Thẩm định hồ sơ"
-    assert apology.issued_by_name == "Officer" and apology.new_due_at == vn(2026, 3, 12, 17, 0)
+    assert apology.issued_by_name == "Lead_Pcm" and apology.new_due_at == vn(2026, 3, 12, 17, 0)
+    assert apology.reference == "1/2026/PXL"
+
+
+def test_apologies_are_numbered_per_agency_and_year(engine: Engine, world: World, deployed, clock):
+    codes = [engine.start_dossier(world["clerk"], deployed, APPLICANT).code for _ in range(2)]
+    for code in codes:
+        do(engine, world["clerk"], "Receive")
+        engine.issue_apology(world["lead_pcm"], code, "Chậm", date(2026, 3, 12))
+    assert [engine.dossier_lifecycle(c).apology.reference for c in codes] == ["1/2026/PXL", "2/2026/PXL"]
+    clock.set(vn(2027, 1, 4, 8))  # a new year starts again at 1
+    late = engine.start_dossier(world["clerk"], deployed, APPLICANT).code
+    do(engine, world["clerk"], "Receive")
+    engine.issue_apology(world["lead_pcm"], late, "Chậm", date(2027, 1, 15))
+    assert engine.dossier_lifecycle(late).apology.reference == "1/2027/PXL"
+
+
+def test_apology_refused_later_than_one_working_day_before_the_due_time(engine: Engine, world: World, deployed,
+                                                                       clock):
+    d = engine.start_dossier(world["clerk"], deployed, APPLICANT)  # due Mon 9 March 2026 08:00
+    do(engine, world["clerk"], "Receive")
+    # One working day (8 h) before Monday 08:00 is Friday 6 March 08:00 (1 h Monday, 7 h Friday).
+    clock.set(vn(2026, 3, 6, 8, 1))
+    with pytest.raises(StateError, match="01 ngày làm việc") as info:
+        engine.issue_apology(world["lead_pcm"], d.code, "Chậm", date(2026, 3, 12))
+    assert "08:00 06/03/2026" in str(info.value) and "08:00 09/03/2026" in str(info.value)
+    assert engine.dossier_lifecycle(d.code).apology is None and engine.dossier(d.code).due_at == vn(2026, 3, 9, 8)
+    clock.set(vn(2026, 3, 6, 8, 0))
+    engine.issue_apology(world["lead_pcm"], d.code, "Chậm", date(2026, 3, 12))
 
 
 def test_no_apology_after_the_due_time(engine: Engine, world: World, deployed, clock):
@@ -156,7 +187,7 @@ def test_no_apology_after_the_due_time(engine: Engine, world: World, deployed, c
     do(engine, world["clerk"], "Receive")
     clock.set(vn(2026, 3, 9, 8, 1))
     with pytest.raises(StateError):
-        engine.issue_apology(world["officer"], d.code, "Chậm", date(2026, 3, 12))
+        engine.issue_apology(world["lead_pcm"], d.code, "Chậm", date(2026, 3, 12))
 
 
 # ---------------------------------------------------------------- withdrawal and collection

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -56,18 +57,69 @@ def test_receipt_shows_code_qr_documents_limit_and_appointment(engine: Engine, w
     assert "size: A5" in html
 
 
-def test_receipt_lists_documents_from_the_procedure_metadata(engine: Engine, world: World, clock):
-    metadata = {"documents": [{"name": "Tờ khai đề nghị", "originals": 1, "copies": 0},
-                              {"name": "Bản sao giấy chứng tử", "originals": 0, "copies": 2}]}
+def test_receipt_lists_only_the_documents_the_desk_recorded(engine: Engine, world: World, clock):
+    from engine.receipts import ReceivedDocument, record_documents
     from tests.conftest import DATA
 
+    metadata = {"documents": [{"name": "Tờ khai đề nghị", "originals": 1, "copies": 0},
+                              {"name": "Bản sao giấy chứng tử", "originals": 0, "copies": 2}]}
     engine.deploy((DATA / "three_agencies.bpmn").read_bytes(), filename="t.bpmn", metadata=metadata)
     d = engine.start_dossier(world["clerk"], "T.000001", APPLICANT)
+    assert paperwork.received_documents(engine.papers(d.code)) == []  # the procedure's list is not a record
+    assert "Bản sao giấy chứng tử" not in paperwork.receipt_html(engine.papers(d.code), base_url=BASE)
+    record_documents(engine, world["clerk"], d.code, [ReceivedDocument("Tờ khai đề nghị", 1, 0)])
     papers = engine.papers(d.code)
-    assert paperwork.received_documents(papers) == [
-        {"name": "Tờ khai đề nghị", "originals": 1, "copies": 0},
-        {"name": "Bản sao giấy chứng tử", "originals": 0, "copies": 2}]
-    assert "Bản sao giấy chứng tử" in paperwork.receipt_html(papers, base_url=BASE)
+    assert paperwork.received_documents(papers) == [{"name": "Tờ khai đề nghị", "originals": 1, "copies": 0}]
+    html = paperwork.receipt_html(papers, base_url=BASE)
+    assert "Tờ khai đề nghị" in html and "Bản sao giấy chứng tử" not in html
+
+
+def test_a_reprinted_receipt_shows_the_original_appointment(engine: Engine, world: World, deployed, clock):
+    d = engine.start_dossier(world["clerk"], deployed, APPLICANT)  # due Mon 9 March 08:00
+    do(engine, world["clerk"], "Receive")
+    engine.issue_apology(world["lead_pcm"], d.code, "Cần xác minh", date(2026, 3, 12))
+    html = paperwork.receipt_html(engine.papers(d.code), base_url=BASE)
+    assert "08:00 09/03/2026" in html and "17:00 12/03/2026" not in html
+
+
+def test_control_form_names_the_handling_and_coordinating_agencies_and_the_citizens_wait(engine: Engine,
+                                                                                         world: World, deployed,
+                                                                                         clock):
+    d = engine.start_dossier(world["clerk"], deployed, APPLICANT)
+    do(engine, world["clerk"], "Receive")
+    clock.set(vn(2026, 3, 3, 9))
+    do(engine, world["officer"], "Examine", {"ket_qua": "bo_sung"}, note="Thiếu bản sao giấy chứng tử")
+    clock.set(vn(2026, 3, 20, 9))  # the applicant took two weeks
+    do(engine, world["clerk"], "Supplement")
+    papers = engine.papers(d.code)
+    html = paperwork.control_form_html(papers)
+    assert "Cơ quan (bộ phận) giải quyết hồ sơ: <b>Phòng chuyên môn</b>" in html
+    assert "Cơ quan phối hợp giải quyết hồ sơ:" in html
+    rows = paperwork.handovers(papers.dossier)
+    asked = next(r for r in rows if r.step == "Thẩm định hồ sơ")
+    assert "yêu cầu bổ sung" in asked.receiver
+    wait = next(r for r in rows if "bổ sung" in r.step.lower() and r.agency.startswith("Công dân"))
+    assert wait.timeliness is None and "không tính cho cơ quan" in wait.note
+    assert not any(r.agency == "Bộ phận Một cửa" and r.timeliness == "late" for r in rows)
+    # Mẫu 02 of that request, under the dossier's code, asked by the division's officer
+    mau02 = paperwork.step_supplement_html(papers)
+    assert f"Số: {d.code}" in mau02 and "Thiếu bản sao giấy chứng tử" in mau02 and "Officer" in mau02
+    assert "Phòng chuyên môn" in mau02
+
+
+def test_the_2025_form_set_numbers_the_forms_of_circular_03_2025(engine: Engine, world: World, deployed):
+    d = engine.start_dossier(world["clerk"], deployed, APPLICANT)
+    papers = engine.papers(d.code)
+    assert "Mẫu số 05 (Thông tư số 01/2018/TT-VPCP)" in paperwork.control_form_html(papers)
+    newer = replace(papers, form_set="2025")
+    assert "Mẫu số 06 (Thông tư số 03/2025/TT-VPCP)" in paperwork.control_form_html(newer)
+    assert "Mẫu số 01 (Thông tư số 03/2025/TT-VPCP)" in paperwork.receipt_html(newer, base_url=BASE)
+    from engine.errors import InvalidInput
+    from engine.settings import Settings
+
+    assert Settings.from_env({"LIENTHONG_FORM_SET": "2025"}).form_set == "2025"
+    with pytest.raises(InvalidInput):
+        Settings.from_env({"LIENTHONG_FORM_SET": "2019"})
 
 
 def test_user_text_is_escaped_in_html_and_literal_in_the_pdf(engine: Engine, world: World, deployed):

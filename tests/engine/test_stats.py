@@ -148,8 +148,9 @@ def test_report_per_procedure_month_and_agency(engine: Engine, world: World, dep
     five_dossiers(engine, world, clock)
     f = facts(engine)
     (proc,) = stats.report(f, "procedure")
-    assert proc == {"procedure": "T.000001", "name": "Thủ tục thử nghiệm ba cơ quan", "received": 5, "early": 1,
-                    "on_time": 1, "late": 1, "overdue": 1, "open": 0, "withdrawn": 1, "on_time_share": 66.7,
+    assert proc == {"procedure": "T.000001", "name": "Thủ tục thử nghiệm ba cơ quan", "received": 5,
+                    "carried_over": 0, "early": 1,
+                    "on_time": 1, "late": 1, "overdue": 1, "open": 0, "withdrawn": 1, "on_time_rate": 50.0,
                     "average_working_days": "3.65", "late_by_agency": {"CA": 1, "PCM": 1}}
     (month,) = stats.report(f, "month")
     assert month["month"] == "2026-03" and month["received"] == 5

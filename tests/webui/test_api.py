@@ -476,13 +476,14 @@ def test_stats_after_a_journey_with_one_late_step(api: Api, clock):
     body = r.get_json()
     agencies = {a["agency"]: a for a in body["by_agency"]}
     assert agencies["PCM"] == {"agency": "PCM", "name": "Phòng chuyên môn", "completed": 2, "early": 1,
-                               "on_time": 0, "late": 1, "open": 0, "overdue": 0}
+                               "on_time": 0, "late": 1, "open": 0, "overdue": 0, "on_time_rate": 0.0}
     desk = agencies["000.00.15.H12"]
     assert (desk["completed"], desk["late"], desk["open"], desk["overdue"]) == (2, 0, 1, 1)
     assert agencies["CA"]["early"] == 1 and agencies["LD"]["early"] == 1
     assert body["by_procedure"] == [{
         "procedure": "T.000001", "name": "Thủ tục thử nghiệm ba cơ quan", "received": 2, "finished": 1,
-        "early": 1, "on_time": 0, "late": 0, "open": 1, "overdue": 1, "average_working_days": 3}]
+        "early": 1, "on_time": 0, "late": 0, "open": 1, "overdue": 1, "average_working_days": 3,
+        "on_time_rate": 50.0}]  # QĐ 766: the open overdue dossier counts against the rate
     r = api("GET", "/stats?from=2026-04-01&to=2026-04-30", "leader")
     assert r.get_json()["by_procedure"][0]["received"] == 0
     default = api("GET", "/stats", "officer").get_json()  # the current month (March 2026)

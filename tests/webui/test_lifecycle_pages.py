@@ -148,7 +148,12 @@ def test_printed_forms_only_for_officials_who_see_the_dossier(client, engine, wo
 def test_apology_through_the_dossier_page(client, engine, world, deployed, clock, app):
     code = started(engine, world, deployed)  # due Mon 9 March 08:00
     clock.set(vn(2026, 3, 4, 10))
-    login(client, "officer")
+    officer = app.test_client()
+    login(officer, "officer")  # an officer of the agency at fault: no form, and refused
+    assert 'action="/dossiers/' + code + '/apology"' not in officer.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert post(officer, f"/dossiers/{code}/apology", {"reason": "x", "new_due": "2026-03-12"},
+                page=f"/dossiers/{code}").status_code == 403
+    login(client, "lead_pcm")
     page = client.get(f"/dossiers/{code}").get_data(as_text=True)
     assert 'action="/dossiers/' + code + '/apology"' in page
     url = f"/dossiers/{code}/apology"
@@ -167,12 +172,11 @@ def test_apology_through_the_dossier_page(client, engine, world, deployed, clock
     assert engine.dossier(code).due_at == vn(2026, 3, 12, 17, 0)
     form = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Cần xác minh tại địa phương" in form and "12/03/2026" in form
+    assert "Số: 1/2026/PXL" in form and "Thủ trưởng cơ quan, đơn vị" in form and "Lead_Pcm" in form
     assert_pdf(client.get(f"/dossiers/{code}/forms/mau04.pdf"), f"mau04-{code}.pdf")
     after = client.get(f"/dossiers/{code}").get_data(as_text=True)
     assert 'action="/dossiers/' + code + '/apology"' not in after and f"/dossiers/{code}/forms/mau04" in after
-    leader = app.test_client()
-    login(leader, "lead_pcm")
-    again = post(leader, url, {"reason": "Lần nữa", "new_due": "2026-03-13"}, page=f"/dossiers/{code}")
+    again = post(client, url, {"reason": "Lần nữa", "new_due": "2026-03-13"}, page=f"/dossiers/{code}")
     assert again.status_code == 409 and "hẹn lại một lần" in again.get_data(as_text=True)
     assert engine.dossier(code).due_at == vn(2026, 3, 12, 17, 0)
 
@@ -181,16 +185,17 @@ def test_apology_permissions_and_time(client, engine, world, deployed, clock, ap
     code = started(engine, world, deployed)
     url = f"/dossiers/{code}/apology"
     assert client.post(url, data={"reason": "x", "new_due": "2026-03-12"}).status_code in (302, 400)
-    login(client, "clerk")  # a clerk is not an officer or leader
+    login(client, "clerk")  # a clerk is not a leader
     assert post(client, url, {"reason": "x", "new_due": "2026-03-12"}).status_code == 403
     lead_ld = app.test_client()
     login(lead_ld, "leader")  # a leader whose agency holds no step: not even shown the dossier
     assert post(lead_ld, url, {"reason": "x", "new_due": "2026-03-12"}).status_code == 403
-    officer = app.test_client()
-    login(officer, "officer")
-    clock.set(vn(2026, 3, 9, 8, 1))
-    late = post(officer, url, {"reason": "Chậm", "new_due": "2026-03-12"}, page=f"/dossiers/{code}")
-    assert late.status_code == 409 and "phiếu xin lỗi phải gửi trước thời hạn" in late.get_data(as_text=True)
+    lead_pcm = app.test_client()
+    login(lead_pcm, "lead_pcm")
+    clock.set(vn(2026, 3, 6, 10, 0))  # due Mon 9 March 08:00: less than one working day remains
+    late = post(lead_pcm, url, {"reason": "Chậm", "new_due": "2026-03-12"}, page=f"/dossiers/{code}")
+    assert late.status_code == 409
+    assert "chậm nhất 01 ngày làm việc trước thời hạn" in late.get_data(as_text=True)
     assert engine.dossier_lifecycle(code).apology is None
 
 
@@ -289,3 +294,16 @@ def test_user_text_is_escaped_on_the_lifecycle_pages(client, engine, world, depl
                  f"/desk/notices/{notice.id}", "/desk/notices"):
         text = client.get(path).get_data(as_text=True)
         assert "<script>alert(1)" not in text and "<b>x</b>" not in text and "<i>bad" not in text, path
+
+
+def test_mau02_of_a_supplement_requested_during_processing(client, engine, world, deployed, clock):
+    code = started(engine, world, deployed)
+    login(client, "officer")
+    assert client.get(f"/dossiers/{code}/forms/mau02").status_code == 404  # nothing requested yet
+    step = next(s for s in engine.inbox(world["officer"]) if s.dossier_code == code)
+    engine.claim(world["officer"], step.id)
+    engine.complete(world["officer"], step.id, {"ket_qua": "bo_sung"}, note="Thiếu tờ khai")
+    page = client.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert f"/dossiers/{code}/forms/mau02" in page
+    form = client.get(f"/dossiers/{code}/forms/mau02").get_data(as_text=True)
+    assert f"Số: {code}" in form and "Thiếu tờ khai" in form and "Mẫu số 02" in form

@@ -63,7 +63,8 @@ def test_csv_and_xlsx_downloads_carry_the_counts(client, engine, world, deployed
     row = rows[0]
     assert (row["procedure"], row["received"], row["early"], row["on_time"], row["late"], row["overdue"]) == (
         "T.000001", "2", "1", "0", "0", "1")
-    assert row["on_time_share"] == "100.0" and row["late_by_agency"] == "PCM: 1"
+    # QĐ 766: the open overdue dossier counts against the rate (1 early of 2 handled)
+    assert row["on_time_rate"] == "50.0" and row["late_by_agency"] == "PCM: 1"
     assert row["average_working_days"] not in ("", None)
 
     xlsx = client.get(f"/stats.xlsx?by=agency&{PERIOD}")
@@ -81,7 +82,7 @@ def test_csv_and_xlsx_downloads_carry_the_counts(client, engine, world, deployed
 
     month = client.get(f"/stats.csv?by=month&{PERIOD}").data.decode("utf-8-sig")
     assert next(csv.DictReader(io.StringIO(month)))["month"] == "2026-03"
-    empty = client.get("/stats.csv?by=procedure&from=2026-04-01&to=2026-04-30")
+    empty = client.get("/stats.csv?by=procedure&from=2026-02-01&to=2026-02-28")
     assert empty.status_code == 200 and empty.data.decode("utf-8-sig") == ""
 
 

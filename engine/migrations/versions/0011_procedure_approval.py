@@ -5,8 +5,8 @@ published, the newest of each procedure stays in force and older ones are retire
 reviewed it, when, and the reason of a sending back. procedure_drafts keeps the diagrams being drawn in
 the designer's modeller.
 
-Revision ID: 0010_procedure_approval
-Revises: 0009_outbox
+Revision ID: 0011_procedure_approval
+Revises: 0010_sessions_and_rate_limits
 Create Date: 2026-12-06 05:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from engine.models import UTCDateTime
 
-revision: str = "0010_procedure_approval"
-down_revision: str | None = "0009_outbox"
+revision: str = "0011_procedure_approval"
+down_revision: str | None = "0010_sessions_and_rate_limits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
