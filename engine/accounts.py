@@ -93,6 +93,11 @@ class AgencyInfo:
     phone: str
     email: str
     contacts: dict[str, Any]
+    kind_code: str | None = None
+    #: The administrative unit (admin_units.code) the agency serves.
+    admin_unit: str | None = None
+    valid_to: Any = None
+    successor_code: str | None = None
 
 
 def parse_roles(roles: str | Iterable[str]) -> frozenset[str]:
@@ -107,14 +112,20 @@ def parse_roles(roles: str | Iterable[str]) -> frozenset[str]:
 
 def _agency_info(session: Session, a: models.Agency) -> AgencyInfo:
     parent = session.get(models.Agency, a.parent_id) if a.parent_id else None
+    successor = session.get(models.Agency, a.successor_id) if a.successor_id else None
     return AgencyInfo(a.id, a.code, a.name, parent.code if parent else None, a.unit_code or "", a.level,
-                      a.address, a.phone, a.email, dict(a.contacts or {}))
+                      a.address, a.phone, a.email, dict(a.contacts or {}), a.kind_code, a.admin_unit,
+                      a.valid_to, successor.code if successor else None)
 
 
 def add_agency(session: Session, code: str, name: str, *, now: datetime, parent: str | None = None,
                level: str = "province", address: str = "", phone: str = "", email: str = "",
-               contacts: dict[str, Any] | None = None, unit_code: str = "", update: bool = False) -> AgencyInfo:
-    """Create (or with ``update`` refresh) an agency; codes are unique, names bind lanes too."""
+               contacts: dict[str, Any] | None = None, unit_code: str = "", update: bool = False,
+               kind: str | None = None, admin_unit: str | None = None) -> AgencyInfo:
+    """Create (or with ``update`` refresh) an agency; codes are unique, names bind lanes too.
+
+    ``kind`` and ``admin_unit`` (checked by engine.units) make it the agency of that kind
+    serving that unit, for lanes that name the kind."""
     code = code.strip()
     if not _CODE_RE.match(code):
         raise InvalidInput(f"Mã cơ quan không hợp lệ: {code!r} (chữ, số, . _ -)")
@@ -134,10 +145,14 @@ def add_agency(session: Session, code: str, name: str, *, now: datetime, parent:
                                                        models.Agency.code != code))
     if clash is not None:
         raise Conflict(f"Tên cơ quan {name!r} trùng với {clash.code}")
+    from engine.units import check_agency_binding
+
+    check_agency_binding(session, code, name, kind, admin_unit, row.id if row is not None else None)
     if row is None:
         row = models.Agency(code=code, created_at=now)
         session.add(row)
     row.name = " ".join(name.split())
+    row.kind_code, row.admin_unit = kind or None, admin_unit or None
     row.lookup_key = lookup_key(name)
     row.parent_id = parent_row.id if parent_row else None
     row.level, row.address, row.phone, row.email = level, address, phone, email

@@ -69,26 +69,25 @@ def validate(files: tuple[Path, ...]) -> None:
 
 def _known_agencies() -> list[Any]:
     """Agencies from the database when it has some, else from workflows/agencies.toml."""
-    from engine.validation import AgencyRef
+    from engine.validation import AgencyRef, lane_refs
 
     try:
         from engine.runtime import Engine
 
         eng = Engine(db.database_url())
         try:
-            with eng.Session() as session:
-                found = [AgencyRef(a.code, a.name) for a in accounts.list_agencies(session)]
+            found = lane_refs(eng.directory(fresh=True))
         finally:
             eng.close()
         if found:
             return found
     except Exception:  # noqa: S110 - no database yet: fall back to the registry file
         pass
-    from engine.catalog import load_agency_registry
+    from engine.catalog import KindRecord, lane_records
 
     registry = WORKFLOWS_DIR / "agencies.toml"
     if registry.exists():
-        return [AgencyRef(a.code, a.name) for a in load_agency_registry(registry)]
+        return [AgencyRef(a.code, a.name, isinstance(a, KindRecord)) for a in lane_records(registry)]
     return []
 
 
@@ -140,13 +139,16 @@ def agency() -> None:
 @click.option("--level", default="province", type=click.Choice(accounts.LEVELS))
 @click.option("--address", default="")
 @click.option("--phone", default="")
-def agency_add(code: str, name: str, parent: str | None, level: str, address: str, phone: str) -> None:
+@click.option("--kind", default=None, help="Agency kind (lienthong kind list)")
+@click.option("--unit", default=None, help="Administrative unit it serves (lienthong unit list)")
+def agency_add(code: str, name: str, parent: str | None, level: str, address: str, phone: str,
+               kind: str | None, unit: str | None) -> None:
     """Add an agency."""
     eng = _engine()
     try:
         with eng.transaction() as session:
             info = accounts.add_agency(session, code, name, parent=parent, level=level, address=address,
-                                       phone=phone, now=eng.now())
+                                       phone=phone, now=eng.now(), kind=kind, admin_unit=unit)
     except LienThongError as exc:
         _fail(str(exc))
     click.echo(f"Đã thêm cơ quan {info.code}: {info.name}")
@@ -158,7 +160,9 @@ def agency_list() -> None:
     eng = _engine()
     with eng.Session() as session:
         for a in accounts.list_agencies(session):
-            click.echo(f"{a.code}\t{a.name}\t{a.parent_code or '-'}\t{a.level}")
+            ended = f"\tgiải thể {a.valid_to:%d/%m/%Y} → {a.successor_code}" if a.valid_to else ""
+            click.echo(f"{a.code}\t{a.name}\t{a.parent_code or '-'}\t{a.level}\t{a.kind_code or '-'}"
+                       f"\t{a.admin_unit or '-'}{ended}")
 
 
 @main.group()
@@ -344,6 +348,17 @@ def worker(once: bool, interval: float) -> None:
     from engine.worker import run_worker
 
     run_worker(_engine(), once=once, interval=interval, echo=click.echo)
+
+
+def _add_directory_commands() -> None:
+    from engine.cli_directory import agency_dissolve, kind, unit
+
+    main.add_command(unit)
+    main.add_command(kind)
+    agency.add_command(agency_dissolve)
+
+
+_add_directory_commands()
 
 
 def _register_plugins() -> None:

@@ -153,7 +153,7 @@ _DOSSIER_COLUMNS = ("code", "definition_id", "procedure_code", "status", "applic
                     "applicant_id_number", "applicant_phone", "applicant_email", "applicant_address", "data",
                     "receiving_agency_id", "received_by", "received_at", "counting_from", "due_at",
                     "original_due_at", "outcome", "lookup_secret", "supplement_count", "paused_seconds",
-                    "apology_count", "state_version")
+                    "apology_count", "state_version", "commune_code")
 _DOSSIER_INSERT = insert_of(_DOSSIERS, _DOSSIER_COLUMNS).returning(_DOSSIERS.c.id)
 _TAKING_PART: Any = models.DossierAgency.__table__
 # The rule of queries.visible_condition: the official's agency received the dossier or holds or held a step.
@@ -235,7 +235,7 @@ class FastPathMixin:
             return queries._step_view(row)
 
     def _start_fast(self, actor: Actor, procedure_code: str, applicant: dict[str, str], data: Any, now: datetime,
-                    *, with_history: bool | Literal["open"]) -> DossierView:
+                    *, with_history: bool | Literal["open"], commune: str | None = None) -> DossierView:
         """Receive a dossier whose diagram has no timers and does not begin with a supplement request."""
         from engine.runtime import search_key
 
@@ -251,6 +251,7 @@ class FastPathMixin:
             if definition.has_timers:
                 raise SlowPath  # the ORM path registers the timers a dossier starts with
             cleaned = validate_form(definition.start_fields, data or {})
+            commune_code = engine.reception_commune(actor.agency_id, commune, definition)
             cal = engine.calendar()
             counting_from = cal.counting_start(now)
             due = cal.add(counting_from, days=definition.limit_working_days)
@@ -273,7 +274,7 @@ class FastPathMixin:
                 receiving_agency_id=actor.agency_id, received_by=actor.id, received_at=now,
                 counting_from=counting_from, due_at=due, original_due_at=due, outcome="",
                 lookup_secret=secrets.token_hex(3).upper(), supplement_count=0, paused_seconds=0, apology_count=0,
-                state_version=1, finished_at=None, paused_at=None)
+                state_version=1, finished_at=None, paused_at=None, commune_code=commune_code)
             dossier.id = raw.first(_DOSSIER_INSERT, {k: getattr(dossier, k) for k in _DOSSIER_COLUMNS})[0]
             raw.run(queries._participation_insert(raw.dialect.name), queries.participation(dossier, actor.agency_id))
             events = [event("dossier.received", now, dossier.id, actor_id=actor.id,
@@ -424,7 +425,7 @@ class FastPathMixin:
             spec = definition.steps.get(task.task_spec.bpmn_id)
             if spec is None:
                 raise SlowPath  # the ORM path reports the broken definition
-            agency_id, agency_code = engine.lane_agency(spec.lane)
+            agency_id, agency_code = engine.lane_agency(spec.lane, dossier.commune_code)
             if agency_id not in seen_agencies:
                 raw.run(queries._participation_insert(raw.dialect.name), queries.participation(dossier, agency_id))
                 seen_agencies.add(agency_id)

@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from engine import accounts, models, queries
+from engine import accounts, lanes, models, queries
 from engine.accounts import Actor
 from engine.calendar import CalendarConfig, WorkingCalendar
 from engine.db import WRITE_OPTION, make_engine, make_session_factory
@@ -51,7 +51,6 @@ from engine.expressions import make_script_engine
 from engine.fastpath import _CANCEL_STEP, _CLAIM_STEP, FastPathMixin, SlowPath, ready_details, step_row
 from engine.forms import validate_form
 from engine.lifecycle import LifecycleMixin
-from engine.problems import error
 from engine.store import WorkflowCache, WorkflowCodec, compact
 from engine.timeliness import step_due, timeliness
 from engine.views import DeployResult, DossierView, ProcedureSummary, StepForm, StepView
@@ -126,7 +125,7 @@ class Engine(LifecycleMixin, FastPathMixin):
         self._definitions_lock = threading.Lock()
         self._calendar: WorkingCalendar | None = None
         self._calendar_loaded = 0.0
-        self._lanes: dict[str, tuple[int, str, float]] = {}
+        self._directory: tuple[lanes.Directory, float] | None = None
         #: Claim and complete try the raw-SQL path first (engine.fastpath); False forces the ORM path.
         self.fast_path = fast_path
         self._prepared: dict[int, Any] = {}
@@ -176,25 +175,36 @@ class Engine(LifecycleMixin, FastPathMixin):
     def invalidate_calendar(self) -> None:
         self._calendar = None
 
-    def lane_agency(self, lane: str) -> tuple[int, str]:
-        """(agency id, code) bound to a lane name, opening a session only when not cached."""
-        hit = self._lanes.get(accounts.lookup_key(lane))
-        if hit is not None and _time.monotonic() - hit[2] < 30:
-            return hit[0], hit[1]
-        with self.Session() as session:
-            return self._lane_agency(session, lane)
+    def directory(self, *, fresh: bool = False) -> lanes.Directory:
+        """Kinds, units and agencies for lane resolution (re-read at most every 30 s, or when asked)."""
+        cached = self._directory
+        if fresh or cached is None or _time.monotonic() - cached[1] > 30:
+            with self.Session() as session:
+                found = lanes.load_directory(session, self.calendar().localize(self.now()).date())
+            self._directory = cached = (found, _time.monotonic())
+        return cached[0]
 
-    def _lane_agency(self, session: Session, lane: str) -> tuple[int, str]:
-        """(agency id, code) bound to a lane name; cached for 30 s (agencies are rarely renamed)."""
-        key = accounts.lookup_key(lane)
-        hit = self._lanes.get(key)
-        if hit is not None and _time.monotonic() - hit[2] < 30:
-            return hit[0], hit[1]
-        agency = accounts.agency_for_lane(session, lane)
-        if agency is None:
-            raise StateError(f"Làn '{lane}' không còn gắn với cơ quan nào")
-        self._lanes[key] = (agency.id, agency.code, _time.monotonic())
-        return agency.id, agency.code
+    def lane_agency(self, lane: str, commune: str = "") -> tuple[int, str]:
+        """(agency id, code) a lane means for a dossier of ``commune`` (engine.lanes.resolve);
+        on a miss the directory is re-read once (an agency added a moment ago)."""
+        try:
+            found = lanes.resolve(self.directory(), lane, commune)
+        except lanes.LaneUnresolved:
+            found = lanes.resolve(self.directory(fresh=True), lane, commune)
+        return found.id, found.code
+
+    def reception_commune(self, desk_agency_id: int, commune: str | None, definition: Definition) -> str:
+        """The dossier's commune (given, else the desk's unit), refused when a lane finds no agency there."""
+        def check(directory: lanes.Directory) -> str:
+            desk = directory.agencies.get(desk_agency_id)
+            chosen = (commune or "").strip() or ((desk.admin_unit if desk else None) or "")
+            lanes.check_reception(directory, definition.lanes, chosen)
+            return chosen
+
+        try:
+            return check(self.directory())
+        except InvalidInput:
+            return check(self.directory(fresh=True))
 
     # ------------------------------------------------------------------ definitions
 
@@ -221,19 +231,15 @@ class Engine(LifecycleMixin, FastPathMixin):
         """Validate and publish a diagram; an unchanged file returns its existing version."""
         if actor is not None and not actor.has("designer", "admin"):
             raise PermissionDenied("Chỉ cán bộ thiết kế quy trình hoặc quản trị được công bố quy trình")
-        from engine.validation import AgencyRef, validate_bpmn
+        from engine.validation import lane_refs, validate_bpmn
 
-        with self.Session() as session:
-            agencies = [AgencyRef(a.code, a.name) for a in session.scalars(select(models.Agency))]
-        problems = [p for p in validate_bpmn(data, agencies, file=filename) if p.is_error]
+        problems = [p for p in validate_bpmn(data, lane_refs(self.directory(fresh=True)), file=filename)
+                    if p.is_error]
         if problems:
             raise DefinitionError(problems)
         definition = load_definition(data, filename)
         now = self.now()
         with self.transaction() as session:
-            for lane in definition.lanes:
-                if accounts.agency_for_lane(session, lane) is None:
-                    raise DefinitionError([error(f"Làn '{lane}' không gắn với cơ quan nào")])
             existing = session.scalar(select(models.DefinitionVersion).where(
                 models.DefinitionVersion.procedure_code == definition.procedure_code,
                 models.DefinitionVersion.sha256 == definition.sha256))
@@ -306,25 +312,28 @@ class Engine(LifecycleMixin, FastPathMixin):
 
     def start_dossier(self, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],
                       data: Mapping[str, Any] | None = None, *,
-                      with_history: bool | Literal["open"] = True) -> DossierView:
+                      with_history: bool | Literal["open"] = True, commune: str | None = None) -> DossierView:
         """Receive a complete dossier at the desk: code, appointment date, first steps.
 
         ``with_history=False`` leaves the steps and events out of the answer (the API's create
         answers with the code and dates only); ``"open"`` gives only the steps now open, built
-        from the rows just written (no read-back)."""
+        from the rows just written (no read-back). ``commune`` (a unit code; default: the desk's
+        unit) is the commune the dossier concerns: lanes naming a kind resolve by it."""
         if not actor.has("clerk"):
             raise PermissionDenied("Chỉ cán bộ một cửa được tiếp nhận hồ sơ")
         clean_applicant = _clean_applicant(applicant)
         now = self.now()
         if self.fast_path:
             try:
-                return self._start_fast(actor, procedure_code, clean_applicant, data, now, with_history=with_history)
+                return self._start_fast(actor, procedure_code, clean_applicant, data, now, with_history=with_history,
+                                        commune=commune)
             except SlowPath:
                 pass  # timers to register, or a supplement request first: the ORM path below
         with self.transaction() as session:
             row = self._definition_row(session, procedure_code)
             definition = self.definition(row.id, session)
             cleaned = validate_form(definition.start_fields, data or {})
+            commune_code = self.reception_commune(actor.agency_id, commune, definition)
             cal = self.calendar()
             counting_from = cal.counting_start(now)
             due = cal.add(counting_from, days=definition.limit_working_days)
@@ -337,7 +346,7 @@ class Engine(LifecycleMixin, FastPathMixin):
                 applicant_email=clean_applicant["email"], applicant_address=clean_applicant["address"],
                 data=cleaned, receiving_agency_id=actor.agency_id, received_by=actor.id, received_at=now,
                 counting_from=counting_from, due_at=due, original_due_at=due, outcome="",
-                lookup_secret=secrets.token_hex(3).upper(), state_version=0)
+                lookup_secret=secrets.token_hex(3).upper(), state_version=0, commune_code=commune_code)
             session.add(dossier)
             session.flush()
             queries.record_participation(session, dossier, actor.agency_id)
@@ -410,7 +419,7 @@ class Engine(LifecycleMixin, FastPathMixin):
             spec = definition.steps.get(task.task_spec.bpmn_id)
             if spec is None:
                 raise ExpressionError(f"Bước {task.task_spec.bpmn_id} không có trong định nghĩa")
-            agency_id, agency_code = self._lane_agency(session, spec.lane)
+            agency_id, agency_code = self.lane_agency(spec.lane, dossier.commune_code)
             if agency_id not in seen_agencies:
                 queries.record_participation(session, dossier, agency_id)
                 seen_agencies.add(agency_id)

@@ -14,14 +14,14 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import accounts, flowchart
+from engine import flowchart
 from engine.bpmn_model import read_bpmn
 from engine.dashboard_queries import definition_versions
 from engine.definitions import choose_process
 from engine.errors import DefinitionError, LienThongError
 from engine.problems import Problem
 from engine.steptable import step_rows, total_days
-from engine.validation import AgencyRef, validate_bpmn
+from engine.validation import AgencyRef, lane_refs, validate_bpmn
 from webui.auth import actor, roles_required
 from webui.extensions import get_engine
 
@@ -61,9 +61,9 @@ def _stored(sha: str) -> bytes:
 
 
 def _agencies() -> tuple[list[AgencyRef], dict[str, str]]:
-    with get_engine().Session() as s:
-        found = accounts.list_agencies(s)
-    return [AgencyRef(a.code, a.name) for a in found], {a.code: a.name for a in found}
+    """What a lane may name (agencies and agency kinds), and each one's name by code."""
+    refs = lane_refs(get_engine().directory(fresh=True))
+    return refs, {a.code: a.name for a in refs}
 
 
 def _safe_name(name: str) -> str:
