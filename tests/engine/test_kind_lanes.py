@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from engine import lanes, succession, units
-from engine.errors import InvalidInput, NotFound, PermissionDenied
+from engine.errors import InvalidInput, PermissionDenied
 from engine.runtime import Engine
 from tests import kind_world
 from tests.conftest import DATA
@@ -51,7 +51,7 @@ def test_one_diagram_serves_two_communes_each_step_in_its_own_inbox(engine: Engi
     assert done.status == "returned"
     assert [s.agency_code for s in done.steps] == ["UBND.X01", "UBND.X01", "SNV", "UBND.X01"]
     # Visibility follows the resolved agencies: the other commune never sees the dossier.
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         engine.dossier(first.code, people["x02.officer"])
 
 
