@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from engine import accounts, units
+from tests.conftest import PASSWORD
 
-PASSWORD = "test-password-123"
 COMMUNES = {"X01": "xã Liên Hương", "X02": "xã Bắc Bình", "X03": "xã Tuy Phong"}
 
 

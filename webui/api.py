@@ -398,13 +398,16 @@ def create_dossier() -> tuple[Response, int, dict[str, str]]:
         raise FormInvalid({"procedure": _("bắt buộc nhập mã thủ tục")})
     applicant = _object(payload, "applicant")
     data = _object(payload, "data")
+    commune = payload.get("commune")
+    if commune is not None and (not isinstance(commune, str) or len(commune) > 64):
+        raise FormInvalid({"commune": _("mã đơn vị hành chính (xã, phường) phải là chuỗi, tối đa 64 ký tự")})
     # The answer names the code and dates; ``?include=open_steps`` adds the first steps.
     include = _include() if "include" in request.args else frozenset()
     if not include <= {"open_steps"}:
         abort(400, _("Khi tiếp nhận, tham số include chỉ nhận open_steps"))
     wants_open = bool(include)
     d = get_engine().start_dossier(actor, procedure.strip(), applicant, data,
-                                   with_history="open" if wants_open else False)
+                                   with_history="open" if wants_open else False, commune=commune)
     location = url_for("api.dossier", code=d.code)
     body = {"code": d.code, "status": d.status, "received_at": _iso(d.received_at), "due_at": _iso(d.due_at)}
     if wants_open:

@@ -96,7 +96,8 @@ def test_resolve_is_a_pure_function_of_the_directory():
         [lanes.KindEntry("ubnd_xa", "UBND cấp xã", "commune"), lanes.KindEntry("snv", "Sở Nội vụ", "province")],
         [lanes.UnitEntry("P", "tỉnh P", "province"), lanes.UnitEntry("A", "xã A", "commune", "P"),
          lanes.UnitEntry("B", "xã B", "commune", "P")],
-        [lanes.AgencyEntry(1, "UA", "UBND xã A", "ubnd_xa", "A"), lanes.AgencyEntry(2, "UB", "UBND xã B", "ubnd_xa", "B"),
+        [lanes.AgencyEntry(1, "UA", "UBND xã A", "ubnd_xa", "A"),
+         lanes.AgencyEntry(2, "UB", "UBND xã B", "ubnd_xa", "B"),
          lanes.AgencyEntry(3, "SNV", "Sở Nội vụ tỉnh P", "snv", "P"),
          lanes.AgencyEntry(4, "OLD", "Phòng cũ", valid_to=date(2025, 7, 1), successor_id=3)])
     assert lanes.resolve(d, "  ubnd   CẤP xã ", "A").code == "UA"
