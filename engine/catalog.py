@@ -435,7 +435,7 @@ def check_catalog(workflows_dir: str | Path) -> list[str]:
     registry_path = root / AGENCY_FILE
     lines = check_metadata(registry_path)
     agencies = [] if lines else load_agency_registry(registry_path)
-    codes = {a.code for a in agencies}
+    codes = {a.code for a in agencies} | ({k.code for k in load_kinds(registry_path)} if agencies else set())
     for bpmn in sorted(root.glob("*.bpmn")):
         if not bpmn.with_suffix(".toml").exists():
             lines.append(f"{bpmn}: thiếu tệp thông tin thủ tục {bpmn.with_suffix('.toml').name}")
@@ -449,6 +449,6 @@ def check_catalog(workflows_dir: str | Path) -> list[str]:
             lines += check_lanes(bpmn, [*agencies, *load_kinds(registry_path)])
             if not problems:
                 info = load_procedure_info(toml)
-                lines += [f"{toml}: mã cơ quan không có trong danh mục (unknown agency code): {c}"
+                lines += [f"{toml}: mã cơ quan hay loại cơ quan không có trong danh mục (unknown agency code): {c}"
                           for c in info.responsible_agencies if c not in codes]
     return lines
