@@ -193,3 +193,28 @@ def load_directory(session: Session, today: date) -> Directory:
     agencies = [AgencyEntry(a.id, a.code, a.name, a.kind_code, a.admin_unit, a.valid_to, a.successor_id)
                 for a in session.scalars(select(models.Agency))]
     return Directory.build(today, kinds, units, agencies)
+
+
+def lane_labels(directory: Directory, lane_names: Iterable[str], commune: str = "") -> dict[str, str]:
+    """What each lane shows: the agency once a dossier's commune is known; before that (the public
+    procedure page) a kind lane shows the kind as citizens read it, "UBND cấp xã nơi cư trú"."""
+    out: dict[str, str] = {}
+    for lane in lane_names:
+        kind = directory.kind_of_lane(lane)
+        try:
+            if kind is not None and not commune:
+                out[lane] = kind.shown
+            else:
+                out[lane] = resolve(directory, lane, commune).name
+        except InvalidInput:
+            if kind is not None:
+                out[lane] = kind.shown
+    return out
+
+
+def agencies_of(directory: Directory, code: str) -> list[AgencyEntry]:
+    """The agency with this code, or every agency in force of the kind with this code (by name)."""
+    if code in directory.kinds:
+        found = {directory.serving[key] for key in directory.serving if key[0] == code}
+        return sorted((directory.agencies[i] for i in found), key=lambda a: lookup_key(a.name))
+    return [a for a in directory.agencies.values() if a.code == code]

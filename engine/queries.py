@@ -143,7 +143,7 @@ def build_dossier_view(dossier: Any, definition: _Label, agency: _Label | None, 
         receiving_agency_name=agency.name if agency else "",
         steps=steps, events=events,
         supplement_count=dossier.supplement_count, apology_count=dossier.apology_count,
-        paused_at=dossier.paused_at,
+        paused_at=dossier.paused_at, commune_code=getattr(dossier, "commune_code", "") or "",
     )
 
 

@@ -90,6 +90,8 @@ class DossierView:
     supplement_count: int = 0
     apology_count: int = 0
     paused_at: datetime | None = None
+    #: The commune/ward (administrative unit code) the dossier concerns; lanes naming kinds resolve by it.
+    commune_code: str = ""
 
     @property
     def open_steps(self) -> list[StepView]:

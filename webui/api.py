@@ -285,6 +285,8 @@ def _dossier_json(d: DossierView, include: frozenset[str] = frozenset(DOSSIER_LI
     iso = _Times()
     out: dict[str, Any] = {"code": d.code, "procedure": d.procedure_code, "status": d.status,
                            "received_at": iso(d.received_at), "due_at": iso(d.due_at)}
+    if d.commune_code:
+        out["commune"] = d.commune_code
     if "steps" in include:
         out["steps"] = [_step_json(s, usernames, iso) for s in steps]
     if "open_steps" in include:

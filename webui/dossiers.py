@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import accounts, flowchart, models, paperwork
+from engine import flowchart, lanes, models, paperwork
 from engine.errors import InvalidInput, NotFound
 from engine.search import STATUSES, SearchQuery
 from engine.search import search as search_dossiers
@@ -100,8 +100,6 @@ def diagram(code: str):  # type: ignore[no-untyped-def]
     engine = get_engine()
     dossier = engine.dossier(code, actor())
     definition = engine.definition(dossier.definition_id)
-    with engine.Session() as s:
-        names = {lane: agency.name for lane in definition.lanes
-                 if (agency := accounts.agency_for_lane(s, lane)) is not None}
+    names = lanes.lane_labels(engine.directory(), definition.lanes, dossier.commune_code)
     svg = flowchart.render_bytes(definition.bpmn, "svg", overlay=overlay(dossier, engine.now()), agency_names=names)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-cache"})
