@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -16,26 +15,28 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import models
+from engine import models, revocation, tokens
+from engine.actor import Actor
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.events import record
+from engine.statuses import StepState
 
 ROLES = ("clerk", "officer", "leader", "designer", "admin")
 #: Roles that handle steps of their own agency.
 HANDLING_ROLES = frozenset({"clerk", "officer", "leader"})
 LEVELS = ("central", "province", "district", "commune", "unit")
-def _make_hasher() -> PasswordHasher:
-    """Argon2id with the library's RFC 9106 low-memory profile (64 MiB, 3 passes).
-
-    LIENTHONG_TEST_HASHING=1 (set by the test suite only) keeps Argon2id but with the smallest
-    parameters, so that fixtures creating dozens of officials stay fast; a hash made that way is
-    upgraded on the official's next login under the normal profile (check_needs_rehash).
-    """
-    if os.environ.get("LIENTHONG_TEST_HASHING") == "1":
-        return PasswordHasher.from_parameters(profiles.CHEAPEST)
-    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+#: Argon2id profiles by the ``password_hashing`` setting: "standard" is the library's RFC 9106
+#: low-memory profile (64 MiB, 3 passes); "minimal" keeps Argon2id with the smallest parameters
+#: (test suites, where fixtures create dozens of officials). A hash made under another profile is
+#: upgraded on the official's next login (check_needs_rehash).
+HASHING_PROFILES = {"standard": profiles.RFC_9106_LOW_MEMORY, "minimal": profiles.CHEAPEST}
+_hasher = PasswordHasher.from_parameters(HASHING_PROFILES["standard"])
 
 
-_hasher = _make_hasher()
+def configure_password_hashing(kind: str) -> None:
+    """Hash passwords under the profile ``kind`` from now on (the engine applies its settings)."""
+    global _hasher
+    _hasher = PasswordHasher.from_parameters(HASHING_PROFILES[kind])
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
@@ -61,24 +62,6 @@ def verify_password(stored_hash: str, password: str) -> bool:
 def _dummy_hash() -> str:
     """A fixed hash to verify against when the username is unknown, so timing does not reveal it."""
     return hash_password("lienthong-no-such-user")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The official performing an action, as the engine needs to know them."""
-
-    id: int
-    username: str
-    full_name: str
-    agency_id: int
-    agency_code: str
-    agency_name: str
-    roles: frozenset[str]
-    #: False for a deactivated official (listed for administrators; they can do nothing).
-    active: bool = True
-
-    def has(self, *roles: str) -> bool:
-        return any(r in self.roles for r in roles)
 
 
 @dataclass(frozen=True)
@@ -212,8 +195,6 @@ def set_password(session: Session, username: str, password: str, *, now: datetim
                  by: Actor | None = None) -> None:
     """A new password; the official's API tokens are revoked (a password change signs out).
     With ``now``, logged as ``official.updated`` (who, when; never the password)."""
-    from engine import tokens
-
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu phải dài ít nhất {MIN_PASSWORD} ký tự")
     row = _official(session, username)
@@ -233,8 +214,8 @@ def _official(session: Session, username: str) -> models.Official:
 def _log_change(session: Session, row: models.Official, now: datetime, by: Actor | None,
                 changes: dict[str, Any]) -> None:
     """An ``official.updated`` entry in the event log: who changed whom, and what."""
-    session.add(models.Event(actor_id=by.id if by else None, action="official.updated", at=now,
-                             details={"username": row.username, **changes}))
+    record(session, "official.updated", now, actor_id=by.id if by else None,
+           details={"username": row.username, **changes})
 
 
 def update_official(session: Session, username: str, *, now: datetime, by: Actor | None = None,
@@ -248,8 +229,6 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
     cannot deactivate themselves or take away their own admin role. Logged as
     ``official.updated``.
     """
-    from engine import revocation, tokens
-
     row = _official(session, username)
     changes: dict[str, Any] = {}
     if roles is not None:
@@ -271,13 +250,12 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
     if changes.get("active", {}).get("to") is False:
         tokens.revoke_all(session, row.id)
         released = session.execute(
-            update(models.Step).where(models.Step.assignee_id == row.id, models.Step.state == "claimed")
-            .values(state="ready", assignee_id=None, claimed_at=None)
+            update(models.Step).where(models.Step.assignee_id == row.id, models.Step.state == StepState.CLAIMED)
+            .values(state=StepState.READY, assignee_id=None, claimed_at=None)
             .returning(models.Step.id, models.Step.dossier_id)).all()
         for step_id, dossier_id in released:
-            session.add(models.Event(dossier_id=dossier_id, step_id=step_id, actor_id=by.id if by else None,
-                                     action="step.unclaimed", at=now,
-                                     details={"previous": row.id, "reason": "deactivated"}))
+            record(session, "step.unclaimed", now, dossier_id=dossier_id, step_id=step_id,
+                   actor_id=by.id if by else None, details={"previous": row.id, "reason": "deactivated"})
         changes["released_steps"] = [step_id for step_id, _ in released]
     else:
         revocation.announce(session)  # the roles cached with its tokens are stale

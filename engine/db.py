@@ -1,32 +1,31 @@
-"""Database connection: SQLite by default (WAL), any SQLAlchemy URL via DATABASE_URL; migrations."""
+"""Everything that differs between SQLite and PostgreSQL lives here: connections, the dialect's
+INSERT … ON CONFLICT, the mapping of driver errors onto the engine's errors; and migrations."""
 
 from __future__ import annotations
 
 import json
 import os
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.checkpoint import checkpointer
+from engine.errors import RetryableConflict
 from engine.writelock import WriteLockedConnection
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-DEFAULT_SQLITE = "sqlite:///var/lienthong.sqlite"
 #: Execution option marking a connection whose transaction will write (see _configure_sqlite).
 WRITE_OPTION = "lienthong_write"
-
-
-def database_url() -> str:
-    """The database URL from DATABASE_URL, else the embedded SQLite file under ./var."""
-    return os.environ.get("DATABASE_URL") or DEFAULT_SQLITE
 
 
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -43,9 +42,8 @@ def json_dumps(value: Any) -> str:
         return json.dumps(value)
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an SQLAlchemy engine; on SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE."""
-    url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
@@ -136,6 +134,49 @@ def begin_write(dbapi_conn: Any) -> None:
         dbapi_conn.execute("BEGIN IMMEDIATE")
 
 
+def dialect_insert(session: Session) -> Any:
+    """The dialect's INSERT construct (both offer ``on_conflict_do_nothing`` / ``_do_update``)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def insert_ignoring(session: Session, table: Any, *, index_elements: Sequence[str] | None = None) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING (idempotent, safe under concurrency)."""
+    return dialect_insert(session)(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+#: PostgreSQL SQLSTATEs of a transaction that lost a race and may simply be run again:
+#: serialization failure, deadlock detected, lock not available.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+#: SQLite's messages for the same (another writer holds the database).
+_RETRYABLE_SQLITE = ("database is locked", "database table is locked", "database is busy")
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Map the driver's errors onto the engine's tree (as httpx's ``map_exceptions``).
+
+    A lost race (a lock, a serialization failure, a deadlock) becomes RetryableConflict; anything
+    else (a missing table, a broken schema, a constraint the engine did not expect) is raised as it
+    is: retrying would not help, and the operator must see it.
+    """
+    try:
+        yield
+    except DBAPIError as exc:
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if code in _RETRYABLE_SQLSTATES:
+            raise RetryableConflict("Xung đột đồng thời, hãy thử lại") from exc
+        message = str(exc.orig).lower()
+        if isinstance(exc, OperationalError) and any(m in message for m in _RETRYABLE_SQLITE):
+            raise RetryableConflict("Cơ sở dữ liệu bận, hãy thử lại") from exc
+        if exc.connection_invalidated:
+            raise RetryableConflict("Mất kết nối cơ sở dữ liệu, hãy thử lại") from exc
+        raise
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -149,11 +190,11 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema to ``revision`` with Alembic migrations (what ``lienthong init-db`` does)."""
     from alembic import command
 
-    command.upgrade(alembic_config(url or database_url()), revision)
+    command.upgrade(alembic_config(url), revision)
 
 
 def current_revision(engine: Engine) -> str | None:

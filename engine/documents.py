@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -30,12 +30,15 @@ from sqlalchemy.orm import Session
 from engine import accounts, models, queries
 from engine.accounts import Actor
 from engine.errors import InvalidInput, LienThongError, NotFound, PermissionDenied
-from engine.runtime import Engine, search_key
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+from engine.applicants import search_key
+from engine.events import record
 
 KINDS = ("scan", "opinion", "minutes", "draft", "signed_result", "other")
 KIND_LABELS = {"scan": "Bản quét giấy tờ", "opinion": "Ý kiến", "minutes": "Biên bản", "draft": "Dự thảo",
                "signed_result": "Kết quả đã ký", "other": "Khác"}
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_FILENAME = 255
 #: Step kinds at which the signed result may be attached (the signing step, or the desk returning it).
 RESULT_STEP_KINDS = ("sign", "return", "")
@@ -63,14 +66,6 @@ class DocumentCorrupted(LienThongError):
 
 class DocumentRejected(InvalidInput):
     """A file refused on upload: unknown or disguised type, empty, or too large."""
-
-
-def document_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """LIENTHONG_DOCUMENT_DIR, else <LIENTHONG_DATA_DIR or ./var>/documents."""
-    env = os.environ if environ is None else environ
-    if env.get("LIENTHONG_DOCUMENT_DIR"):
-        return Path(env["LIENTHONG_DOCUMENT_DIR"]).resolve()
-    return (Path(env.get("LIENTHONG_DATA_DIR") or "var") / "documents").resolve()
 
 
 # --------------------------------------------------------------------------- type detection
@@ -285,10 +280,10 @@ class Documents:
     """Attach, list and read the documents of dossiers (one instance per process, like the engine)."""
 
     def __init__(self, engine: Engine, store: DocumentStore | str | Path | None = None, *,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+                 max_bytes: int | None = None) -> None:
         self.engine = engine
-        self.store = store if isinstance(store, DocumentStore) else DocumentStore(store or document_dir())
-        self.max_bytes = max_bytes
+        self.store = store if isinstance(store, DocumentStore) else DocumentStore(store or engine.settings.document_dir)
+        self.max_bytes = max_bytes or engine.settings.max_document_bytes
 
     # ----------------------------------------------------------------- checks
 
@@ -327,7 +322,7 @@ class Documents:
         digest = self.store.put(data)  # content-addressed: a file left by a failed transaction is harmless
         now = self.engine.now()
         with self.engine.transaction() as session:
-            dossier = self.engine._lock_dossier(session, dossier.id)
+            dossier = self.engine.lock_dossier(session, dossier.id)
             step = self._step(session, actor, dossier, step_id, kind)
             req = self._requirement(session, dossier, requirement)
             at_reception = (kind == "scan" and dossier.status == "received"
@@ -339,10 +334,9 @@ class Documents:
                 sha256=digest, uploaded_by=actor.id, uploaded_at=now, at_reception=at_reception)
             session.add(row)
             session.flush()
-            session.add(models.Event(dossier_id=dossier.id, step_id=row.step_id, actor_id=actor.id,
-                                     action="document.attached", at=now,
-                                     details={"document": row.id, "kind": kind, "filename": row.filename,
-                                              "requirement": row.requirement_name, "sha256": digest}))
+            record(session, "document.attached", now, dossier_id=dossier.id, step_id=row.step_id,
+                   actor_id=actor.id, details={"document": row.id, "kind": kind, "filename": row.filename,
+                                               "requirement": row.requirement_name, "sha256": digest})
             return self._info(session, row)
 
     @staticmethod

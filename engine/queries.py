@@ -10,15 +10,14 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import and_, bindparam, exists, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from engine import models
+from engine import db, models
 from engine.accounts import Actor
 from engine.errors import NotFound, PermissionDenied
+from engine.statuses import OPEN_STATES
 from engine.views import DossierView, EventView, StepView
 
-OPEN_STATES = ("ready", "claimed")
 OPEN_SQL = text("steps.state IN ('ready', 'claimed')")
 
 _assignee = aliased(models.Official)
@@ -143,7 +142,8 @@ def build_dossier_view(dossier: Any, definition: _Label, agency: _Label | None, 
         receiving_agency_name=agency.name if agency else "",
         steps=steps, events=events,
         supplement_count=dossier.supplement_count, apology_count=dossier.apology_count,
-        paused_at=dossier.paused_at, commune_code=getattr(dossier, "commune_code", "") or "",
+        paused_at=dossier.paused_at, incident=dossier.incident or "",
+        commune_code=dossier.commune_code or "",
     )
 
 
@@ -202,27 +202,6 @@ def _agency_label(session: Session, agency_id: int) -> _Label:
     return label
 
 
-def agency_label(open_session: Any, agency_id: int) -> _Label:
-    """The cached label (code, name) of an agency; a session is opened only on a miss."""
-    hit = _labels_of(open_session.kw["bind"]).agencies.get(agency_id)
-    if hit is not None and time.monotonic() - hit[1] < 30:
-        return hit[0]
-    with open_session() as session:
-        return _agency_label(session, agency_id)
-
-
-def labels(open_session: Any, definition_id: int, agency_id: int | None) -> tuple[_Label, _Label | None]:
-    """The cached labels of a definition version and an agency; a session is opened only on a miss."""
-    cache = _labels_of(open_session.kw["bind"])
-    definition = cache.definitions.get(definition_id)
-    agency = cache.agencies.get(agency_id) if agency_id else None
-    if definition is not None and (agency_id is None or (agency and time.monotonic() - agency[1] < 30)):
-        return definition, agency[0] if agency else None
-    with open_session() as session:
-        return (_definition_label(session, definition_id),
-                _agency_label(session, agency_id) if agency_id else None)
-
-
 def visible_condition(actor: Actor) -> Any:
     """SQL condition: dossiers the official's agency takes part in (received it or holds a step).
 
@@ -236,23 +215,11 @@ def visible_condition(actor: Actor) -> Any:
                           models.DossierAgency.agency_id == actor.agency_id)
 
 
-def record_participation(session: Session, dossier: Any, agency_id: int) -> None:
+def record_participation(session: Session, dossier: models.Dossier, agency_id: int) -> None:
     """Note that an agency takes part in a dossier (idempotent, safe under concurrency)."""
-    stmt = _participation_insert(session.get_bind().dialect.name)
-    session.connection().execute(stmt, participation(dossier, agency_id))
-
-
-def participation(dossier: Any, agency_id: int) -> dict[str, Any]:
-    """The dossier_agencies row of an agency taking part in ``dossier`` (a model or a raw row)."""
-    return {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at,
-            "applicant_search": dossier.applicant_search}
-
-
-@functools.cache
-def _participation_insert(dialect: str) -> Any:
-    table: Any = models.DossierAgency.__table__
-    ins: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return ins.on_conflict_do_nothing(index_elements=["dossier_id", "agency_id"])
+    stmt = db.insert_ignoring(session, models.DossierAgency.__table__, index_elements=["dossier_id", "agency_id"])
+    session.execute(stmt, {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at,
+                           "applicant_search": dossier.applicant_search})
 
 
 def can_view(session: Session, actor: Actor, dossier_id: int) -> bool:

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from engine import models, queries
 from engine.accounts import Actor
+from engine.applicants import search_key
 from engine.calendar import WorkingCalendar
 from engine.errors import InvalidInput, PermissionDenied
-from engine.runtime import search_key
 
 SEARCH_ROLES = ("clerk", "leader", "admin")
 STATUSES = ("received", "processing", "waiting_supplement", "completed", "returned", "refused", "withdrawn")

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from engine import models
 from engine.calendar import WorkingCalendar
 from engine.errors import InvalidInput
-from engine.queries import OPEN_STATES
+from engine.statuses import OPEN_STATES
 from engine.timeliness import timeliness
 
 TIMELINESS = ("early", "on_time", "late")

@@ -211,7 +211,8 @@ REDUCTION = ('reduced_working_days = 8\n', '\n[reduction_decision]\nnumber = "15
 
 def with_reduction(toml: Path) -> None:
     """The work permit's metadata as a province that cut its limit to 8 working days would write it."""
-    text = toml.read_text(encoding="utf-8").replace("legal_working_days = 10\n", "legal_working_days = 10\n" + REDUCTION[0])
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace("legal_working_days = 10\n", "legal_working_days = 10\n" + REDUCTION[0])
     toml.write_text(text.rstrip() + "\n" + REDUCTION[1], encoding="utf-8")
 
 

@@ -5,8 +5,8 @@ agency_kinds: kinds of agency a lane may name ("UBND cấp xã"), resolved per d
 agencies: kind, administrative unit, validity and successor (a dissolved agency's open steps move).
 dossiers: the commune the dossier concerns.
 
-Revision ID: 0009_units_kinds
-Revises: 0008
+Revision ID: 0010_units_kinds
+Revises: 0009_outbox
 Create Date: 2026-12-06 05:00:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_units_kinds"
-down_revision: str | None = "0008"
+revision: str = "0010_units_kinds"
+down_revision: str | None = "0009_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
