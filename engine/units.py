@@ -118,6 +118,7 @@ def import_units(session: Session, text: str, *, valid_from: date | None = None)
             found.append(f"đơn vị {code} đã có cấp {known[code]}")
         problems.extend(f"dòng {number}: {p}" for p in found)
     if problems:
+        problems.sort(key=lambda p: int(p.split(":", 1)[0].removeprefix("dòng ")) if p.startswith("dòng ") else 0)
         raise InvalidInput("Tệp đơn vị hành chính có lỗi, chưa nhập dòng nào:\n" + "\n".join(problems))
     added = updated = 0
     for (code, name, level, parent), _number in sorted(rows, key=lambda r: r[0][2] != "province"):
