@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+import tomllib
 from decimal import Decimal
 from pathlib import Path
 
@@ -291,3 +292,18 @@ def test_every_id_attribute_is_unique_in_the_file(bpmn: Path, toml: Path) -> Non
     root = parse_xml(bpmn.read_bytes()).getroot()
     ids = [el.get("id") for el in root.iter() if el.get("id")]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+DISTRICT_WORDS = ("huyện", "thành phố phan thiết", "lđ-tb&xh", "lđ-tb&amp;xh", "ubndh")
+
+
+@pytest.mark.parametrize(("bpmn", "toml"), PAIRS, ids=IDS)
+def test_no_shipped_procedure_mentions_a_district_level_agency(bpmn: Path, toml: Path) -> None:
+    """Two-tier local government since 1 July 2025: nothing published names the district tier or
+    the dissolved labour department (only internal notes and sources, never published, tell the history)."""
+    assert not [w for w in DISTRICT_WORDS if w in bpmn.read_text(encoding="utf-8").casefold()]
+    with toml.open("rb") as fh:
+        published = {k: v for k, v in tomllib.load(fh).items() if k not in ("internal_notes", "sources")}
+    assert not [w for w in DISTRICT_WORDS if w in repr(published).casefold()]
+    registry = load_agency_registry(WORKFLOWS / "agencies.toml")
+    assert not [a.code for a in registry if a.level == "district" or "huyện" in a.name.casefold()]
