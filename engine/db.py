@@ -4,22 +4,19 @@ INSERT … ON CONFLICT, the mapping of driver errors onto the engine's errors; a
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.checkpoint import checkpointer
 from engine.errors import RetryableConflict
 from engine.writelock import WriteLockedConnection
 
@@ -94,12 +91,6 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    database = engine.url.database
-    # Checkpoints run in a background thread (engine.checkpoint); the connections' own automatic
-    # checkpoint, at 20,000 pages (80 MB of WAL), is only a safety net.
-    counted = (partial(checkpointer.committed, os.path.abspath(database))
-               if database and database != ":memory:" and not database.startswith("file:") else None)
-
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit the BEGIN itself (pysqlite's own is deferred).
@@ -109,10 +100,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA wal_autocheckpoint=20000")
         cur.close()
-        if counted is not None and isinstance(dbapi_conn, WriteLockedConnection):
-            dbapi_conn.after_write_commit = counted
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -134,18 +122,21 @@ def begin_write(dbapi_conn: Any) -> None:
         dbapi_conn.execute("BEGIN IMMEDIATE")
 
 
-def dialect_insert(session: Session) -> Any:
+def dialect_insert(session: Session | Connection) -> Any:
     """The dialect's INSERT construct (both offer ``on_conflict_do_nothing`` / ``_do_update``)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
 
 
-def insert_ignoring(session: Session, table: Any, *, index_elements: Sequence[str] | None = None) -> Any:
+def insert_ignoring(session: Session | Connection, table: Any, *,
+                    index_elements: Sequence[str] | None = None) -> Any:
     """INSERT … ON CONFLICT DO NOTHING (idempotent, safe under concurrency)."""
     return dialect_insert(session)(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
-def is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+def is_sqlite(session: Session | Connection) -> bool:
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    return dialect.name == "sqlite"
 
 
 #: PostgreSQL SQLSTATEs of a transaction that lost a race and may simply be run again:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from engine.runtime import Engine
 from engine.applicants import search_key
 from engine.events import record
+from engine.statuses import DossierStatus
 
 KINDS = ("scan", "opinion", "minutes", "draft", "signed_result", "other")
 KIND_LABELS = {"scan": "Bản quét giấy tờ", "opinion": "Ý kiến", "minutes": "Biên bản", "draft": "Dự thảo",
@@ -322,10 +323,10 @@ class Documents:
         digest = self.store.put(data)  # content-addressed: a file left by a failed transaction is harmless
         now = self.engine.now()
         with self.engine.transaction() as session:
-            dossier = self.engine.lock_dossier(session, dossier.id)
+            locked = self.engine.lock_dossier(session, dossier.id)  # as it is now, not as read above
             step = self._step(session, actor, dossier, step_id, kind)
             req = self._requirement(session, dossier, requirement)
-            at_reception = (kind == "scan" and dossier.status == "received"
+            at_reception = (kind == "scan" and locked.status == DossierStatus.RECEIVED
                             and dossier.receiving_agency_id == actor.agency_id)
             row = models.Document(
                 dossier_id=dossier.id, step_id=step.id if step else None, kind=kind,

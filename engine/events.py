@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from engine import models, outbox
 
 __all__ = ["OUTBOX_ACTIONS", "record"]
 
-_EVENT_INSERT = insert(models.Event)
+_EVENTS: Any = models.Event.__table__
+_EVENT_INSERT = insert(_EVENTS)  # a plain Core insert: no ORM bulk-insert machinery
 
 #: Actions other parts of the system react to (statistics, notifications): they go to the outbox too.
 OUTBOX_ACTIONS = frozenset({
@@ -24,13 +25,28 @@ OUTBOX_ACTIONS = frozenset({
 })
 
 
-def record(session: Session, action: str, at: datetime, *, dossier_id: int | None = None,
+def record(session: Session | Connection, action: str, at: datetime, *, dossier_id: int | None = None,
            step_id: int | None = None, actor_id: int | None = None,
            details: dict[str, Any] | None = None) -> None:
     """Append ``action`` to the event log (and to the outbox when others react to it)."""
-    values = {"dossier_id": dossier_id, "step_id": step_id, "actor_id": actor_id, "action": action, "at": at,
-              "details": details or {}}
-    session.execute(_EVENT_INSERT, values)
-    if action in OUTBOX_ACTIONS:
-        outbox.publish(session, action, at, dossier_id=dossier_id, step_id=step_id,
-                       payload={"actor_id": actor_id, **(details or {})})
+    write(session, [entry(action, at, dossier_id=dossier_id, step_id=step_id, actor_id=actor_id, details=details)])
+
+
+def entry(action: str, at: datetime, *, dossier_id: int | None = None, step_id: int | None = None,
+          actor_id: int | None = None, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One event log row, to ``write`` later with others."""
+    return {"dossier_id": dossier_id, "step_id": step_id, "actor_id": actor_id, "action": action, "at": at,
+            "details": details or {}}
+
+
+def write(session: Session | Connection, entries: list[dict[str, Any]]) -> None:
+    """Write event log rows (in their order) and the outbox messages of those others react to."""
+    if not entries:
+        return
+    conn = session.connection() if isinstance(session, Session) else session
+    conn.execute(_EVENT_INSERT, entries)
+    messages = [outbox.message(e["action"], e["at"], dossier_id=e["dossier_id"], step_id=e["step_id"],
+                               payload={"actor_id": e["actor_id"], **e["details"]})
+                for e in entries if e["action"] in OUTBOX_ACTIONS]
+    if messages:
+        conn.execute(outbox.PUBLISH, messages)

@@ -42,7 +42,7 @@ from engine.accounts import AgencyInfo
 from engine.calendar import WorkingCalendar
 from engine.errors import InvalidInput
 from engine.events import record
-from engine.statuses import OPEN_STATES
+from engine.statuses import OPEN_STATES, StepState
 from engine.views import DossierView
 
 NOTICE_KINDS = ("supplement", "refusal")
@@ -228,7 +228,7 @@ def agencies_at_fault(session: Session, dossier_id: int, now: datetime) -> set[i
                                   models.Step.due_at).where(models.Step.dossier_id == dossier_id)).all()
     out = set()
     for agency_id, state, kind, due in rows:
-        if state in OPEN_STATES or kind == "late" or (state == "completed" and kind is None
+        if state in OPEN_STATES or kind == "late" or (state == StepState.COMPLETED and kind is None
                                                                and due is not None and due < now):
             out.add(agency_id)
     return out
@@ -258,7 +258,7 @@ def last_restart(session: Session, dossier_id: int, received_at: datetime) -> da
     return max(restarts, default=received_at)
 
 
-def counting_basis(session: Session, cal: WorkingCalendar, dossier: models.Dossier) -> tuple[datetime, int]:
+def counting_basis(session: Session, cal: WorkingCalendar, dossier: Any) -> tuple[datetime, int]:
     """When the limit runs from (receipt or last restart, with the 15:00 cut-off) and the paused working seconds."""
     rounds = supplement_intervals(session, dossier.id)
     start = last_restart(session, dossier.id, dossier.received_at)

@@ -33,7 +33,8 @@ __all__ = ["DeliveryReport", "Message", "deliver", "load_plugins", "publish", "s
 
 _OUTBOX = models.OutboxMessage
 _DELIVERY = models.OutboxDelivery
-_PUBLISH = insert(_OUTBOX)
+_OUTBOX_TABLE: Any = _OUTBOX.__table__
+PUBLISH = insert(_OUTBOX_TABLE)
 MAX_ERROR = 2000
 
 
@@ -82,11 +83,17 @@ def load_plugins() -> None:
         subscribe(ep.name, ep.load())
 
 
+def message(topic: str, at: datetime, *, dossier_id: int | None = None, step_id: int | None = None,
+            payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The row of one outbox message (for ``PUBLISH``)."""
+    return {"topic": topic, "dossier_id": dossier_id, "step_id": step_id, "payload": payload or {}, "created_at": at}
+
+
 def publish(session: Session, topic: str, at: datetime, *, dossier_id: int | None = None,
             step_id: int | None = None, payload: dict[str, Any] | None = None) -> None:
     """Write one outbox message in the caller's transaction."""
-    session.execute(_PUBLISH, {"topic": topic, "dossier_id": dossier_id, "step_id": step_id,
-                               "payload": payload or {}, "created_at": at})
+    session.connection().execute(PUBLISH, message(topic, at, dossier_id=dossier_id, step_id=step_id,
+                                                  payload=payload))
 
 
 @dataclass

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, exists, select, text
+from sqlalchemy import Connection, and_, bindparam, exists, select, text
 from sqlalchemy.orm import Session, aliased
 
 from engine import db, models
@@ -73,13 +73,13 @@ def _inbox_stmt(by_procedure: bool, mine: bool) -> Any:
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
-def inbox(session: Session, agency_id: int, *, procedure: str | None = None, mine_only_of: int | None = None,
+def inbox(session: Reader, agency_id: int, *, procedure: str | None = None, mine_only_of: int | None = None,
           limit: int = 200, offset: int = 0) -> list[StepView]:
     """Open steps of an agency, soonest due first (so overdue ones lead)."""
     stmt = _inbox_stmt(bool(procedure), mine_only_of is not None)
     params = {"agency_id": agency_id, "procedure": procedure, "mine": mine_only_of, "limit": limit,
               "offset": offset}
-    return [_step_view(r) for r in session.connection().execute(stmt, params)]
+    return [_step_view(r) for r in connection(session).execute(stmt, params)]
 
 
 @functools.cache
@@ -94,6 +94,12 @@ def _by_dossier() -> Any:
 
 
 @functools.cache
+def _open_by_dossier() -> Any:
+    return _step_select().where(models.Step.dossier_id == bindparam("dossier_id"), OPEN_SQL).order_by(
+        models.Step.ready_at, models.Step.id)
+
+
+@functools.cache
 def _events_by_dossier() -> Any:
     ev = models.Event.__table__.c
     return (select(ev.id, ev.action, ev.at, ev.actor_id, models.Official.full_name, ev.step_id, ev.details)
@@ -101,27 +107,28 @@ def _events_by_dossier() -> Any:
             .where(ev.dossier_id == bindparam("dossier_id")).order_by(ev.id))
 
 
-def step(session: Session, step_id: int) -> StepView | None:
-    row = session.connection().execute(_by_step(), {"step_id": step_id}).first()
+def step(session: Reader, step_id: int) -> StepView | None:
+    row = connection(session).execute(_by_step(), {"step_id": step_id}).first()
     return _step_view(row) if row else None
 
 
-def steps_of(session: Session, dossier_id: int) -> list[StepView]:
-    return [_step_view(r) for r in session.connection().execute(_by_dossier(), {"dossier_id": dossier_id})]
+def steps_of(session: Reader, dossier_id: int) -> list[StepView]:
+    return [_step_view(r) for r in connection(session).execute(_by_dossier(), {"dossier_id": dossier_id})]
 
 
-def events_of(session: Session, dossier_id: int) -> list[EventView]:
-    return [event_view(r) for r in session.connection().execute(_events_by_dossier(), {"dossier_id": dossier_id})]
+def events_of(session: Reader, dossier_id: int) -> list[EventView]:
+    return [event_view(r) for r in connection(session).execute(_events_by_dossier(), {"dossier_id": dossier_id})]
 
 
-def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool | Literal["open"] = True,
+def dossier_view(session: Reader, dossier: Any, *, with_history: bool | Literal["open"] = True,
                  with_events: bool = True) -> DossierView:
     """The dossier with all its steps and its history; ``with_history="open"``: only its open steps."""
     definition = _definition_label(session, dossier.definition_id)
     agency = _agency_label(session, dossier.receiving_agency_id) if dossier.receiving_agency_id else None
-    steps = steps_of(session, dossier.id) if with_history else []
     if with_history == "open":
-        return build_dossier_view(dossier, definition, agency, [s for s in steps if s.is_open()], [])
+        rows = connection(session).execute(_open_by_dossier(), {"dossier_id": dossier.id})
+        return build_dossier_view(dossier, definition, agency, [_step_view(r) for r in rows], [])
+    steps = steps_of(session, dossier.id) if with_history else []
     return build_dossier_view(dossier, definition, agency, steps,
                               events_of(session, dossier.id) if with_history and with_events else [])
 
@@ -180,23 +187,41 @@ def _labels_of(bind: Any) -> _Labels:
     return found
 
 
-def _definition_label(session: Session, definition_id: int) -> _Label:
-    cache = _labels_of(session.get_bind()).definitions
+Reader = Session | Connection
+
+
+def connection(reader: Reader) -> Connection:
+    """The connection of a session (or the connection itself): where built statements run."""
+    return reader.connection() if isinstance(reader, Session) else reader
+
+
+def _engine_of(reader: Reader) -> Any:
+    bind = reader.get_bind() if isinstance(reader, Session) else reader
+    return getattr(bind, "engine", bind)
+
+
+_DEFINITION_LABEL = select(models.DefinitionVersion.id, models.DefinitionVersion.name,
+                           models.DefinitionVersion.version, models.DefinitionVersion.procedure_code).where(
+    models.DefinitionVersion.id == bindparam("id"))
+_AGENCY_LABEL = select(models.Agency.id, models.Agency.name, models.Agency.code).where(
+    models.Agency.id == bindparam("id"))
+
+
+def _definition_label(reader: Reader, definition_id: int) -> _Label:
+    cache = _labels_of(_engine_of(reader)).definitions
     hit = cache.get(definition_id)
     if hit is None:  # definition versions never change once deployed
-        row = session.get(models.DefinitionVersion, definition_id)
-        assert row is not None
+        row = connection(reader).execute(_DEFINITION_LABEL, {"id": definition_id}).one()
         hit = cache[definition_id] = _Label(row.id, row.name, row.version, row.procedure_code)
     return hit
 
 
-def _agency_label(session: Session, agency_id: int) -> _Label:
-    cache = _labels_of(session.get_bind()).agencies
+def _agency_label(reader: Reader, agency_id: int) -> _Label:
+    cache = _labels_of(_engine_of(reader)).agencies
     hit = cache.get(agency_id)
     if hit is not None and time.monotonic() - hit[1] < 30:
         return hit[0]
-    row = session.get(models.Agency, agency_id)
-    assert row is not None
+    row = connection(reader).execute(_AGENCY_LABEL, {"id": agency_id}).one()
     label = _Label(row.id, row.name, code=row.code)
     cache[agency_id] = (label, time.monotonic())
     return label
@@ -215,11 +240,13 @@ def visible_condition(actor: Actor) -> Any:
                           models.DossierAgency.agency_id == actor.agency_id)
 
 
-def record_participation(session: Session, dossier: models.Dossier, agency_id: int) -> None:
+def record_participation(session: Reader, dossier: Any, agency_id: int) -> None:
     """Note that an agency takes part in a dossier (idempotent, safe under concurrency)."""
-    stmt = db.insert_ignoring(session, models.DossierAgency.__table__, index_elements=["dossier_id", "agency_id"])
-    session.execute(stmt, {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at,
-                           "applicant_search": dossier.applicant_search})
+    stmt = db.insert_ignoring(connection(session), models.DossierAgency.__table__,
+                              index_elements=["dossier_id", "agency_id"])
+    connection(session).execute(stmt, {"dossier_id": dossier.id, "agency_id": agency_id,
+                                        "received_at": dossier.received_at,
+                                        "applicant_search": dossier.applicant_search})
 
 
 def can_view(session: Session, actor: Actor, dossier_id: int) -> bool:

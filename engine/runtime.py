@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import models
 from engine.applicants import mask_name, search_key
 from engine.calendar import WorkingCalendar
 from engine.services.deadlines import Deadlines
@@ -25,7 +24,7 @@ from engine.services.reads import Reads
 from engine.services.reception import Reception
 from engine.services.steps import Steps
 from engine.services.timers import Timers
-from engine.services.unit import Clock, Core, UnitOfWork
+from engine.services.unit import Clock, Core, DossierRow, UnitOfWork
 from engine.settings import Settings
 
 __all__ = ["Engine", "mask_name", "search_key"]
@@ -124,6 +123,7 @@ class Engine:
         with self.core.unit() as unit:
             yield unit.session
 
-    def lock_dossier(self, session: Session, dossier_id: int) -> models.Dossier:
+    def lock_dossier(self, session: Session, dossier_id: int) -> DossierRow:
         """The dossier's row, locked against other writers until the transaction ends."""
-        return self.progress.lock_dossier(UnitOfWork(session, self.now(), self.settings, self.calendar()), dossier_id)
+        unit = UnitOfWork(session.connection(), self.now(), self.settings, self.calendar(), session)
+        return self.progress.lock_dossier(unit, dossier_id)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["FINISHED_STATUSES", "OPEN_STATES", "OPEN_STATUSES", "DossierStatus", "StepState"]
+__all__ = ["FINISHED_STATUSES", "OPEN_STATES", "OPEN_STATUSES", "OUTCOME_PRIORITY", "RESULT_STATUSES", "DossierStatus",
+           "StepState"]
 
 
 class DossierStatus(StrEnum):
@@ -34,5 +35,8 @@ OPEN_STATUSES = (DossierStatus.RECEIVED, DossierStatus.PROCESSING, DossierStatus
 FINISHED_STATUSES = frozenset(DossierStatus) - frozenset(OPEN_STATUSES)
 #: A dossier with a result the applicant can collect.
 RESULT_STATUSES = frozenset({DossierStatus.RETURNED, DossierStatus.COMPLETED, DossierStatus.REFUSED})
+#: How a workflow can end (an end event's ``outcome`` property), from strongest to weakest: a
+#: withdrawal or refusal is never reported as a plain completion.
+OUTCOME_PRIORITY = (DossierStatus.WITHDRAWN, DossierStatus.REFUSED, DossierStatus.RETURNED, DossierStatus.COMPLETED)
 #: A step someone still has to do.
 OPEN_STATES = (StepState.READY, StepState.CLAIMED)

@@ -32,13 +32,13 @@ from engine.accounts import Actor
 from engine.db import dialect_insert
 from engine.errors import LienThongError, RetryableConflict
 from engine.events import record
-from engine.statuses import OPEN_STATES
+from engine.statuses import OPEN_STATES, DossierStatus
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
 
 DEFAULT_WARN_LEAD_DAYS = Decimal(1)
-ACTIVE_STATUSES = ("received", "processing")
+ACTIVE_STATUSES = (DossierStatus.RECEIVED, DossierStatus.PROCESSING)
 BATCH = 200
 
 

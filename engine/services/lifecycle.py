@@ -71,7 +71,7 @@ class Lifecycle:
                         details={"agency": actor.agency_code, "reason": reason,
                                  "original_due_at": original.isoformat(), "new_due_at": new_due.isoformat()})
             session.flush()
-            return queries.dossier_view(session, dossier)
+            return unit.view(dossier)
 
     def withdraw(self, actor: Actor, code: str, reason: str = "") -> DossierView:
         """The applicant withdraws the dossier at the desk that received it: the workflow is cancelled."""
@@ -101,7 +101,7 @@ class Lifecycle:
             unit.record("dossier.finished", dossier_id=dossier.id, actor_id=actor.id, details={"outcome": "withdrawn"})
             self.progress.save(unit, dossier, wf, new=False)
             session.flush()
-            return queries.dossier_view(session, dossier)
+            return unit.view(dossier)
 
     def record_collection(self, actor: Actor, code: str, method: str, note: str = "") -> LifecycleInfo:
         """How the applicant collected the result: at the desk, by post or online."""

@@ -26,7 +26,7 @@ from engine.calendar import parse_datetime
 from engine.definitions import Definition
 from engine.errors import ExpressionError, InvalidInput, NotFound, RetryableConflict
 from engine.expressions import make_script_engine
-from engine.services.unit import Core, UnitOfWork
+from engine.services.unit import Core, DossierRow, UnitOfWork
 from engine.statuses import OPEN_STATES, DossierStatus, StepState
 from engine.store import compact
 from engine.timeliness import step_due
@@ -45,8 +45,9 @@ _OPEN_STEPS = select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c
                                                 _STEPS.c.state.in_(OPEN_STATES))
 _STEP_INSERT = insert(_STEPS).returning(_STEPS.c.id)
 _CANCEL_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(state=StepState.CANCELLED)
-_LOCK_DOSSIER = select(models.Dossier).where(models.Dossier.id == bindparam("dossier_id")).with_for_update(
-    key_share=True)
+_DOSSIERS: Any = models.Dossier.__table__
+_LOCK_DOSSIER = select(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("dossier_id")).with_for_update(key_share=True)
+_STATE_INSERT = insert(_STATES)
 _SAVE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("b_dossier"),
                                     _STATES.c.version == bindparam("b_version"))
 _TIMER_EVENTS = (DurationTimerEventDefinition, TimeDateEventDefinition)
@@ -71,15 +72,15 @@ class Progress:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    def lock_dossier(self, unit: UnitOfWork, dossier_id: int) -> models.Dossier:
+    def lock_dossier(self, unit: UnitOfWork, dossier_id: int) -> DossierRow:
         # FOR NO KEY UPDATE: writers of one dossier queue, but inserts that merely reference the
         # dossier (an event: its foreign-key check takes KEY SHARE) do not wait for it.
-        dossier = unit.session.scalar(_LOCK_DOSSIER, {"dossier_id": dossier_id})
-        if dossier is None:
+        row = unit.conn.execute(_LOCK_DOSSIER, {"dossier_id": dossier_id}).first()
+        if row is None:
             raise NotFound("Không có hồ sơ")
-        return dossier
+        return unit.track(dict(row._mapping))
 
-    def lock_by_code(self, unit: UnitOfWork, code: str) -> models.Dossier:
+    def lock_by_code(self, unit: UnitOfWork, code: str) -> DossierRow:
         dossier_id = unit.session.scalar(select(models.Dossier.id).where(models.Dossier.code == code.strip()))
         if dossier_id is None:
             raise NotFound(f"Không có hồ sơ {code!r}")
@@ -88,7 +89,7 @@ class Progress:
     def new_workflow(self, definition: Definition) -> BpmnWorkflow:
         return BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=make_script_engine())
 
-    def load(self, unit: UnitOfWork, dossier: models.Dossier, definition: Definition) -> BpmnWorkflow:
+    def load(self, unit: UnitOfWork, dossier: DossierRow, definition: Definition) -> BpmnWorkflow:
         wf = self.core.cache.take(dossier.id, dossier.state_version)
         if wf is None:
             state = unit.session.get(models.WorkflowState, dossier.id)
@@ -126,7 +127,7 @@ class Progress:
             where = f" sau bước '{step_name}'" if step_name else ""
             raise ExpressionError(f"Quy trình '{definition.name}' lỗi{where}: {inner}") from None
 
-    def settle(self, unit: UnitOfWork, dossier: models.Dossier, definition: Definition, wf: BpmnWorkflow,
+    def settle(self, unit: UnitOfWork, dossier: DossierRow, definition: Definition, wf: BpmnWorkflow,
                actor_id: int | None, *, new: bool = False, incident: str = "") -> None:
         """Sync timers and step rows with the workflow, update the status, save the state.
 
@@ -135,7 +136,7 @@ class Progress:
         self.sync_timers(unit, dossier, definition, wf)
         compact(wf)
         ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
-        conn = unit.session.connection()
+        conn = unit.conn
         open_rows = conn.execute(_OPEN_STEPS, {"dossier_id": dossier.id}).all()
         open_tasks = {r.task_id for r in open_rows}
         open_kinds = [r.step_kind for r in open_rows if r.task_id in ready]
@@ -153,7 +154,7 @@ class Progress:
                 raise ExpressionError(f"Bước {task.task_spec.bpmn_id} không có trong định nghĩa")
             agency_id, agency_code = self.core.lane_agency(spec.lane, dossier.commune_code)
             if agency_id not in seen_agencies:
-                queries.record_participation(unit.session, dossier, agency_id)
+                queries.record_participation(unit.conn, dossier, agency_id)
                 seen_agencies.add(agency_id)
             due_at = step_due(unit.calendar, unit.now, spec.working_days)
             step_id = conn.execute(_STEP_INSERT, {
@@ -170,13 +171,13 @@ class Progress:
             self.update_status(unit, dossier, definition, wf, actor_id, open_kinds)
         self.save(unit, dossier, wf, new=new)
 
-    def mark_incident(self, unit: UnitOfWork, dossier: models.Dossier, reason: str, actor_id: int | None) -> None:
+    def mark_incident(self, unit: UnitOfWork, dossier: DossierRow, reason: str, actor_id: int | None) -> None:
         if dossier.status == DossierStatus.RECEIVED and dossier.state_version > 0:
             dossier.status = DossierStatus.PROCESSING
         dossier.incident = reason[:500]
         unit.record("dossier.incident", dossier_id=dossier.id, actor_id=actor_id, details={"reason": dossier.incident})
 
-    def update_status(self, unit: UnitOfWork, dossier: models.Dossier, definition: Definition,
+    def update_status(self, unit: UnitOfWork, dossier: DossierRow, definition: Definition,
                       wf: BpmnWorkflow, actor_id: int | None, open_kinds: list[str]) -> None:
         if wf.is_completed():
             outcome = definition.final_outcome(wf)
@@ -196,7 +197,7 @@ class Progress:
         elif dossier.status == DossierStatus.RECEIVED and dossier.state_version > 0:
             dossier.status = DossierStatus.PROCESSING
 
-    def supplement_requested(self, unit: UnitOfWork, dossier: models.Dossier, actor_id: int | None) -> None:
+    def supplement_requested(self, unit: UnitOfWork, dossier: DossierRow, actor_id: int | None) -> None:
         """Supplement once (Điều 15.3, 19.4; QĐ 766): the second request marks the dossier late."""
         track = ensure_tracking(unit.session, dossier.id)
         track.supplement_requests += 1
@@ -206,7 +207,7 @@ class Progress:
             unit.record("dossier.late_by_rule", dossier_id=dossier.id, actor_id=actor_id,
                         details={"reason": LATE_BY_RULE_REASON, "supplement_requests": track.supplement_requests})
 
-    def resume_after_supplement(self, unit: UnitOfWork, dossier: models.Dossier, definition: Definition,
+    def resume_after_supplement(self, unit: UnitOfWork, dossier: DossierRow, definition: Definition,
                                 actor_id: int | None) -> None:
         """Art. 19.4: the time limit restarts from the complete dossier (or pauses, if so configured)."""
         cal, now, rule = unit.calendar, unit.now, unit.settings.supplement_rule
@@ -224,7 +225,7 @@ class Progress:
         unit.record("dossier.supplemented", dossier_id=dossier.id, actor_id=actor_id,
                     details={"rule": rule, "due_at": dossier.due_at.isoformat() if dossier.due_at else None})
 
-    def sync_timers(self, unit: UnitOfWork, dossier: models.Dossier, definition: Definition,
+    def sync_timers(self, unit: UnitOfWork, dossier: DossierRow, definition: Definition,
                     wf: BpmnWorkflow) -> None:
         """Register waiting timer events with due times in working time; the worker fires them."""
         if not definition.has_timers:
@@ -260,14 +261,15 @@ class Progress:
         except (InvalidInput, ValueError):
             raise ExpressionError(f"Biểu thức hẹn giờ không hợp lệ: {expr!r}") from None
 
-    def save(self, unit: UnitOfWork, dossier: models.Dossier, wf: BpmnWorkflow, *, new: bool) -> None:
+    def save(self, unit: UnitOfWork, dossier: DossierRow, wf: BpmnWorkflow, *, new: bool) -> None:
         """Write the state (its size checked first) at the next version; a moved version is a conflict."""
         text = self.core.codec.dumps(wf)
         old = dossier.state_version
         if new:
-            unit.session.add(models.WorkflowState(dossier_id=dossier.id, version=1, state=text, updated_at=unit.now))
+            unit.conn.execute(_STATE_INSERT, {"dossier_id": dossier.id, "version": 1, "state": text,
+                                                             "updated_at": unit.now})
         else:
-            result = unit.session.connection().execute(_SAVE_STATE, {
+            result = unit.conn.execute(_SAVE_STATE, {
                 "b_dossier": dossier.id, "b_version": old, "version": old + 1, "state": text,
                 "updated_at": unit.now})
             if result.rowcount != 1:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from engine import db, models, queries
 from engine.accounts import Actor
@@ -23,6 +23,8 @@ from engine.statuses import DossierStatus
 from engine.views import DossierView
 
 _SEQUENCES: Any = models.DossierSequence.__table__
+_DOSSIERS: Any = models.Dossier.__table__
+_DOSSIER_INSERT = insert(_DOSSIERS).returning(_DOSSIERS.c.id)
 
 
 class Reception:
@@ -33,10 +35,10 @@ class Reception:
     def next_code(self, unit: UnitOfWork, agency_code: str) -> str:
         """`<agency code>-<YYMMDD>-<NNNN>` (Circular 01/2018 art. 19), unique under concurrency."""
         day = unit.calendar.localize(unit.now).strftime("%y%m%d")
-        stmt = db.dialect_insert(unit.session)(_SEQUENCES).values(agency_code=agency_code, day=day, last=1)
+        stmt = db.dialect_insert(unit.conn)(_SEQUENCES).values(agency_code=agency_code, day=day, last=1)
         stmt = stmt.on_conflict_do_update(index_elements=["agency_code", "day"],
                                           set_={"last": _SEQUENCES.c.last + 1}).returning(_SEQUENCES.c.last)
-        seq = unit.session.execute(stmt).scalar_one()
+        seq = unit.conn.execute(stmt).scalar_one()
         return f"{agency_code}-{day}-{seq:04d}"
 
     def start_dossier(self, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],
@@ -61,16 +63,19 @@ class Reception:
             due = unit.calendar.add(counting_from, days=definition.limit_working_days)
             desk = session.get(models.Agency, actor.agency_id)
             code = self.next_code(unit, (desk.unit_code if desk else "") or actor.agency_code)
-            dossier = models.Dossier(
-                code=code, definition_id=row.id, procedure_code=row.procedure_code, status=DossierStatus.RECEIVED,
-                applicant_name=person["name"], applicant_search=search_key(person["name"]),
-                applicant_id_number=person["id_number"], applicant_phone=person["phone"],
-                applicant_email=person["email"], applicant_address=person["address"],
-                data=cleaned, receiving_agency_id=actor.agency_id, received_by=actor.id, received_at=now,
-                counting_from=counting_from, due_at=due, original_due_at=due, outcome="",
-                lookup_secret=secrets.token_hex(3).upper(), state_version=0, incident="", commune_code=commune_code)
-            session.add(dossier)
-            session.flush()
+            values: dict[str, Any] = {
+                "code": code, "definition_id": row.id, "procedure_code": row.procedure_code,
+                "status": DossierStatus.RECEIVED, "applicant_name": person["name"],
+                "applicant_search": search_key(person["name"]), "applicant_id_number": person["id_number"],
+                "applicant_phone": person["phone"], "applicant_email": person["email"],
+                "applicant_address": person["address"], "data": cleaned, "receiving_agency_id": actor.agency_id,
+                "received_by": actor.id, "received_at": now, "counting_from": counting_from, "due_at": due,
+                "original_due_at": due, "finished_at": None, "outcome": "", "supplement_count": 0,
+                "lookup_secret": secrets.token_hex(3).upper(), "paused_at": None, "paused_seconds": 0,
+                "apology_count": 0, "state_version": 0, "incident": "",
+                "commune_code": commune_code}
+            values["id"] = unit.conn.execute(_DOSSIER_INSERT, values).scalar_one()
+            dossier = unit.track(values)
             queries.record_participation(session, dossier, actor.agency_id)
             unit.record("dossier.received", dossier_id=dossier.id, actor_id=actor.id,
                         details={"procedure": row.procedure_code, "version": row.version,
@@ -84,7 +89,7 @@ class Reception:
             except LoopRanOut:
                 incident = LOOP_INCIDENT.format(limit=MAX_ENGINE_TASKS)
             self.progress.settle(unit, dossier, definition, wf, actor.id, new=True, incident=incident)
-            return queries.dossier_view(session, dossier, with_history=with_history)
+            return unit.view(dossier, with_history=with_history)
 
     # ------------------------------------------------------------------ desk notices (Mẫu 02, 03)
 

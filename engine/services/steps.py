@@ -36,7 +36,11 @@ _COMPLETE = update(_STEPS).where(
          timeliness=bindparam("timeliness"))
 
 
-def state_conflict(step: models.Step) -> Conflict:
+_STEP_ROW = select(_STEPS).where(_STEPS.c.id == bindparam("step_id"))
+_STEP_ROW_LOCKED = _STEP_ROW.with_for_update(key_share=True)
+
+
+def state_conflict(step: Any) -> Conflict:
     """Why a step in this state refuses the action."""
     if step.state == StepState.CLAIMED:
         return Conflict("Bước đã có cán bộ khác nhận (already claimed)")
@@ -64,7 +68,7 @@ class Steps:
 
     @staticmethod
     def _view(unit: UnitOfWork, step_id: int) -> StepView:
-        view = queries.step(unit.session, step_id)
+        view = queries.step(unit.conn, step_id)
         assert view is not None
         return view
 
@@ -73,7 +77,7 @@ class Steps:
         with self.core.unit() as unit:
             claimed = None
             if actor.has(*accounts.HANDLING_ROLES):
-                claimed = unit.session.execute(_CLAIM, {"step_id": step_id, "b_agency": actor.agency_id,
+                claimed = unit.conn.execute(_CLAIM, {"step_id": step_id, "b_agency": actor.agency_id,
                                                         "actor": actor.id, "at": unit.now}).first()
             if claimed is None:
                 step = self._step_for_action(unit, actor, step_id)  # NotFound / PermissionDenied
@@ -131,16 +135,20 @@ class Steps:
         if len(note) > MAX_NOTE:
             raise InvalidInput(f"Ý kiến xử lý dài tối đa {MAX_NOTE} ký tự")
         with self.core.unit() as unit:
-            session = unit.session
-            step = self._step_for_action(unit, actor, step_id)
+            conn = unit.conn
+            step = conn.execute(_STEP_ROW, {"step_id": step_id}).first()
+            if step is None:
+                raise NotFound(f"Không có bước {step_id}")
+            if step.agency_id != actor.agency_id or not actor.has(*accounts.HANDLING_ROLES):
+                raise PermissionDenied("Bước này thuộc cơ quan khác (another agency's step)")
             dossier = self.progress.lock_dossier(unit, step.dossier_id)
-            if not db.is_sqlite(session):  # SQLite: the whole write is serialised already
-                session.refresh(step, with_for_update=True)
+            if not db.is_sqlite(conn):  # read again under the dossier's lock (SQLite serialises writers)
+                step = conn.execute(_STEP_ROW_LOCKED, {"step_id": step_id}).one()
             if step.state in (StepState.COMPLETED, StepState.CANCELLED):
                 raise state_conflict(step)
             if step.state != StepState.CLAIMED or step.assignee_id != actor.id:
                 raise Conflict("Bạn chưa nhận xử lý bước này (claim the step first)")
-            definition = self.core.definition(session, dossier.definition_id)
+            definition = self.core.definition(unit.conn, dossier.definition_id)
             spec = definition.steps[step.element_id]
             cleaned = validate_form(spec.fields, data or {})
             wf = self.progress.load(unit, dossier, definition)
@@ -158,14 +166,13 @@ class Steps:
             except LoopRanOut:
                 incident = LOOP_INCIDENT.format(limit=MAX_ENGINE_TASKS)
             judged = timeliness(unit.now, step.due_at, unit.calendar)
-            done = session.connection().execute(_COMPLETE, {"step_id": step.id, "at": unit.now, "by": actor.id,
+            done = unit.conn.execute(_COMPLETE, {"step_id": step.id, "at": unit.now, "by": actor.id,
                                                "form_data": cleaned, "note": note, "timeliness": judged})
             if done.rowcount != 1:
                 raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")
-            session.expire(step)
             unit.record("step.completed", dossier_id=dossier.id, step_id=step_id, actor_id=actor.id,
                         details={"element": spec.element_id, "data": cleaned, "note": note, "timeliness": judged})
             if dossier.status == DossierStatus.RECEIVED:
                 dossier.status = DossierStatus.PROCESSING
             self.progress.settle(unit, dossier, definition, wf, actor.id, incident=incident)
-            return queries.dossier_view(session, dossier, with_history=with_steps, with_events=with_events)
+            return unit.view(dossier, with_history=with_steps, with_events=with_events)
