@@ -5,32 +5,21 @@ from __future__ import annotations
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from engine import accounts, db, outbox
+from engine.cli_common import fail, open_engine, settings
 from engine.errors import DefinitionError, LienThongError
-from engine.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = REPO_ROOT / "workflows"
 
 
-def _settings() -> Settings:
-    """The deployment's settings, read from the environment once per command."""
-    return Settings.from_env()
-
-
-def _engine() -> Any:
-    from engine.runtime import Engine
-
-    return Engine(settings=_settings())
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"lỗi: {message}", err=True)
-    sys.exit(1)
+_settings = settings
+_engine = open_engine
+_fail = fail
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from engine import succession, units
+from engine.cli_common import fail, open_engine
 from engine.errors import LienThongError
 
-
-def _engine() -> Any:
-    from engine.cli import _engine as make
-
-    return make()
-
-
-def _fail(message: str) -> None:
-    from engine.cli import _fail as fail
-
-    fail(message)
+_engine = open_engine
+_fail = fail
 
 
 @click.group()

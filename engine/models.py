@@ -108,7 +108,7 @@ class Agency(Base):
     lookup_key: Mapped[str] = mapped_column(String(255), index=True)
     created_at: Mapped[datetime]
     #: Its kind (agency_kinds.code) and the administrative unit it serves (admin_units.code), for
-    #: lanes bound to kinds; checked by engine.units.check_agency_binding (plain columns, no foreign
+    #: lanes bound to kinds; checked by engine.accounts.check_agency_binding (plain columns, no foreign
     #: key, so that migration 0009 goes down without rebuilding this much-referenced table).
     kind_code: Mapped[str | None] = mapped_column(String(64), index=True)
     admin_unit: Mapped[str | None] = mapped_column(String(64))

@@ -108,8 +108,8 @@ def import_units(session: Session, text: str, *, valid_from: date | None = None)
     known = {u.code: u.level for u in session.scalars(select(models.AdminUnit))}
     seen: set[str] = set()
     provinces = {code for (code, _, level, _), _n in rows if level == "province"}
+    in_force = {**known, **dict.fromkeys(provinces, "province")}
     for (code, name, level, parent), number in rows:
-        in_force = {**known, **dict.fromkeys(provinces, "province")}
         found = _check_unit(code, name, level, parent, in_force)
         if code in seen:
             found.append(f"mã «{code}» lặp lại trong tệp")
@@ -217,34 +217,3 @@ def list_kinds(session: Session) -> list[KindInfo]:
     return [KindInfo(k.code, k.name, k.level, k.public_name or "")
             for k in session.scalars(select(models.AgencyKind).order_by(models.AgencyKind.code))]
 
-
-def check_agency_binding(session: Session, code: str, name: str, kind: str | None, unit: str | None,
-                         agency_id: int | None) -> None:
-    """An agency's kind and unit: both known, levels matching, no second agency in force of that
-    kind in that unit; its code and name must not be a kind's (a lane would be ambiguous)."""
-    for text in dict.fromkeys((code, name)):
-        key = lookup_key(text)
-        clash = next((k for k in session.scalars(select(models.AgencyKind))
-                      if key in (k.lookup_key, lookup_key(k.code))), None)
-        if clash is not None:
-            raise Conflict(f"«{text}» là tên hoặc mã của loại cơ quan {clash.code}")
-    if not kind and not unit:
-        return
-    unit_row = session.get(models.AdminUnit, unit) if unit else None
-    if unit and unit_row is None:
-        raise NotFound(f"Không có đơn vị hành chính mã «{unit}»")
-    if not kind:
-        return
-    kind_row = session.get(models.AgencyKind, kind)
-    if kind_row is None:
-        raise NotFound(f"Không có loại cơ quan «{kind}»")
-    if unit_row is None:
-        raise InvalidInput(f"Cơ quan loại «{kind_row.name}» cần đơn vị hành chính nơi nó phục vụ (--unit)")
-    if unit_row.level != kind_row.level:
-        raise InvalidInput(f"Loại «{kind_row.name}» phục vụ đơn vị cấp {kind_row.level}, "
-                           f"còn {unit_row.name} là cấp {unit_row.level}")
-    other = session.scalar(select(models.Agency).where(
-        models.Agency.kind_code == kind, models.Agency.admin_unit == unit, models.Agency.valid_to.is_(None),
-        models.Agency.id != (agency_id or -1)))
-    if other is not None:
-        raise Conflict(f"{unit_row.name} đã có cơ quan loại «{kind_row.name}»: {other.code}")
