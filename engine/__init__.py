@@ -11,7 +11,17 @@ Typical use::
     engine.complete(officer, step.id, {"ket_qua_tham_dinh": "dat"}, note="Đủ điều kiện")
 """
 
-from engine import approval, calendar_decisions, charts, flowchart, paperwork, review_report, reviewing, steptable
+from engine import (
+    approval,
+    calendar_decisions,
+    charts,
+    flowchart,
+    lanes,
+    paperwork,
+    review_report,
+    reviewing,
+    steptable,
+)
 from engine.accounts import HANDLING_ROLES, LEVELS, ROLES, Actor, AgencyInfo
 from engine.admin import change_official, create_agency, create_official
 from engine.api_tokens import issue_token, revoke_token, token_actor
@@ -22,7 +32,15 @@ from engine.catalog import check_metadata
 from engine.dashboard_queries import agency_dashboard, definition_versions
 from engine.definitions import Definition, choose_process
 from engine.di import has_layout
-from engine.directory import agencies, agencies_named, lane_agencies, officials, receiving_agency_id, usernames
+from engine.directory import (
+    agencies,
+    agencies_named,
+    commune_units,
+    lane_agencies,
+    officials,
+    receiving_agency_id,
+    usernames,
+)
 from engine.documents import (
     ACCEPTED,
     KINDS,
@@ -70,7 +88,7 @@ from engine.stats import (
     to_xlsx,
 )
 from engine.statuses import DossierStatus, StepState
-from engine.validation import AgencyRef, validate_bpmn
+from engine.validation import AgencyRef, lane_refs, validate_bpmn
 from engine.views import DeployResult, DossierView, EventView, ProcedureSummary, StepForm, StepView
 
 __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_architecture.py checks)
@@ -136,6 +154,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "charts",
     "check_metadata",
     "choose_process",
+    "commune_units",
     "content_disposition",
     "count_attempt",
     "create_agency",
@@ -151,6 +170,8 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "has_layout",
     "issue_token",
     "lane_agencies",
+    "lane_refs",
+    "lanes",
     "list_overrides",
     "log_in",
     "officials",

@@ -76,6 +76,11 @@ class AgencyInfo:
     phone: str
     email: str
     contacts: dict[str, Any]
+    kind_code: str | None = None
+    #: The administrative unit (admin_units.code) the agency serves.
+    admin_unit: str | None = None
+    valid_to: Any = None
+    successor_code: str | None = None
 
 
 def parse_roles(roles: str | Iterable[str]) -> frozenset[str]:
@@ -90,14 +95,20 @@ def parse_roles(roles: str | Iterable[str]) -> frozenset[str]:
 
 def _agency_info(session: Session, a: models.Agency) -> AgencyInfo:
     parent = session.get(models.Agency, a.parent_id) if a.parent_id else None
+    successor = session.get(models.Agency, a.successor_id) if a.successor_id else None
     return AgencyInfo(a.id, a.code, a.name, parent.code if parent else None, a.unit_code or "", a.level,
-                      a.address, a.phone, a.email, dict(a.contacts or {}))
+                      a.address, a.phone, a.email, dict(a.contacts or {}), a.kind_code, a.admin_unit,
+                      a.valid_to, successor.code if successor else None)
 
 
 def add_agency(session: Session, code: str, name: str, *, now: datetime, parent: str | None = None,
                level: str = "province", address: str = "", phone: str = "", email: str = "",
-               contacts: dict[str, Any] | None = None, unit_code: str = "", update: bool = False) -> AgencyInfo:
-    """Create (or with ``update`` refresh) an agency; codes are unique, names bind lanes too."""
+               contacts: dict[str, Any] | None = None, unit_code: str = "", update: bool = False,
+               kind: str | None = None, admin_unit: str | None = None) -> AgencyInfo:
+    """Create (or with ``update`` refresh) an agency; codes are unique, names bind lanes too.
+
+    ``kind`` and ``admin_unit`` (checked by check_agency_binding) make it the agency of that kind
+    serving that unit, for lanes that name the kind."""
     code = code.strip()
     if not _CODE_RE.match(code):
         raise InvalidInput(f"Mã cơ quan không hợp lệ: {code!r} (chữ, số, . _ -)")
@@ -117,10 +128,12 @@ def add_agency(session: Session, code: str, name: str, *, now: datetime, parent:
                                                        models.Agency.code != code))
     if clash is not None:
         raise Conflict(f"Tên cơ quan {name!r} trùng với {clash.code}")
+    check_agency_binding(session, code, name, kind, admin_unit, row.id if row is not None else None)
     if row is None:
         row = models.Agency(code=code, created_at=now)
         session.add(row)
     row.name = " ".join(name.split())
+    row.kind_code, row.admin_unit = kind or None, admin_unit or None
     row.lookup_key = lookup_key(name)
     row.parent_id = parent_row.id if parent_row else None
     row.level, row.address, row.phone, row.email = level, address, phone, email
@@ -282,3 +295,35 @@ def list_officials(session: Session, agency_code: str | None = None) -> list[Act
         stmt = stmt.join(models.Agency, models.Agency.id == models.Official.agency_id).where(
             models.Agency.code == agency_code)
     return [actor_of(session, r) for r in session.scalars(stmt)]
+
+
+def check_agency_binding(session: Session, code: str, name: str, kind: str | None, unit: str | None,
+                         agency_id: int | None) -> None:
+    """An agency's kind and unit: both known, levels matching, no second agency in force of that
+    kind in that unit; its code and name must not be a kind's (a lane would be ambiguous)."""
+    for text in dict.fromkeys((code, name)):
+        key = lookup_key(text)
+        clash = next((k for k in session.scalars(select(models.AgencyKind))
+                      if key in (k.lookup_key, lookup_key(k.code))), None)
+        if clash is not None:
+            raise Conflict(f"«{text}» là tên hoặc mã của loại cơ quan {clash.code}")
+    if not kind and not unit:
+        return
+    unit_row = session.get(models.AdminUnit, unit) if unit else None
+    if unit and unit_row is None:
+        raise NotFound(f"Không có đơn vị hành chính mã «{unit}»")
+    if not kind:
+        return
+    kind_row = session.get(models.AgencyKind, kind)
+    if kind_row is None:
+        raise NotFound(f"Không có loại cơ quan «{kind}»")
+    if unit_row is None:
+        raise InvalidInput(f"Cơ quan loại «{kind_row.name}» cần đơn vị hành chính nơi nó phục vụ (--unit)")
+    if unit_row.level != kind_row.level:
+        raise InvalidInput(f"Loại «{kind_row.name}» phục vụ đơn vị cấp {kind_row.level}, "
+                           f"còn {unit_row.name} là cấp {unit_row.level}")
+    other = session.scalar(select(models.Agency).where(
+        models.Agency.kind_code == kind, models.Agency.admin_unit == unit, models.Agency.valid_to.is_(None),
+        models.Agency.id != (agency_id or -1)))
+    if other is not None:
+        raise Conflict(f"{unit_row.name} đã có cơ quan loại «{kind_row.name}»: {other.code}")

@@ -60,6 +60,19 @@ class AgencyRecord:
     demo_roles: tuple[str, ...] = ()
     feedback_officials: tuple[FeedbackOfficial, ...] = ()
     notes: tuple[str, ...] = ()
+    #: Its agency kind and the administrative unit it serves (lanes bound to kinds, engine.lanes).
+    kind: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class KindRecord:
+    """An agency kind of the registry; a lane naming it resolves per dossier."""
+
+    code: str
+    name: str
+    level: str
+    public_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,7 +211,7 @@ def _agency(raw: Mapping[str, Any]) -> AgencyRecord:
         demo_roles=tuple(raw.get("demo_roles", ())),
         feedback_officials=tuple(FeedbackOfficial(o["name"], o["title"], o["phone"], o.get("email", ""))
                                  for o in raw.get("feedback_officials", ())),
-        notes=tuple(raw.get("notes", ())),
+        notes=tuple(raw.get("notes", ())), kind=raw.get("kind", ""), unit=raw.get("unit", ""),
     )
 
 
@@ -217,6 +230,16 @@ def _registry_errors(path: Path, data: Mapping[str, Any]) -> list[str]:
             lines.append(f"{path}: tên cơ quan trùng (duplicate name): {a['name']}")
         seen_codes.add(code.lower())
         seen_names.add(name)
+    kinds = {k["code"]: k for k in data.get("kinds", ())}
+    for k in data.get("kinds", ()):
+        for text in (k["code"], k["name"]):
+            if normalise_name(text) in seen_names | seen_codes:
+                lines.append(f"{path}: loại cơ quan {k['code']}: «{text}» trùng tên hoặc mã một cơ quan")
+    for a in agencies:
+        if a.get("kind") and a["kind"] not in kinds:
+            lines.append(f"{path}: {a['code']}: loại cơ quan không có trong danh mục (unknown kind): {a['kind']}")
+        if a.get("kind") and not a.get("unit"):
+            lines.append(f"{path}: {a['code']}: cơ quan có loại cần đơn vị hành chính (unit)")
     parents = {a["code"]: a.get("parent") for a in agencies}
     for code, parent in parents.items():
         if parent is not None and parent not in parents:
@@ -230,6 +253,21 @@ def _registry_errors(path: Path, data: Mapping[str, Any]) -> list[str]:
             chain.add(cur)
             cur = parents[cur]
     return lines
+
+
+def load_kinds(path: str | Path) -> list[KindRecord]:
+    """The agency kinds of workflows/agencies.toml (checked with the rest of the registry)."""
+    path = Path(path)
+    data = _load(path)
+    _raise(_registry_errors(path, data))
+    return [KindRecord(k["code"], k["name"], k["level"], k.get("public_name", "")) for k in data.get("kinds", ())]
+
+
+def units_file(path: str | Path) -> Path | None:
+    """The administrative units CSV the registry names (``units_file``), beside it."""
+    path = Path(path)
+    name = _load(path).get("units_file")
+    return path.parent / name if name else None
 
 
 def load_agency_registry(path: str | Path) -> list[AgencyRecord]:
@@ -360,8 +398,8 @@ def check_against_diagram(info: ProcedureInfo, bpmn_path: str | Path) -> list[st
     return lines
 
 
-def check_lanes(bpmn_path: str | Path, agencies: Iterable[AgencyRecord]) -> list[str]:
-    """Lanes of a diagram that match no agency of the registry by code or name."""
+def check_lanes(bpmn_path: str | Path, agencies: Iterable[AgencyRecord | KindRecord]) -> list[str]:
+    """Lanes of a diagram that match no agency (or agency kind) of the registry by code or name."""
     bpmn_path = Path(bpmn_path)
     keys = set()
     for a in agencies:
@@ -373,6 +411,11 @@ def check_lanes(bpmn_path: str | Path, agencies: Iterable[AgencyRecord]) -> list
         return [f"{bpmn_path}: không đọc được sơ đồ: {exc}"]
     return [f"{bpmn_path}:{lane.line}: làn '{lane.name}' không khớp cơ quan nào trong danh mục "
             f"(lane matches no agency)" for lane in process.lanes if normalise_name(lane.name) not in keys]
+
+
+def lane_records(registry_path: str | Path) -> list[AgencyRecord | KindRecord]:
+    """Everything a lane may name in a registry file: its agencies and its kinds."""
+    return [*load_agency_registry(registry_path), *load_kinds(registry_path)]
 
 
 def procedure_files(workflows_dir: str | Path) -> list[tuple[Path, Path]]:
@@ -392,7 +435,7 @@ def check_catalog(workflows_dir: str | Path) -> list[str]:
     registry_path = root / AGENCY_FILE
     lines = check_metadata(registry_path)
     agencies = [] if lines else load_agency_registry(registry_path)
-    codes = {a.code for a in agencies}
+    codes = {a.code for a in agencies} | ({k.code for k in load_kinds(registry_path)} if agencies else set())
     for bpmn in sorted(root.glob("*.bpmn")):
         if not bpmn.with_suffix(".toml").exists():
             lines.append(f"{bpmn}: thiếu tệp thông tin thủ tục {bpmn.with_suffix('.toml').name}")
@@ -403,9 +446,9 @@ def check_catalog(workflows_dir: str | Path) -> list[str]:
         problems = check_metadata(toml)
         lines += problems
         if agencies:
-            lines += check_lanes(bpmn, agencies)
+            lines += check_lanes(bpmn, [*agencies, *load_kinds(registry_path)])
             if not problems:
                 info = load_procedure_info(toml)
-                lines += [f"{toml}: mã cơ quan không có trong danh mục (unknown agency code): {c}"
+                lines += [f"{toml}: mã cơ quan hay loại cơ quan không có trong danh mục (unknown agency code): {c}"
                           for c in info.responsible_agencies if c not in codes]
     return lines

@@ -5,32 +5,21 @@ from __future__ import annotations
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from engine import accounts, db, outbox
+from engine.cli_common import fail, open_engine, settings
 from engine.errors import DefinitionError, LienThongError
-from engine.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = REPO_ROOT / "workflows"
 
 
-def _settings() -> Settings:
-    """The deployment's settings, read from the environment once per command."""
-    return Settings.from_env()
-
-
-def _engine() -> Any:
-    from engine.runtime import Engine
-
-    return Engine(settings=_settings())
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"lỗi: {message}", err=True)
-    sys.exit(1)
+_settings = settings
+_engine = open_engine
+_fail = fail
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,26 +78,25 @@ def validate(files: tuple[Path, ...]) -> None:
 
 def _known_agencies() -> list[Any]:
     """Agencies from the database when it has some, else from workflows/agencies.toml."""
-    from engine.validation import AgencyRef
+    from engine.validation import AgencyRef, lane_refs
 
     try:
         from engine.runtime import Engine
 
         eng = Engine(settings=_settings())
         try:
-            with eng.Session() as session:
-                found = [AgencyRef(a.code, a.name) for a in accounts.list_agencies(session)]
+            found = lane_refs(eng.directory(fresh=True))
         finally:
             eng.close()
         if found:
             return found
     except Exception:  # noqa: S110 - no database yet: fall back to the registry file
         pass
-    from engine.catalog import load_agency_registry
+    from engine.catalog import KindRecord, lane_records
 
     registry = WORKFLOWS_DIR / "agencies.toml"
     if registry.exists():
-        return [AgencyRef(a.code, a.name) for a in load_agency_registry(registry)]
+        return [AgencyRef(a.code, a.name, isinstance(a, KindRecord)) for a in lane_records(registry)]
     return []
 
 
@@ -166,13 +154,16 @@ def agency() -> None:
 @click.option("--level", default="province", type=click.Choice(accounts.LEVELS))
 @click.option("--address", default="")
 @click.option("--phone", default="")
-def agency_add(code: str, name: str, parent: str | None, level: str, address: str, phone: str) -> None:
+@click.option("--kind", default=None, help="Agency kind (lienthong kind list)")
+@click.option("--unit", default=None, help="Administrative unit it serves (lienthong unit list)")
+def agency_add(code: str, name: str, parent: str | None, level: str, address: str, phone: str,
+               kind: str | None, unit: str | None) -> None:
     """Add an agency."""
     eng = _engine()
     try:
         with eng.transaction() as session:
             info = accounts.add_agency(session, code, name, parent=parent, level=level, address=address,
-                                       phone=phone, now=eng.now())
+                                       phone=phone, now=eng.now(), kind=kind, admin_unit=unit)
     except LienThongError as exc:
         _fail(str(exc))
     click.echo(f"Đã thêm cơ quan {info.code}: {info.name}")
@@ -184,7 +175,9 @@ def agency_list() -> None:
     eng = _engine()
     with eng.Session() as session:
         for a in accounts.list_agencies(session):
-            click.echo(f"{a.code}\t{a.name}\t{a.parent_code or '-'}\t{a.level}")
+            ended = f"\tgiải thể {a.valid_to:%d/%m/%Y} → {a.successor_code}" if a.valid_to else ""
+            click.echo(f"{a.code}\t{a.name}\t{a.parent_code or '-'}\t{a.level}\t{a.kind_code or '-'}"
+                       f"\t{a.admin_unit or '-'}{ended}")
 
 
 @main.group()
@@ -482,6 +475,16 @@ def _iso_date(text: str) -> Any:
         return date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"Ngày không hợp lệ (YYYY-MM-DD): {text!r}") from None
+
+def _add_directory_commands() -> None:
+    from engine.cli_directory import agency_dissolve, kind, unit
+
+    main.add_command(unit)
+    main.add_command(kind)
+    agency.add_command(agency_dissolve)
+
+
+_add_directory_commands()
 
 
 def _register_plugins() -> None:

@@ -11,30 +11,43 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import accounts, models
-from engine.catalog import load_agency_registry, procedure_files
+from engine import accounts, models, units
+from engine.catalog import AgencyRecord, load_agency_registry, load_kinds, procedure_files, units_file
 from engine.errors import DefinitionError
 from engine.problems import Problem
 
 
 def demo_username(agency_code: str, role: str) -> str:
-    """'UBNDX.PN' + 'clerk' → 'ubndx.pn.clerk'."""
+    """'UBNDX.LH' + 'clerk' → 'ubndx.lh.clerk'."""
     base = unicodedata.normalize("NFKD", agency_code).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9.]+", "-", base).strip("-.") + "." + role
 
 
+def load_registry(session: Any, workflows_dir: Path, now: Any) -> list[AgencyRecord]:
+    """Administrative units, agency kinds and agencies of a workflows directory (idempotent)."""
+    registry_path = workflows_dir / "agencies.toml"
+    registry = load_agency_registry(registry_path)
+    units_csv = units_file(registry_path)
+    if units_csv is not None:
+        units.import_units(session, units_csv.read_text(encoding="utf-8"))
+    for kind in load_kinds(registry_path):
+        units.add_kind(session, kind.code, kind.name, level=kind.level, public_name=kind.public_name, update=True)
+    for rec in registry:  # the registry lists parents before their children
+        contacts = {"feedback_officials": [f.__dict__ for f in rec.feedback_officials],
+                    "short_name": rec.short_name, "notes": list(rec.notes)}
+        accounts.add_agency(session, rec.code, rec.name, now=now, parent=rec.parent, level=rec.level,
+                            address=rec.address, phone=rec.phone, email=rec.email, contacts=contacts,
+                            unit_code=rec.unit_code, update=True, kind=rec.kind or None, admin_unit=rec.unit or None)
+    return registry
+
+
 def seed(engine: Any, workflows_dir: Path, password: str) -> list[tuple[str, str, str]]:
-    """Load agencies, officials and procedures (idempotent); return (username, roles, agency) logins."""
-    registry = load_agency_registry(workflows_dir / "agencies.toml")
+    """Load units, agency kinds, agencies, officials and procedures (idempotent); return
+    (username, roles, agency) logins."""
     now = engine.now()
     logins: list[tuple[str, str, str]] = []
     with engine.transaction() as session:
-        for rec in registry:  # the registry lists parents before their children
-            contacts = {"feedback_officials": [f.__dict__ for f in rec.feedback_officials],
-                        "short_name": rec.short_name, "notes": list(rec.notes)}
-            accounts.add_agency(session, rec.code, rec.name, now=now, parent=rec.parent, level=rec.level,
-                                address=rec.address, phone=rec.phone, email=rec.email, contacts=contacts,
-                                unit_code=rec.unit_code, update=True)
+        registry = load_registry(session, workflows_dir, now)
         for rec in registry:
             for role in rec.demo_roles:
                 username = demo_username(rec.code, role)
@@ -44,7 +57,7 @@ def seed(engine: Any, workflows_dir: Path, password: str) -> list[tuple[str, str
                     accounts.add_official(session, username, full_name=f"{title} {rec.short_name or rec.name}",
                                           agency_code=rec.code, roles=[role], password=password, now=now)
                 logins.append((username, role, rec.name))
-        for username, roles, code in (("thietke", "designer", "SLDTBXH.VP"), ("quantri", "admin", "SLDTBXH.VP")):
+        for username, roles, code in (("thietke", "designer", "SNV.VP"), ("quantri", "admin", "SNV.VP")):
             if session.scalar(select(models.Official).where(models.Official.username == username)) is None:
                 accounts.add_official(session, username, full_name=f"{roles.title()} Demo", agency_code=code,
                                       roles=[roles], password=password, now=now)

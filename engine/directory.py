@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine import accounts, models
+from engine import accounts, models, units
 from engine.accounts import AgencyInfo
 from engine.actor import Actor
 from engine.errors import NotFound
+from engine.units import UnitInfo
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
 
-__all__ = ["agencies", "agencies_named", "lane_agencies", "officials", "receiving_agency_id", "usernames"]
+__all__ = ["agencies", "agencies_named", "commune_units", "lane_agencies", "officials", "receiving_agency_id",
+           "usernames"]
 
 
 def agencies(engine: Engine) -> list[AgencyInfo]:
@@ -68,3 +70,9 @@ def receiving_agency_id(engine: Engine, code: str) -> int | None:
     """The agency whose desk received the dossier ``code`` (None: no such dossier)."""
     with engine.Session() as session:
         return session.scalar(select(models.Dossier.receiving_agency_id).where(models.Dossier.code == code))
+
+
+def commune_units(engine: Engine) -> list[UnitInfo]:
+    """The communes and wards in force, for the desk's commune field."""
+    with engine.Session() as session:
+        return units.list_units(session, level="commune")

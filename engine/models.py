@@ -62,6 +62,36 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, date: Date}
 
 
+class AdminUnit(Base):
+    """An administrative unit (đơn vị hành chính): a province or a commune/ward, with its validity.
+
+    A unit merged away keeps its row with ``valid_to`` and the ``successor_code`` it went into."""
+
+    __tablename__ = "admin_units"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    #: province or commune (engine.units.UNIT_LEVELS)
+    level: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("admin_units.code"))
+    search_key: Mapped[str] = mapped_column(String(255), index=True, server_default="")
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    successor_code: Mapped[str | None] = mapped_column(ForeignKey("admin_units.code"))
+
+
+class AgencyKind(Base):
+    """A kind of agency (loại cơ quan), e.g. ubnd_xa "UBND cấp xã": a lane may name a kind."""
+
+    __tablename__ = "agency_kinds"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    lookup_key: Mapped[str] = mapped_column(String(255), unique=True)
+    #: province or commune: the level of the unit an agency of this kind serves
+    level: Mapped[str] = mapped_column(String(16))
+    #: How citizens read the lane before a dossier runs, e.g. "UBND cấp xã nơi cư trú".
+    public_name: Mapped[str] = mapped_column(String(255), server_default="")
+
+
 class Agency(Base):
     __tablename__ = "agencies"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +107,15 @@ class Agency(Base):
     contacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     lookup_key: Mapped[str] = mapped_column(String(255), index=True)
     created_at: Mapped[datetime]
+    #: Its kind (agency_kinds.code) and the administrative unit it serves (admin_units.code), for
+    #: lanes bound to kinds; checked by engine.accounts.check_agency_binding (plain columns, no foreign
+    #: key, so that migration 0009 goes down without rebuilding this much-referenced table).
+    kind_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    admin_unit: Mapped[str | None] = mapped_column(String(64))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    #: Set when the agency is dissolved; its open steps then belong to ``successor_id``.
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    successor_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Official(Base):
@@ -164,6 +203,8 @@ class Dossier(Base):
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
     apology_count: Mapped[int] = mapped_column(Integer, default=0)
     state_version: Mapped[int] = mapped_column(Integer, default=0)
+    #: The commune/ward (admin_units.code) the dossier concerns: lanes bound to kinds resolve by it.
+    commune_code: Mapped[str] = mapped_column(String(64), server_default="", default="")
     #: Why the workflow cannot go on by itself (a bounded loop ran out); empty when all is well.
     incident: Mapped[str] = mapped_column(String(500), default="", server_default="")
 

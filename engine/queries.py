@@ -150,6 +150,7 @@ def build_dossier_view(dossier: Any, definition: _Label, agency: _Label | None, 
         steps=steps, events=events,
         supplement_count=dossier.supplement_count, apology_count=dossier.apology_count,
         paused_at=dossier.paused_at, incident=dossier.incident or "",
+        commune_code=dossier.commune_code or "",
     )
 
 

@@ -87,6 +87,8 @@ class Engine:
         self.step_form = reads.step_form
         self.dossier = reads.dossier
         self.public_lookup = reads.public_lookup
+        # lanes naming agency kinds (engine.lanes)
+        self.directory = core.directory
 
     def close(self) -> None:
         self.db.dispose()

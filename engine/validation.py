@@ -54,6 +54,14 @@ class AgencyRef:
 
     code: str
     name: str
+    #: True for an agency kind ("UBND cấp xã"): the lane resolves per dossier (engine.lanes).
+    kind: bool = False
+
+
+def lane_refs(directory: Any) -> list[AgencyRef]:
+    """The names a lane may carry: every agency and every agency kind of an engine.lanes.Directory."""
+    return ([AgencyRef(k.code, k.name, True) for k in directory.kinds.values()]
+            + [AgencyRef(a.code, a.name) for a in directory.agencies.values()])
 
 
 def _normalise(text: str) -> str:
@@ -233,8 +241,14 @@ class _ProcessCheck:
     def lane_message(self, lane: Lane) -> str:
         name = " ".join(lane.name.split())
         shown = f"«{name}»" if name else f"«{lane.id}» (không tên)"
-        return (f"Làn {shown} không ứng với cơ quan nào trong danh mục: tên làn phải trùng mã hoặc tên "
-                f"một cơ quan (lane bound to no agency)")
+        from engine.lanes import closest
+
+        near = closest(name, [a.name for a in self.agencies or ()]) if name else []
+        kinds = {a.name for a in self.agencies or () if a.kind}
+        hint = ("; có thể là: " + ", ".join(f"«{n}»" + (" (loại cơ quan)" if n in kinds else "") for n in near)
+                if near else "")
+        return (f"Làn {shown} không ứng với cơ quan hay loại cơ quan nào trong danh mục: tên làn phải trùng "
+                f"mã hoặc tên một cơ quan hoặc một loại cơ quan{hint} (lane bound to no agency)")
 
     # -- nodes ------------------------------------------------------------------------------
     def check_nodes(self) -> None:

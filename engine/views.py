@@ -86,6 +86,8 @@ class DossierView:
     supplement_count: int = 0
     apology_count: int = 0
     paused_at: datetime | None = None
+    #: The commune/ward (administrative unit code) the dossier concerns; lanes naming kinds resolve by it.
+    commune_code: str = ""
     #: Why the workflow cannot go on by itself (a bounded loop ran out); empty when all is well.
     incident: str = ""
 

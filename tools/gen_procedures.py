@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python tools/gen_procedures.py`` (writes into workflows/). The .bpmn files are
 the source the product reads; this script only saves hand-placing shapes in a modeller.
-Lane names must equal agency names in workflows/agencies.toml.
+Lane names must equal agency or agency kind names (or codes) in workflows/agencies.toml.
 """
 
 from __future__ import annotations
@@ -15,23 +15,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bpmn_writer import Field, Procedure, to_xml
 
 # --------------------------------------------------------------------------- agencies (lane names)
-TTPVHCC = "Trung tâm Phục vụ hành chính công tỉnh Bình Thuận"
-VP_SO = "Văn phòng Sở LĐ-TB&XH"
-LD_SO = "Lãnh đạo Sở LĐ-TB&XH"
-P_BTXH = "Phòng Bảo trợ xã hội (Sở LĐ-TB&XH)"
-P_NCC = "Phòng Người có công (Sở LĐ-TB&XH)"
-P_LDVL = "Phòng Lao động – Việc làm (Sở LĐ-TB&XH)"
-HD_SK = "Hội đồng sáng kiến Sở LĐ-TB&XH"
-UBND_PT = "UBND thành phố Phan Thiết"
-PLD_PT = "Phòng LĐ-TB&XH thành phố Phan Thiết"
-UBND_HTB = "UBND huyện Hàm Thuận Bắc"
-PLD_HTB = "Phòng LĐ-TB&XH huyện Hàm Thuận Bắc"
-XA_PN = "UBND xã Phong Nẫm"
-TP_PN = "Công chức Tư pháp – Hộ tịch xã Phong Nẫm"
-BCD_PN = "Ban Chỉ đạo giảm nghèo xã Phong Nẫm"
-CA_PN = "Công an xã Phong Nẫm"
-XA_HL = "UBND xã Hàm Liêm"
-BHXH_PT = "Bảo hiểm xã hội thành phố Phan Thiết"
+TTPVHCC = "Trung tâm Phục vụ hành chính công cấp tỉnh"
+VP_SO = "Văn phòng Sở Nội vụ tỉnh Lâm Đồng"
+LD_SO = "Lãnh đạo Sở Nội vụ"
+P_BTXH = "Trung tâm Dịch vụ việc làm tỉnh Lâm Đồng"
+P_NCC = "Phòng Người có công, Sở Nội vụ"
+P_LDVL = "Phòng Lao động – Việc làm, Sở Nội vụ"
+HD_SK = "Hội đồng sáng kiến Sở Nội vụ tỉnh Lâm Đồng"
+UBND_PT = "Lãnh đạo UBND cấp xã"
+PLD_PT = "Phòng Văn hóa – Xã hội cấp xã"
+UBND_HTB = UBND_PT
+PLD_HTB = PLD_PT
+XA_PN = "UBND cấp xã"
+TP_PN = "Công chức Tư pháp – Hộ tịch cấp xã"
+BCD_PN = "Ban Chỉ đạo giảm nghèo cấp xã"
+CA_PN = "Công an cấp xã"
+XA_HL = XA_PN
+BHXH_PT = "Cơ quan Bảo hiểm xã hội cấp tỉnh"
 
 # --------------------------------------------------------------------------- reusable fields
 APPRAISAL = [("dat", "Đạt"), ("khong_dat", "Không đạt"), ("bo_sung", "Cần bổ sung hồ sơ")]
@@ -127,10 +127,10 @@ def mai_tang_phi() -> Procedure:
              required=False),
         text("ghi_chu_tiep_nhan", "Ghi chú khi tiếp nhận", required=False, maxlength=500),
     ])
-    p.user("Task_xa_xac_minh", XA_PN, "Công chức LĐ-TB&XH xã kiểm tra, xác minh hồ sơ", "1", "examine",
+    p.user("Task_xa_xac_minh", XA_PN, "Công chức tiếp nhận kiểm tra, xác minh hồ sơ", "1", "examine",
            "Phiếu kiểm soát (Mẫu 05)", [text("nhan_xet_cua_xa", "Nhận xét, xác minh của xã")])
-    p.user("Task_xa_chuyen", XA_PN, "Chủ tịch UBND xã ký văn bản đề nghị, chuyển Phòng LĐ-TB&XH", "0.5",
-           "sign", "Văn bản đề nghị của UBND xã", decision("van_ban_de_nghi", "văn bản đề nghị"))
+    p.user("Task_xa_chuyen", XA_PN, "Chuyển hồ sơ đã xác minh sang Phòng Văn hóa – Xã hội", "0.5",
+           "sign", "Phiếu chuyển hồ sơ kèm kết quả xác minh", decision("van_ban_de_nghi", "văn bản đề nghị"))
     p.user("Task_phong_tham_dinh", PLD_PT, "Chuyên viên thẩm định hồ sơ, dự thảo quyết định", "1.5",
            "examine", "Tờ trình, dự thảo quyết định", [
                choice("ket_qua_tham_dinh", "Kết quả thẩm định", APPRAISAL),
@@ -138,9 +138,9 @@ def mai_tang_phi() -> Procedure:
                text("ly_do", "Lý do không đạt / nội dung cần bổ sung", required=False),
            ])
     p.gateway("Gateway_tham_dinh", PLD_PT, "Kết quả thẩm định?")
-    p.user("Task_phong_trinh", PLD_PT, "Trưởng phòng xem xét, trình Chủ tịch UBND thành phố", "0.5",
+    p.user("Task_phong_trinh", PLD_PT, "Trưởng phòng xem xét, trình Chủ tịch UBND xã", "0.5",
            "review", "Tờ trình", [text("y_kien_truong_phong", "Ý kiến của Trưởng phòng", required=False)])
-    p.user("Task_quyet_dinh", UBND_PT, "Chủ tịch UBND thành phố ký quyết định hỗ trợ chi phí mai táng", "1",
+    p.user("Task_quyet_dinh", UBND_PT, "Chủ tịch UBND xã ký quyết định hỗ trợ chi phí mai táng", "1",
            "sign", "Quyết định hỗ trợ chi phí mai táng",
            [*decision(), money("so_tien_ho_tro", "Số tiền hỗ trợ (đồng)")])
     p.user("Task_tra_ket_qua", XA_PN, "Trả quyết định và kinh phí hỗ trợ cho người nộp", "0", "return",
@@ -191,9 +191,10 @@ def tro_cap_xa_hoi_hang_thang() -> Procedure:
                flag("co_y_kien_phan_anh", "Có ý kiến phản ánh trong thời gian niêm yết"),
                text("noi_dung_y_kien", "Nội dung ý kiến và cách giải quyết", required=False),
            ])
-    p.user("Task_xa_trinh", XA_HL, "Chủ tịch UBND xã ký văn bản đề nghị gửi Phòng LĐ-TB&XH", "2", "sign",
-           "Văn bản đề nghị của UBND xã", decision("van_ban_de_nghi", "văn bản đề nghị"))
-    p.user("Task_phong_tham_dinh", PLD_HTB, "Phòng LĐ-TB&XH thẩm định hồ sơ, trình Chủ tịch UBND huyện", "7",
+    p.user("Task_xa_trinh", XA_HL, "Hội đồng xét duyệt chuyển biên bản và hồ sơ sang Phòng Văn hóa – Xã hội",
+           "2", "sign",
+           "Phiếu chuyển hồ sơ kèm kết quả xác minh", decision("van_ban_de_nghi", "văn bản đề nghị"))
+    p.user("Task_phong_tham_dinh", PLD_HTB, "Phòng Văn hóa – Xã hội thẩm định hồ sơ, trình Chủ tịch UBND xã", "7",
            "examine", "Tờ trình, dự thảo quyết định", [
                choice("ket_qua_tham_dinh", "Kết quả thẩm định", APPRAISAL),
                money("muc_tro_cap_de_xuat", "Mức trợ cấp đề xuất (đồng/tháng)", required=False),
@@ -204,7 +205,7 @@ def tro_cap_xa_hoi_hang_thang() -> Procedure:
     p.gateway("Gateway_tham_dinh", PLD_HTB, "Kết quả thẩm định?")
     p.user("Task_phong_tu_choi", PLD_HTB, "Ban hành văn bản trả lời, nêu rõ lý do không đủ điều kiện", "1",
            "sign", "Văn bản trả lời nêu rõ lý do", decision("van_ban_tra_loi", "văn bản trả lời"))
-    p.user("Task_quyet_dinh", UBND_HTB, "Chủ tịch UBND huyện ký quyết định trợ cấp xã hội hằng tháng", "3",
+    p.user("Task_quyet_dinh", UBND_HTB, "Chủ tịch UBND xã ký quyết định trợ cấp xã hội hằng tháng", "3",
            "sign", "Quyết định trợ cấp xã hội hằng tháng", [
                *decision(),
                money("muc_tro_cap_hang_thang", "Mức trợ cấp hằng tháng (đồng)"),
@@ -233,7 +234,7 @@ def tro_cap_xa_hoi_hang_thang() -> Procedure:
 # --------------------------------------------------------------------------- 3. thờ cúng liệt sĩ
 def tho_cung_liet_si() -> Procedure:
     """Trợ cấp thờ cúng liệt sĩ (30 working days: commune 5, district 10, Department 15)."""
-    p = Procedure("tho_cung_liet_si", "Giải quyết chế độ trợ cấp thờ cúng liệt sĩ", "BTH.NCC.01", "30")
+    p = Procedure("tho_cung_liet_si", "Giải quyết chế độ trợ cấp thờ cúng liệt sĩ", "BTH.NCC.01", "18")
     p.start("StartEvent_1", XA_HL, "Nhận hồ sơ đề nghị trợ cấp thờ cúng liệt sĩ", [
         text("ho_ten_liet_si", "Họ và tên liệt sĩ", maxlength=100),
         text("so_bang_to_quoc_ghi_cong", "Số Bằng Tổ quốc ghi công", maxlength=50),
@@ -247,28 +248,28 @@ def tho_cung_liet_si() -> Procedure:
         flag("co_ban_sao_bang_to_quoc_ghi_cong", "Bản sao Bằng Tổ quốc ghi công"),
         flag("co_van_ban_uy_quyen", "Văn bản ủy quyền thờ cúng liệt sĩ", required=False),
     ])
-    p.user("Task_xa_xac_nhan", XA_HL, "Kiểm tra, xác nhận đơn đề nghị", "3.5", "examine",
+    p.user("Task_xa_xac_nhan", XA_HL, "Kiểm tra, xác nhận đơn đề nghị", "1.5", "examine",
            "Đơn đề nghị có xác nhận của UBND xã", [text("nhan_xet_cua_xa", "Nhận xét, xác nhận của xã")])
-    p.user("Task_xa_chuyen", XA_HL, "Chủ tịch UBND xã ký văn bản gửi Phòng LĐ-TB&XH huyện", "1", "sign",
-           "Văn bản đề nghị của UBND xã", decision("van_ban_de_nghi", "văn bản đề nghị"))
-    p.user("Task_huyen_kiem_tra", PLD_HTB, "Phòng LĐ-TB&XH huyện kiểm tra hồ sơ", "8", "examine",
+    p.user("Task_xa_chuyen", XA_HL, "Chuyển hồ sơ đã xác nhận sang Phòng Văn hóa – Xã hội", "1", "sign",
+           "Phiếu chuyển hồ sơ kèm kết quả xác minh", decision("van_ban_de_nghi", "văn bản đề nghị"))
+    p.user("Task_huyen_kiem_tra", PLD_HTB, "Phòng Văn hóa – Xã hội kiểm tra hồ sơ, lập danh sách", "4", "examine",
            "Phiếu kiểm soát (Mẫu 05)", [
                choice("ket_qua_kiem_tra_huyen", "Kết quả kiểm tra",
                       [("chuyen_so", "Đạt, chuyển Sở"), ("bo_sung", "Cần bổ sung hồ sơ")]),
                text("ly_do_huyen", "Nội dung cần bổ sung", required=False),
            ])
     p.gateway("Gateway_kiem_tra_huyen", PLD_HTB, "Kết quả kiểm tra?")
-    p.user("Task_huyen_chuyen", PLD_HTB, "Trưởng phòng ký văn bản đề nghị gửi Sở LĐ-TB&XH", "2", "review",
-           "Văn bản đề nghị của Phòng LĐ-TB&XH", decision("van_ban_huyen", "văn bản của Phòng"))
-    p.user("Task_so_tham_dinh", P_NCC, "Chuyên viên Phòng Người có công thẩm định hồ sơ", "10", "examine",
+    p.user("Task_huyen_chuyen", PLD_HTB, "Trình Chủ tịch UBND xã ký văn bản đề nghị gửi Sở Nội vụ", "1", "review",
+           "Văn bản đề nghị của UBND xã", decision("van_ban_huyen", "văn bản của Phòng"))
+    p.user("Task_so_tham_dinh", P_NCC, "Chuyên viên Phòng Người có công thẩm định hồ sơ", "6", "examine",
            "Tờ trình, dự thảo quyết định", [
                choice("ket_qua_tham_dinh", "Kết quả thẩm định", APPRAISAL[:2]),
                money("muc_tro_cap_de_xuat", "Mức trợ cấp thờ cúng đề xuất (đồng/năm)", required=False),
                text("ly_do", "Lý do không đạt", required=False),
            ])
-    p.user("Task_so_truong_phong", P_NCC, "Trưởng phòng Người có công xem xét, trình Lãnh đạo Sở", "2",
+    p.user("Task_so_truong_phong", P_NCC, "Trưởng phòng Người có công xem xét, trình Lãnh đạo Sở", "1.5",
            "review", "Tờ trình", [text("y_kien_truong_phong", "Ý kiến của Trưởng phòng", required=False)])
-    p.user("Task_so_phe_duyet", LD_SO, "Lãnh đạo Sở xem xét, phê duyệt", "1.5", "review",
+    p.user("Task_so_phe_duyet", LD_SO, "Lãnh đạo Sở xem xét, phê duyệt", "1", "review",
            "Ý kiến phê duyệt", approval("giải quyết trợ cấp"))
     p.gateway("Gateway_phe_duyet", LD_SO, "Phê duyệt?")
     p.user("Task_so_ky", LD_SO, "Lãnh đạo Sở ký quyết định trợ cấp thờ cúng liệt sĩ", "1.5", "sign",
@@ -406,7 +407,7 @@ def lien_thong_khai_tu() -> Procedure:
                money("so_tien_mai_tang_de_xuat", "Số tiền đề xuất (đồng)", required=False),
            ])
     p.gateway("Gateway_mai_tang", PLD_PT, "Đủ điều kiện hỗ trợ?")
-    p.user("Task_mai_tang_quyet_dinh", UBND_PT, "Chủ tịch UBND thành phố quyết định hỗ trợ chi phí mai táng",
+    p.user("Task_mai_tang_quyet_dinh", UBND_PT, "Chủ tịch UBND xã quyết định hỗ trợ chi phí mai táng",
            "2", "sign", "Quyết định hỗ trợ chi phí mai táng",
            [*decision("quyet_dinh_mai_tang"), money("so_tien_ho_tro_mai_tang", "Số tiền hỗ trợ (đồng)")])
     p.user("Task_mai_tang_tu_choi", PLD_PT, "Trưởng phòng ký thông báo không hỗ trợ chi phí mai táng, nêu rõ lý do",
@@ -416,7 +417,7 @@ def lien_thong_khai_tu() -> Procedure:
            ])
     p.gateway("Gateway_mai_tang_xong", PLD_PT, "Đã có kết quả mai táng phí")
     p.user("Task_ncc_lap_ho_so", PLD_PT, "Lập hồ sơ trợ cấp mai táng người có công, gửi Sở", "3", "consult",
-           "Văn bản đề nghị của Phòng LĐ-TB&XH", [text("nhan_xet_ncc", "Nhận xét hồ sơ")])
+           "Văn bản đề nghị của UBND xã", [text("nhan_xet_ncc", "Nhận xét hồ sơ")])
     p.user("Task_ncc_quyet_dinh", P_NCC, "Thẩm định, trình Lãnh đạo Sở quyết định trợ cấp mai táng", "4",
            "sign", "Quyết định trợ cấp mai táng người có công",
            [*decision("quyet_dinh_ncc"), money("so_tien_mai_tang_ncc", "Số tiền trợ cấp mai táng (đồng)")])
@@ -448,7 +449,7 @@ def lien_thong_khai_tu() -> Procedure:
 def giay_phep_lao_dong() -> Procedure:
     """Work permit for a foreign worker (5 working days, cut to 4 by the province)."""
     p = Procedure("giay_phep_lao_dong", "Cấp giấy phép lao động cho người lao động nước ngoài",
-                  "BTH.LDVL.01", "5", "4")
+                  "BTH.LDVL.01", "10")
     p.start("StartEvent_1", TTPVHCC, "Nhận hồ sơ đề nghị cấp giấy phép lao động", [
         text("ho_ten_nguoi_lao_dong", "Họ và tên người lao động nước ngoài", maxlength=100),
         text("quoc_tich", "Quốc tịch", maxlength=60),
@@ -469,23 +470,23 @@ def giay_phep_lao_dong() -> Procedure:
         flag("co_anh_mau", "02 ảnh màu 4x6 cm"),
         flag("co_ban_sao_ho_chieu", "Bản sao hộ chiếu"),
     ])
-    p.user("Task_tham_dinh", P_LDVL, "Chuyên viên Phòng Lao động – Việc làm thẩm định hồ sơ", "2", "examine",
+    p.user("Task_tham_dinh", P_LDVL, "Chuyên viên Phòng Lao động – Việc làm thẩm định hồ sơ", "6", "examine",
            "Tờ trình, dự thảo giấy phép (hoặc dự thảo văn bản từ chối)", [
                choice("ket_qua_tham_dinh", "Kết quả thẩm định", APPRAISAL),
                text("ly_do", "Lý do không đạt / nội dung cần bổ sung", required=False),
            ])
     p.gateway("Gateway_tham_dinh", P_LDVL, "Cần bổ sung?")
-    p.user("Task_truong_phong", P_LDVL, "Trưởng phòng xem xét, trình Lãnh đạo Sở", "0.5", "review", "Tờ trình",
+    p.user("Task_truong_phong", P_LDVL, "Trưởng phòng xem xét, trình Lãnh đạo Sở", "1.5", "review", "Tờ trình",
            [text("y_kien_truong_phong", "Ý kiến của Trưởng phòng", required=False)])
-    p.user("Task_phe_duyet", LD_SO, "Lãnh đạo Sở xem xét, phê duyệt", "0.5", "review", "Ý kiến phê duyệt",
+    p.user("Task_phe_duyet", LD_SO, "Lãnh đạo Sở xem xét, phê duyệt", "1", "review", "Ý kiến phê duyệt",
            approval("cấp giấy phép"))
     p.gateway("Gateway_phe_duyet", LD_SO, "Cấp giấy phép?")
-    p.user("Task_ky", LD_SO, "Lãnh đạo Sở ký giấy phép lao động", "0.5", "sign", "Giấy phép lao động", [
+    p.user("Task_ky", LD_SO, "Lãnh đạo Sở ký giấy phép lao động", "1", "sign", "Giấy phép lao động", [
         text("so_giay_phep", "Số giấy phép lao động", maxlength=30),
         day("ngay_cap_giay_phep", "Ngày cấp giấy phép"),
         day("thoi_han_den", "Giấy phép có thời hạn đến"),
     ])
-    p.user("Task_ky_tu_choi", LD_SO, "Lãnh đạo Sở ký văn bản từ chối cấp giấy phép, nêu rõ lý do", "0.5", "sign",
+    p.user("Task_ky_tu_choi", LD_SO, "Lãnh đạo Sở ký văn bản từ chối cấp giấy phép, nêu rõ lý do", "1", "sign",
            "Văn bản từ chối nêu rõ lý do",
            [*decision("van_ban_tu_choi", "văn bản từ chối"), text("ly_do_tu_choi", "Lý do không cấp giấy phép")])
     p.user("Task_tra_ket_qua", TTPVHCC, "Trả giấy phép lao động", "0", "return", "Giấy phép lao động")
@@ -550,7 +551,7 @@ def cong_nhan_ho_ngheo() -> Procedure:
     p.gateway("Gateway_khieu_nai", BCD_PN, "Có khiếu nại?")
     p.user("Task_phuc_tra", BCD_PN, "Phúc tra, giải quyết khiếu nại", "2", "examine", "Biên bản phúc tra",
            [text("ket_luan_phuc_tra", "Kết luận phúc tra")])
-    p.user("Task_bao_cao", BCD_PN, "Tổng hợp, báo cáo Chủ tịch UBND xã (đồng gửi UBND thành phố)", "1",
+    p.user("Task_bao_cao", BCD_PN, "Tổng hợp, báo cáo Chủ tịch UBND xã", "1",
            "review", "Báo cáo kết quả rà soát", decision("bao_cao", "báo cáo"))
     p.user("Task_cong_nhan", XA_PN, "Chủ tịch UBND xã quyết định công nhận, cấp giấy chứng nhận", "3", "sign",
            "Quyết định công nhận; Giấy chứng nhận hộ nghèo / cận nghèo", decision())
@@ -591,7 +592,7 @@ def sang_kien_cai_cach() -> Procedure:
     p.gateway("Gateway_gui_don_vi", LD_SO, "Gửi các phòng", "parallelGateway")
     units = [("btxh", P_BTXH), ("ncc", P_NCC), ("ldvl", P_LDVL)]
     for code, lane in units:
-        p.user(f"Task_dang_ky_{code}", lane, "Đăng ký sáng kiến của phòng", "10", "consult",
+        p.user(f"Task_dang_ky_{code}", lane, "Đăng ký sáng kiến của đơn vị", "10", "consult",
                "Phiếu đăng ký sáng kiến", [
                    Field(f"so_sang_kien_{code}", "Số sáng kiến đăng ký", "long", True, constraints={"min": "0"}),
                    text(f"ten_sang_kien_{code}", "Tên các sáng kiến", required=False, maxlength=1000),

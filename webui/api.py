@@ -202,6 +202,8 @@ def _dossier_json(d: DossierView, include: frozenset[str] = frozenset(DOSSIER_LI
     iso = _Times()
     out: dict[str, Any] = {"code": d.code, "procedure": d.procedure_code, "status": d.status,
                            "received_at": iso(d.received_at), "due_at": iso(d.due_at)}
+    if d.commune_code:
+        out["commune"] = d.commune_code
     if "steps" in include:
         out["steps"] = [_step_json(s, usernames, iso) for s in steps]
     if "open_steps" in include:
@@ -286,13 +288,16 @@ def create_dossier() -> tuple[Response, int, dict[str, str]]:
         raise FormInvalid({"procedure": _("bắt buộc nhập mã thủ tục")})
     applicant = _object(payload, "applicant")
     data = _object(payload, "data")
+    commune = payload.get("commune")
+    if commune is not None and (not isinstance(commune, str) or len(commune) > 64):
+        raise FormInvalid({"commune": _("mã đơn vị hành chính (xã, phường) phải là chuỗi, tối đa 64 ký tự")})
     # The answer names the code and dates; ``?include=open_steps`` adds the first steps.
     include = _include() if "include" in request.args else frozenset()
     if not include <= {"open_steps"}:
         abort(400, _("Khi tiếp nhận, tham số include chỉ nhận open_steps"))
     wants_open = bool(include)
     d = get_engine().start_dossier(actor, procedure.strip(), applicant, data,
-                                   with_history="open" if wants_open else False)
+                                   with_history="open" if wants_open else False, commune=commune)
     location = url_for("api.dossier", code=d.code)
     body = {"code": d.code, "status": d.status, "received_at": _iso(d.received_at), "due_at": _iso(d.due_at)}
     if wants_open:

@@ -20,11 +20,11 @@ from engine import (
     DefinitionError,
     LienThongError,
     Problem,
-    agencies,
     approval,
     choose_process,
     definition_versions,
     flowchart,
+    lane_refs,
     read_bpmn,
     steptable,
     validate_bpmn,
@@ -69,8 +69,9 @@ def _stored(sha: str) -> bytes:
 
 
 def _agencies() -> tuple[list[AgencyRef], dict[str, str]]:
-    found = agencies(get_engine())
-    return [AgencyRef(a.code, a.name) for a in found], {a.code: a.name for a in found}
+    """What a lane may name (agencies and agency kinds), and each one's name by code."""
+    refs = lane_refs(get_engine().directory(fresh=True))
+    return refs, {a.code: a.name for a in refs}
 
 
 def _safe_name(name: str) -> str:

@@ -12,9 +12,11 @@ from flask_babel import gettext as _
 from engine import (
     DocumentRejected,
     FormInvalid,
+    InvalidInput,
     NotFound,
     ProcedureSummary,
     ReceivedDocument,
+    commune_units,
     documents_of,
     receiving_agency_id,
     record_documents,
@@ -63,14 +65,24 @@ def _chosen(code: str) -> ProcedureSummary | None:
 
 def _render(summary: ProcedureSummary | None, applicant: dict[str, str] | None = None,
             values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-            checked: list[int] | None = None, status: int = 200) -> tuple[str, int]:
+            checked: list[int] | None = None, status: int = 200, commune: str | None = None) -> tuple[str, int]:
     engine = get_engine()
     fields = engine.definition(summary.definition_id).start_fields if summary else ()
     docs = checklist(summary) if summary else []
+    communes = commune_units(engine)
+    desk = engine.directory().agencies.get(actor().agency_id)
+    chosen = commune if commune is not None else ((desk.admin_unit if desk else None) or "")
+    shown = next((f"{u.code} — {u.name}" for u in communes if u.code == chosen), chosen)
     return render_template(
         "desk/index.html", procedures=engine.procedures(), summary=summary,
         widgets=forms_render.widgets(fields, values, errors), applicant=applicant or {}, errors=errors or {},
-        documents=docs, checked=set(range(len(docs))) if checked is None else set(checked)), status
+        documents=docs, checked=set(range(len(docs))) if checked is None else set(checked),
+        communes=communes, commune=shown), status
+
+
+def _commune(raw: str) -> str:
+    """The unit code typed or picked in the commune field ("68001 — xã Liên Hương" or "68001")."""
+    return raw.split("—", 1)[0].strip()[:64]
 
 
 @bp.route("/desk")
@@ -95,13 +107,17 @@ def receive():  # type: ignore[no-untyped-def]
     checked = [i for i in range(len(docs)) if request.form.get(f"doc_{i}") or i in scans]
     received = [ReceivedDocument(docs[i]["name"], _count(request.form.get(f"doc_{i}_originals")),
                                  _count(request.form.get(f"doc_{i}_copies"))) for i in checked]
+    commune = _commune(request.form.get("commune", ""))
     try:
         if scan_errors:  # refuse before anything is created, like any other invalid field
             raise FormInvalid(scan_errors)
-        dossier = engine.start_dossier(actor(), summary.code, applicant, values)
+        dossier = engine.start_dossier(actor(), summary.code, applicant, values, commune=commune or None)
     except FormInvalid as exc:
         flash(_("Thông tin chưa hợp lệ; hãy sửa các trường được đánh dấu."), "error")
-        return _render(summary, applicant, values, {**scan_errors, **exc.errors}, checked, 400)
+        return _render(summary, applicant, values, {**scan_errors, **exc.errors}, checked, 400, commune)
+    except InvalidInput as exc:  # the commune is unknown or lacks an agency a lane needs
+        flash(_("Thông tin chưa hợp lệ; hãy sửa các trường được đánh dấu."), "error")
+        return _render(summary, applicant, values, {"commune": str(exc)}, checked, 400, commune)
     record_documents(engine, actor(), dossier.code, received)
     for _i, (filename, data, key) in sorted(scans.items()):
         get_documents().attach(actor(), dossier.code, filename, data, kind="scan", requirement=key)

@@ -13,7 +13,7 @@ from engine import (
     NotFound,
     SearchQuery,
     flowchart,
-    lane_agencies,
+    lanes,
     paperwork,
     receiving_agency_id,
     search_dossiers,
@@ -96,6 +96,6 @@ def diagram(code: str):  # type: ignore[no-untyped-def]
     engine = get_engine()
     dossier = engine.dossier(code, actor())
     definition = engine.definition(dossier.definition_id)
-    names = {lane: agency.name for lane, agency in lane_agencies(engine, definition.lanes).items()}
+    names = lanes.lane_labels(engine.directory(), definition.lanes, dossier.commune_code)
     svg = flowchart.render_bytes(definition.bpmn, "svg", overlay=overlay(dossier, engine.now()), agency_names=names)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-cache"})

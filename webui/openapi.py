@@ -100,7 +100,11 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["procedure", "applicant"],
         "properties": {"procedure": {"type": "string", "description": "Procedure code"},
                        "applicant": _ref("Applicant"),
-                       "data": {"type": "object", "description": "Fields of the procedure's start form"}},
+                       "data": {"type": "object", "description": "Fields of the procedure's start form"},
+                       "commune": {"type": "string", "maxLength": 64,
+                                   "description": "Administrative unit code of the commune/ward the dossier "
+                                                  "concerns (lienthong unit list); lanes naming an agency kind "
+                                                  "resolve to that commune's agency. Default: the desk's unit"}},
     },
     "DossierCreated": {
         "type": "object", "required": ["code", "status", "received_at", "due_at"],

@@ -23,12 +23,17 @@ from engine import (
     search_key,
     steptable,
 )
+from engine import (
+    lanes as lanes_of,
+)
 from webui.extensions import get_engine
 from webui.ratelimit import check_public_lookup
 
 bp = Blueprint("portal", __name__)
 
 MAX_QUERY = 100
+#: A kind named as responsible lists at most this many of its agencies on a procedure's page.
+MAX_AGENCIES_PER_KIND = 30
 MAX_CODE = 64
 #: Browsers may keep a flowchart this long; its URL changes with the procedure's version.
 SVG_MAX_AGE = 24 * 3600
@@ -68,6 +73,11 @@ def _entry(summary: ProcedureSummary) -> CatalogueEntry:
                           summary.legal_working_days, summary.reduced_working_days, search_key(" ".join(words)))
 
 
+def _internal(summary: ProcedureSummary) -> bool:
+    """An internal process (level "internal" in its metadata) is not a citizen's procedure."""
+    return summary.metadata.get("level") == "internal"
+
+
 def matches(entry: CatalogueEntry, query: str) -> bool:
     """Every word of the query, diacritics and case ignored ('mai tang' finds 'Mai táng')."""
     return all(word in entry.key for word in search_key(query).split())
@@ -77,7 +87,7 @@ def matches(entry: CatalogueEntry, query: str) -> bool:
 def index() -> str:
     query = (request.args.get("q") or "").strip()[:MAX_QUERY]
     chosen_field = (request.args.get("field") or "").strip()[:MAX_QUERY]
-    entries = [_entry(s) for s in get_engine().procedures()]
+    entries = [_entry(s) for s in get_engine().procedures() if not _internal(s)]
     fields = sorted({e.field for e in entries if e.field}, key=search_key)
     shown = [e for e in entries if (not query or matches(e, query)) and (not chosen_field or e.field == chosen_field)]
     shown.sort(key=lambda e: search_key(e.name))
@@ -99,7 +109,13 @@ def _responsible(meta: dict[str, Any], lanes: dict[str, AgencyInfo]) -> list[Age
     lead = meta.get("lead_agency")
     if isinstance(lead, str) and lead in codes:
         codes = [lead] + [c for c in codes if c != lead]
-    found = agencies_named(get_engine(), codes) if codes else []
+    found: list[AgencyInfo] = []
+    if codes:
+        # An agency kind stands for its agencies in force (a commune's, the province's).
+        directory = get_engine().directory()
+        named = [entry.code for code in codes
+                 for entry in lanes_of.agencies_of(directory, code)[:MAX_AGENCIES_PER_KIND]]
+        found = agencies_named(get_engine(), dict.fromkeys(named))
     if not found:
         for info in lanes.values():
             if info.code not in {a.code for a in found}:
@@ -131,6 +147,14 @@ def _reduction(meta: dict[str, Any]) -> dict[str, Any] | None:
     return out
 
 
+def _public_procedure(code: str) -> ProcedureSummary:
+    """The latest version of a citizens' procedure; an internal process is not published."""
+    summary = get_engine().procedure(code)
+    if _internal(summary):
+        raise NotFound(f"Không có thủ tục {code!r}")
+    return summary
+
+
 def _svg_version(summary: ProcedureSummary, names: dict[str, str]) -> str:
     """Changes with the definition version and with the agency names drawn on the bands."""
     digest = hashlib.sha256(repr(sorted(names.items())).encode("utf-8")).hexdigest()[:12]
@@ -140,10 +164,10 @@ def _svg_version(summary: ProcedureSummary, names: dict[str, str]) -> str:
 @bp.route("/thu-tuc/<code>")
 def procedure(code: str) -> str:
     engine = get_engine()
-    summary = engine.procedure(code)
+    summary = _public_procedure(code)
     definition = engine.definition(summary.definition_id)
     lanes = _lane_agencies(definition)
-    names = {lane: info.name for lane, info in lanes.items()}
+    names = lanes_of.lane_labels(engine.directory(), definition.lanes)
     rows = steptable.step_rows(definition.process, names)
     table = Markup(steptable.to_html(rows))  # noqa: S704 - to_html escapes every cell itself
     meta = summary.metadata
@@ -163,9 +187,9 @@ def procedure(code: str) -> str:
 @bp.route("/thu-tuc/<code>/so-do.svg")
 def flowchart_svg(code: str) -> Response:
     engine = get_engine()
-    summary = engine.procedure(code)
+    summary = _public_procedure(code)
     definition = engine.definition(summary.definition_id)
-    names = {lane: info.name for lane, info in _lane_agencies(definition).items()}
+    names = lanes_of.lane_labels(engine.directory(), definition.lanes)
     etag = _svg_version(summary, names)
     if etag in request.if_none_match:
         response = Response(status=304)

@@ -10,14 +10,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import accounts, approval, models
+from engine import approval, models
 from engine.accounts import Actor
 from engine.definitions import Definition, load_definition
 from engine.errors import DefinitionError, NotFound, PermissionDenied
-from engine.problems import error
 from engine.procedure_identity import process_conflict
 from engine.services.unit import Core
-from engine.validation import AgencyRef, validate_bpmn
+from engine.validation import lane_refs, validate_bpmn
 from engine.views import DeployResult, ProcedureSummary
 
 
@@ -71,17 +70,13 @@ class Deployment:
         ``status=approval.SUBMITTED`` stores it for approval instead (engine.approval.submit)."""
         if actor is not None and not actor.has("designer", "admin"):
             raise PermissionDenied("Chỉ cán bộ thiết kế quy trình hoặc quản trị được công bố quy trình")
-        with self.core.read() as session:
-            agencies = [AgencyRef(a.code, a.name) for a in session.scalars(select(models.Agency))]
-        problems = [p for p in validate_bpmn(data, agencies, file=filename) if p.is_error]
+        problems = [p for p in validate_bpmn(data, lane_refs(self.core.directory(fresh=True)), file=filename)
+                    if p.is_error]
         if problems:
             raise DefinitionError(problems)
         definition = load_definition(data, filename)
         with self.core.unit() as unit:
             session = unit.session
-            for lane in definition.lanes:
-                if accounts.agency_for_lane(session, lane) is None:
-                    raise DefinitionError([error(f"Làn '{lane}' không gắn với cơ quan nào")])
             existing = session.scalar(select(models.DefinitionVersion).where(
                 models.DefinitionVersion.procedure_code == definition.procedure_code,
                 models.DefinitionVersion.sha256 == definition.sha256))

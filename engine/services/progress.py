@@ -152,7 +152,7 @@ class Progress:
             spec = definition.steps.get(task.task_spec.bpmn_id)
             if spec is None:
                 raise ExpressionError(f"Bước {task.task_spec.bpmn_id} không có trong định nghĩa")
-            agency_id, agency_code = self.core.lane_agency(unit, spec.lane)
+            agency_id, agency_code = self.core.lane_agency(spec.lane, dossier.commune_code)
             if agency_id not in seen_agencies:
                 queries.record_participation(unit.conn, dossier, agency_id)
                 seen_agencies.add(agency_id)

@@ -44,11 +44,13 @@ class Reception:
 
     def start_dossier(self, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],
                       data: Mapping[str, Any] | None = None, *,
-                      with_history: bool | Literal["open"] = True) -> DossierView:
+                      with_history: bool | Literal["open"] = True, commune: str | None = None) -> DossierView:
         """Receive a complete dossier at the desk: code, appointment date, first steps.
 
         ``with_history=False`` leaves the steps and events out of the answer (the API's create
-        answers with the code and dates only); ``"open"`` gives only the steps now open."""
+        answers with the code and dates only); ``"open"`` gives only the steps now open.
+        ``commune`` (a unit code; default: the desk's unit) is the commune the dossier concerns:
+        lanes naming an agency kind resolve by it, and a commune lacking one is refused here."""
         if not actor.has("clerk"):
             raise PermissionDenied("Chỉ cán bộ một cửa được tiếp nhận hồ sơ")
         person = clean_applicant(applicant)
@@ -57,6 +59,7 @@ class Reception:
             row = definition_row(session, procedure_code)
             definition = self.core.definition(session, row.id)
             cleaned = validate_form(definition.start_fields, data or {})
+            commune_code = self.core.reception_commune(actor.agency_id, commune, definition)
             counting_from = unit.calendar.counting_start(now)
             due = unit.calendar.add(counting_from, days=definition.limit_working_days)
             desk = session.get(models.Agency, actor.agency_id)
@@ -70,7 +73,8 @@ class Reception:
                 "received_by": actor.id, "received_at": now, "counting_from": counting_from, "due_at": due,
                 "original_due_at": due, "finished_at": None, "outcome": "", "supplement_count": 0,
                 "lookup_secret": secrets.token_hex(3).upper(), "paused_at": None, "paused_seconds": 0,
-                "apology_count": 0, "state_version": 0, "incident": ""}
+                "apology_count": 0, "state_version": 0, "incident": "",
+                "commune_code": commune_code}
             values["id"] = unit.conn.execute(_DOSSIER_INSERT, values).scalar_one()
             dossier = unit.track(values)
             queries.record_participation(session, dossier, actor.agency_id)

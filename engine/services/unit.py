@@ -19,11 +19,11 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from engine import accounts, calendar_decisions, events, models, queries
+from engine import accounts, calendar_decisions, events, lanes, models, queries
 from engine.calendar import WorkingCalendar
 from engine.db import WRITE_OPTION, database_errors, make_engine, make_session_factory
 from engine.definitions import Definition, load_definition
-from engine.errors import NotFound, StateError
+from engine.errors import InvalidInput, NotFound
 from engine.settings import Settings
 from engine.store import WorkflowCache, WorkflowCodec
 from engine.views import DossierView
@@ -150,7 +150,7 @@ class Core:
         self._definitions_lock = threading.Lock()
         self._calendar: WorkingCalendar | None = None
         self._calendar_loaded = 0.0
-        self._lanes: dict[str, tuple[int, str, float]] = {}
+        self._directory: tuple[lanes.Directory, float] | None = None
 
     def now(self) -> datetime:
         now = self.clock()
@@ -195,17 +195,36 @@ class Core:
     def invalidate_calendar(self) -> None:
         self._calendar = None
 
-    def lane_agency(self, unit: UnitOfWork, lane: str) -> tuple[int, str]:
-        """(agency id, code) bound to a lane name; cached for 30 s (agencies are rarely renamed)."""
-        key = accounts.lookup_key(lane)
-        hit = self._lanes.get(key)
-        if hit is not None and time.monotonic() - hit[2] < REFRESH_SECONDS:
-            return hit[0], hit[1]
-        agency = accounts.agency_for_lane(unit.session, lane)
-        if agency is None:
-            raise StateError(f"Làn '{lane}' không còn gắn với cơ quan nào")
-        self._lanes[key] = (agency.id, agency.code, time.monotonic())
-        return agency.id, agency.code
+    def directory(self, *, fresh: bool = False) -> lanes.Directory:
+        """Kinds, units and agencies for lane resolution (re-read at most every 30 s, or when asked)."""
+        cached = self._directory
+        if fresh or cached is None or time.monotonic() - cached[1] > REFRESH_SECONDS:
+            with self.Session() as session:
+                found = lanes.load_directory(session, self.calendar().localize(self.now()).date())
+            self._directory = cached = (found, time.monotonic())
+        return cached[0]
+
+    def lane_agency(self, lane: str, commune: str = "") -> tuple[int, str]:
+        """(agency id, code) a lane means for a dossier of ``commune`` (engine.lanes.resolve); on a
+        miss the directory is read again once (an agency added a moment ago)."""
+        try:
+            found = lanes.resolve(self.directory(), lane, commune)
+        except lanes.LaneUnresolved:
+            found = lanes.resolve(self.directory(fresh=True), lane, commune)
+        return found.id, found.code
+
+    def reception_commune(self, desk_agency_id: int, commune: str | None, definition: Definition) -> str:
+        """The dossier's commune (given, else the desk's unit); refused when a lane finds no agency there."""
+        def check(directory: lanes.Directory) -> str:
+            desk = directory.agencies.get(desk_agency_id)
+            chosen = (commune or "").strip() or ((desk.admin_unit if desk else None) or "")
+            lanes.check_reception(directory, definition.lanes, chosen)
+            return chosen
+
+        try:
+            return check(self.directory())
+        except InvalidInput:
+            return check(self.directory(fresh=True))
 
     def definition(self, reader: Session | Connection, definition_id: int) -> Definition:
         """The loaded definition version (parsed once per process)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+import tomllib
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from engine.catalog import (
     check_catalog,
     check_lanes,
     check_metadata,
+    lane_records,
     load_agency_registry,
     load_procedure_info,
     procedure_files,
@@ -100,10 +102,10 @@ def test_registry_codes_unique_and_parents_known() -> None:
 
 
 @pytest.mark.parametrize(("bpmn", "toml"), PAIRS, ids=IDS)
-def test_every_lane_is_a_registered_agency(bpmn: Path, toml: Path) -> None:
-    agencies = load_agency_registry(WORKFLOWS / "agencies.toml")
-    assert check_lanes(bpmn, agencies) == []
-    codes = {a.code for a in agencies}
+def test_every_lane_is_a_registered_agency_or_kind(bpmn: Path, toml: Path) -> None:
+    names = lane_records(WORKFLOWS / "agencies.toml")
+    assert check_lanes(bpmn, names) == []
+    codes = {a.code for a in names}
     assert set(load_procedure_info(toml).responsible_agencies) <= codes
 
 
@@ -204,10 +206,23 @@ def test_generator_reproduces_the_committed_diagrams(tmp_path: Path) -> None:
         assert made.read_text(encoding="utf-8") == (WORKFLOWS / made.name).read_text(encoding="utf-8"), made.name
 
 
-def test_reduced_limit_is_read_with_its_decision() -> None:
-    info = load_procedure_info(WORKFLOWS / "giay_phep_lao_dong.toml")
-    assert info.legal_working_days == 5 and info.reduced_working_days == 4 and info.working_days == 4
-    assert info.reduction_decision is not None and info.reduction_decision.issuer
+REDUCTION = ('reduced_working_days = 8\n', '\n[reduction_decision]\nnumber = "15/QĐ-UBND"\ndate = 2026-01-05\n'
+             'issuer = "UBND tỉnh Lâm Đồng"\n')
+
+
+def with_reduction(toml: Path) -> None:
+    """The work permit's metadata as a province that cut its limit to 8 working days would write it."""
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace("legal_working_days = 10\n", "legal_working_days = 10\n" + REDUCTION[0])
+    toml.write_text(text.rstrip() + "\n" + REDUCTION[1], encoding="utf-8")
+
+
+def test_reduced_limit_is_read_with_its_decision(tmp_path: Path) -> None:
+    _, toml = _copy(tmp_path, "giay_phep_lao_dong")
+    with_reduction(toml)
+    info = load_procedure_info(toml)
+    assert info.legal_working_days == 10 and info.reduced_working_days == 8 and info.working_days == 8
+    assert info.reduction_decision is not None and info.reduction_decision.issuer == "UBND tỉnh Lâm Đồng"
     assert info.fee.amount_vnd > 0
     assert load_procedure_info(WORKFLOWS / "mai_tang_phi.toml").working_days == 5
 
@@ -243,8 +258,7 @@ def test_broken_toml_is_reported_not_raised(tmp_path: Path) -> None:
 
 def test_limit_mismatch_with_diagram_is_reported(tmp_path: Path) -> None:
     bpmn, toml = _copy(tmp_path, "giay_phep_lao_dong")
-    toml.write_text(toml.read_text(encoding="utf-8").replace("reduced_working_days = 4", "reduced_working_days = 3"),
-                    encoding="utf-8")
+    with_reduction(toml)  # the diagram has no reduced limit
     lines = check_metadata(toml)
     assert len(lines) == 1 and "reduced_working_days" in lines[0]
     info = load_procedure_info(toml)
@@ -255,18 +269,19 @@ def test_limit_mismatch_with_diagram_is_reported(tmp_path: Path) -> None:
 
 def test_unknown_lane_and_duplicate_agency_are_reported(tmp_path: Path) -> None:
     bpmn, _ = _copy(tmp_path, "mai_tang_phi")
-    agencies = load_agency_registry(WORKFLOWS / "agencies.toml")
-    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('name="UBND xã Phong Nẫm"', 'name="UBND xã Không Có"'),
+    agencies = lane_records(WORKFLOWS / "agencies.toml")
+    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('name="UBND cấp xã"', 'name="UBND xã Không Có"'),
                     encoding="utf-8")
     (line,) = check_lanes(bpmn, agencies)
     assert "UBND xã Không Có" in line
-    # Case and spacing do not matter when a lane names its agency.
-    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('name="UBND xã Không Có"', 'name="ubnd  XÃ phong nẫm"'),
-                    encoding="utf-8")
-    assert check_lanes(bpmn, agencies) == []
+    # Case and spacing do not matter when a lane names an agency or a kind.
+    for name in ("ubnd  XÃ liên hương", " ubnd   CẤP xã", "UBND_XA"):
+        text = bpmn.read_text(encoding="utf-8")
+        bpmn.write_text(re.sub(r'(<bpmn:lane id="Lane_1" name=")[^"]*"', rf'\g<1>{name}"', text), encoding="utf-8")
+        assert check_lanes(bpmn, agencies) == [], name
     registry = tmp_path / "agencies.toml"
     text = (WORKFLOWS / "agencies.toml").read_text(encoding="utf-8")
-    registry.write_text(text.replace('code = "UBNDX.HN"', 'code = "UBNDX.HL"'), encoding="utf-8")
+    registry.write_text(text.replace('code = "UBNDX.BB"', 'code = "UBNDX.LH"'), encoding="utf-8")
     assert any("duplicate code" in line for line in check_metadata(registry))
     with pytest.raises(DefinitionError):
         load_agency_registry(registry)
@@ -277,3 +292,18 @@ def test_every_id_attribute_is_unique_in_the_file(bpmn: Path, toml: Path) -> Non
     root = parse_xml(bpmn.read_bytes()).getroot()
     ids = [el.get("id") for el in root.iter() if el.get("id")]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+DISTRICT_WORDS = ("huyện", "thành phố phan thiết", "lđ-tb&xh", "lđ-tb&amp;xh", "ubndh")
+
+
+@pytest.mark.parametrize(("bpmn", "toml"), PAIRS, ids=IDS)
+def test_no_shipped_procedure_mentions_a_district_level_agency(bpmn: Path, toml: Path) -> None:
+    """Two-tier local government since 1 July 2025: nothing published names the district tier or
+    the dissolved labour department (only internal notes and sources, never published, tell the history)."""
+    assert not [w for w in DISTRICT_WORDS if w in bpmn.read_text(encoding="utf-8").casefold()]
+    with toml.open("rb") as fh:
+        published = {k: v for k, v in tomllib.load(fh).items() if k not in ("internal_notes", "sources")}
+    assert not [w for w in DISTRICT_WORDS if w in repr(published).casefold()]
+    registry = load_agency_registry(WORKFLOWS / "agencies.toml")
+    assert not [a.code for a in registry if a.level == "district" or "huyện" in a.name.casefold()]

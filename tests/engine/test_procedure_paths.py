@@ -34,13 +34,15 @@ from tests.engine.procedure_driver import APPLICANT, Do, Driver, Fire, Path, Pro
 WORKFLOWS = ROOT / "workflows"
 MONDAY = vn(2026, 3, 2, 8, 0)
 
-# Agencies (codes in workflows/agencies.toml).
-PN, PN_TP, PN_BCD, CA_PN = "UBNDX.PN", "UBNDX.PN.TP", "UBNDX.PN.BCDGN", "CAX.PN"
-HL = "UBNDX.HL"
-PT, PT_P, BHXH_PT = "UBNDH.PT", "UBNDH.PT.PLDTBXH", "BHXHH.PT"
-HTB, HTB_P = "UBNDH.HTB", "UBNDH.HTB.PLDTBXH"
-S_VP, S_LD, S_HD = "SLDTBXH.VP", "SLDTBXH.LD", "SLDTBXH.HDSK"
-S_BTXH, S_NCC, S_LDVL = "SLDTBXH.PBTXH", "SLDTBXH.PNCC", "SLDTBXH.PLDVL"
+# Agencies (codes in workflows/agencies.toml). The lanes name agency kinds: each dossier's steps go
+# to the agencies of its commune (the receiving desk's unit): xã Liên Hương (LH) or xã Bắc Bình (BB),
+# and to the province's departments.
+PN, PN_TP, PN_BCD, CA_PN = "UBNDX.LH", "UBNDX.LH.TP", "UBNDX.LH.BCDGN", "CAX.LH"
+HL = "UBNDX.BB"
+PT, PT_P, BHXH_PT = "UBNDX.LH.LD", "UBNDX.LH.VHXH", "BHXHT"
+HTB, HTB_P = "UBNDX.BB.LD", "UBNDX.BB.VHXH"
+S_VP, S_LD, S_HD = "SNV.VP", "SNV.LD", "SNV.HDSK"
+S_BTXH, S_NCC, S_LDVL = "SNV.TTDVVL", "SNV.PNCC", "SNV.PLDVL"
 TT = "TTPVHCC"
 
 RETURNS = {"Task_tra_ket_qua": "0", "Task_tra_tu_choi": "0"}
@@ -54,9 +56,9 @@ PROCEDURES = {
         "Task_tiep_nhan": "0.5", "Task_xa_xet_duyet": "5.5", "Task_xa_niem_yet": "2", "Task_xa_trinh": "2",
         "Task_phong_tham_dinh": "7", "Task_quyet_dinh": "3", "Task_phong_tu_choi": "1", **RETURNS, **SUPPLEMENT},
         "Task_tiep_nhan"),
-    "tho_cung_liet_si": Procedure("BTH.NCC.01", HL, Decimal(30), {
-        "Task_tiep_nhan": "0.5", "Task_xa_xac_nhan": "3.5", "Task_xa_chuyen": "1", "Task_huyen_kiem_tra": "8",
-        "Task_huyen_chuyen": "2", "Task_so_tham_dinh": "10", "Task_so_truong_phong": "2", "Task_so_phe_duyet": "1.5",
+    "tho_cung_liet_si": Procedure("BTH.NCC.01", HL, Decimal(18), {
+        "Task_tiep_nhan": "0.5", "Task_xa_xac_nhan": "1.5", "Task_xa_chuyen": "1", "Task_huyen_kiem_tra": "4",
+        "Task_huyen_chuyen": "1", "Task_so_tham_dinh": "6", "Task_so_truong_phong": "1.5", "Task_so_phe_duyet": "1",
         "Task_so_ky": "1.5", "Task_so_tu_choi": "1.5", **RETURNS, **SUPPLEMENT}, "Task_tiep_nhan"),
     "lien_thong_khai_sinh": Procedure("BTH.LT.01", PN, Decimal(3), {
         "Task_tiep_nhan": "0.5", "Task_dang_ky_khai_sinh": "1", "Task_thuong_tru": "1.5", "Task_the_bhyt": "1",
@@ -66,9 +68,9 @@ PROCEDURES = {
         "Task_tu_tuat": "7", "Task_mai_tang_tham_dinh": "4", "Task_mai_tang_quyet_dinh": "2",
         "Task_mai_tang_tu_choi": "1", "Task_ncc_lap_ho_so": "3", "Task_ncc_quyet_dinh": "4", "Task_tra_ket_qua": "0"},
         "Task_tiep_nhan"),
-    "giay_phep_lao_dong": Procedure("BTH.LDVL.01", TT, Decimal(4), {  # legal 5, reduced to 4
-        "Task_tiep_nhan": "0.5", "Task_tham_dinh": "2", "Task_truong_phong": "0.5", "Task_phe_duyet": "0.5",
-        "Task_ky": "0.5", "Task_ky_tu_choi": "0.5", **RETURNS, **SUPPLEMENT}, "Task_tiep_nhan"),
+    "giay_phep_lao_dong": Procedure("BTH.LDVL.01", TT, Decimal(10), {  # Decree 219/2025 (to confirm)
+        "Task_tiep_nhan": "0.5", "Task_tham_dinh": "6", "Task_truong_phong": "1.5", "Task_phe_duyet": "1",
+        "Task_ky": "1", "Task_ky_tu_choi": "1", **RETURNS, **SUPPLEMENT}, "Task_tiep_nhan"),
     "cong_nhan_ho_ngheo": Procedure("BTH.GN.01", PN, Decimal(15), {
         "Task_tiep_nhan": "0.5", "Task_bcd_xem_xet": "1.5", "Task_khao_sat": "3", "Task_hop_dan": "2",
         "Task_tong_hop_niem_yet": "1", "Task_phuc_tra": "2", "Task_bao_cao": "1", "Task_cong_nhan": "3",
@@ -662,12 +664,13 @@ def test_answers_with_only_the_open_steps_match_a_read(driver: Driver, path: Pat
         driver.open_answers = False
 
 
-def test_work_permit_runs_on_the_reduced_limit(driver: Driver) -> None:
-    """4 working days (the province's cut) instead of the legal 5: Monday 08:00 → Friday 08:00."""
+def test_work_permit_runs_on_the_limit_of_decree_219_2025(driver: Driver) -> None:
+    """10 working days (Decree 219/2025/NĐ-CP as reported; no provincial cut of the merged
+    province yet): Monday 2 March 08:00 → Monday 16 March 08:00."""
     summary = driver.engine.procedure("BTH.LDVL.01")
-    assert summary.legal_working_days == 5 and summary.reduced_working_days == 4
+    assert summary.legal_working_days == 10 and summary.reduced_working_days is None
     d = driver.run(GPLD_PATHS[0], MONDAY)
-    assert d.due_at == vn(2026, 3, 6, 8, 0)  # not the legal Monday 9 March
+    assert d.due_at == vn(2026, 3, 16, 8, 0)
     receive = next(s for s in d.steps if s.element_id == "Task_tiep_nhan")
     assert receive.due_at == vn(2026, 3, 2, 14, 0)  # half a day: 08:00–11:30, 13:30–14:00
 
@@ -793,6 +796,6 @@ def test_leader_sending_back_does_not_restart_the_limit(driver: Driver) -> None:
     cal = driver.engine.calendar()
     assert d.supplement_count == 0
     assert d.counting_from == cal.counting_start(MONDAY)
-    assert d.due_at == d.original_due_at == cal.add(d.counting_from, days=4)
+    assert d.due_at == d.original_due_at == cal.add(d.counting_from, days=10)
     appraisals = [s for s in d.steps if s.element_id == "Task_tham_dinh"]
     assert len(appraisals) == 2 and all(s.state == "completed" for s in appraisals)

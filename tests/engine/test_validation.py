@@ -173,10 +173,20 @@ def test_unbound_lane() -> None:
     problem = only_error(xml)
     assert problem.element == "Lane_LanhDao"
     assert problem.line == line_of(xml, 'id="Lane_LanhDao"')
-    assert "«Ban Giám đốc»" in problem.message and "không ứng với cơ quan nào" in problem.message
+    assert "«Ban Giám đốc»" in problem.message and "không ứng với cơ quan hay loại cơ quan nào" in problem.message
     assert problem.format() == f"thu_tuc.bpmn:{problem.line}: ERROR [Lane_LanhDao] {problem.message}"
     # Without an agency registry, lanes are not judged.
     assert errors(check(xml, None)) == []
+
+
+def test_unknown_lane_lists_the_kinds_and_agencies_it_could_be() -> None:
+    xml = edit('name="Lãnh đạo UBND huyện"', 'name="UBND cap xa"')
+    refs = [*AGENCIES, AgencyRef("ubnd_xa", "UBND cấp xã nơi ở", kind=True)]
+    problem = only_error(xml, refs)
+    assert "có thể là:" in problem.message
+    assert "«UBND cấp xã nơi ở» (loại cơ quan)" in problem.message and "«UBND cấp xã»" in problem.message
+    # A lane naming the kind itself binds.
+    assert errors(check(edit('name="Lãnh đạo UBND huyện"', 'name="ubnd_XA"'), refs)) == []
 
 
 def test_lane_binding_ignores_case_spacing_and_unicode_form() -> None:

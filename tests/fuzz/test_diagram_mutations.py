@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from engine.catalog import load_agency_registry
+from engine.catalog import KindRecord, lane_records
 from engine.definitions import Definition, load_definition
 from engine.errors import DefinitionError
 from engine.problems import Problem
@@ -24,7 +24,7 @@ from tests.conftest import ROOT
 
 WORKFLOWS = ROOT / "workflows"
 SOURCES = {p.name: p.read_bytes() for p in sorted(WORKFLOWS.glob("*.bpmn"))}
-AGENCIES = [AgencyRef(a.code, a.name) for a in load_agency_registry(WORKFLOWS / "agencies.toml")]
+AGENCIES = [AgencyRef(a.code, a.name, isinstance(a, KindRecord)) for a in lane_records(WORKFLOWS / "agencies.toml")]
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 REFERENCES = ("sourceRef", "targetRef", "default", "attachedToRef", "processRef", "id", "calledElement")

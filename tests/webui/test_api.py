@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from engine import accounts
 from tests.conftest import DATA, PASSWORD
 
 APPLICANT = {"name": "Nguyễn Văn An", "id_number": "079123456789", "phone": "0901234567",
@@ -525,8 +526,7 @@ def test_unknown_api_paths_are_json(client):
 
 
 def test_deploying_with_metadata_feeds_the_portal(api: Api, client):
-    from engine import accounts
-    from engine.catalog import load_agency_registry
+    from engine.demo import load_registry
 
     workflows = DATA.parent.parent / "workflows"
     bpmn = (workflows / "mai_tang_phi.bpmn").read_bytes().replace(
@@ -535,9 +535,8 @@ def test_deploying_with_metadata_feeds_the_portal(api: Api, client):
         b'value="UBNDH.PT" />')
     toml = (workflows / "mai_tang_phi.toml").read_bytes()
     engine = client.application.extensions["lienthong_engine"]
-    with engine.transaction() as s:  # the diagram's lanes bind to registry agencies
-        for rec in load_agency_registry(workflows / "agencies.toml"):
-            accounts.add_agency(s, rec.code, rec.name, now=engine.now(), parent=rec.parent, level=rec.level)
+    with engine.transaction() as s:  # the diagram's lanes bind to the registry's kinds and agencies
+        load_registry(s, workflows, engine.now())
     wrong = toml.replace(b'code = "1.001731"', b'code = "9.999999"')
     r = api("POST", "/procedures", "designer", content_type="multipart/form-data",
             data={"file": (io.BytesIO(bpmn), "m.bpmn"), "metadata": (io.BytesIO(wrong), "m.toml")})

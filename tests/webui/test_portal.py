@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from engine import accounts
-from engine.catalog import load_agency_registry
+from engine.demo import load_registry
 from engine.runtime import Engine
 from tests.conftest import ROOT
 
@@ -28,10 +29,7 @@ def _deploy(engine: Engine, stem: str) -> str:
 def catalogue(engine: Engine, world) -> dict[str, str]:
     """The registry's agencies (with PAKN contacts) and two real procedures with their metadata."""
     with engine.transaction() as s:
-        for rec in load_agency_registry(WORKFLOWS / "agencies.toml"):
-            contacts = {"feedback_officials": [f.__dict__ for f in rec.feedback_officials]}
-            accounts.add_agency(s, rec.code, rec.name, now=engine.now(), parent=rec.parent, level=rec.level,
-                                address=rec.address, phone=rec.phone, email=rec.email, contacts=contacts)
+        load_registry(s, WORKFLOWS, engine.now())
     return {"funeral": _deploy(engine, "mai_tang_phi"), "permit": _deploy(engine, "giay_phep_lao_dong")}
 
 
@@ -83,11 +81,48 @@ def test_procedure_page_shows_what_citizens_need(client, catalogue):
     assert "/thu-tuc/1.001731/so-do.svg?v=" in page
 
 
-def test_reduced_time_limit_shows_its_decision(client, catalogue):
+def test_reduced_time_limit_shows_its_decision(client, catalogue, engine):
+    """A province that cut the work permit's limit to 8 working days publishes a new version."""
+    bpmn = (WORKFLOWS / "giay_phep_lao_dong.bpmn").read_text(encoding="utf-8")
+    bpmn = bpmn.replace('<camunda:property name="legal_working_days" value="10" />',
+                        '<camunda:property name="legal_working_days" value="10" />'
+                        '<camunda:property name="reduced_working_days" value="8" />')
+    bpmn = bpmn.replace('name="Chuyên viên Phòng Lao động – Việc làm thẩm định hồ sơ"', 'name="Thẩm định"')
+    bpmn = re.sub(r'(id="Task_tham_dinh".*?name="working_days" value=")6(")', r"\g<1>4\2", bpmn, flags=re.S)
+    with (WORKFLOWS / "giay_phep_lao_dong.toml").open("rb") as fh:
+        metadata = tomllib.load(fh)
+    metadata.update(reduced_working_days=8, reduction_decision={"number": "15/QĐ-UBND", "date": "2026-01-05",
+                                                                "issuer": "UBND tỉnh Lâm Đồng"})
+    assert engine.deploy(bpmn.encode(), filename="gpld.bpmn", metadata=metadata).version == 2
     page = text_of(client.get(f"/thu-tuc/{catalogue['permit']}"))
-    assert "Thời hạn đã rút ngắn" in page and "4 ngày làm việc" in page
-    assert "0000/QĐ-UBND" in page and "01/01/2023" in page
-    assert "Trần Thị Mai" in page  # a PAKN official of the service centre
+    assert "Thời hạn đã rút ngắn" in page and "8 ngày làm việc" in page
+    assert "15/QĐ-UBND" in page and "05/01/2026" in page
+    assert "Trần Thị Mai" in page  # a PAKN official of the service centre (the kind's agency)
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in sorted(WORKFLOWS.glob("*.bpmn"))])
+def test_public_pages_never_show_internal_notes_or_sources(client, engine, world, stem):
+    """Every shipped procedure's public page and flowchart: none of its internal notes, none of its
+    sources; an internal process is not published at all."""
+    with engine.transaction() as s:
+        load_registry(s, WORKFLOWS, engine.now())
+    code = _deploy(engine, stem)
+    with (WORKFLOWS / f"{stem}.toml").open("rb") as fh:
+        metadata = tomllib.load(fh)
+    hidden = [*metadata.get("internal_notes", []), *(src["title"] for src in metadata.get("sources", []))]
+    assert hidden, "every shipped procedure records its sources"
+    page = client.get(f"/thu-tuc/{code}")
+    catalogue_page = text_of(client.get("/"))
+    if metadata.get("level") == "internal":
+        assert page.status_code == 404 and client.get(f"/thu-tuc/{code}/so-do.svg").status_code == 404
+        assert f"/thu-tuc/{code}" not in catalogue_page
+        return
+    assert page.status_code == 200 and f"/thu-tuc/{code}" in catalogue_page
+    published = text_of(page) + text_of(client.get(f"/thu-tuc/{code}/so-do.svg"))
+    for text in hidden:
+        assert html.escape(text) not in published and text not in published, text
+    # Kind lanes read as citizens read them, before any dossier runs.
+    assert "nơi cư trú" in published or metadata.get("level") == "province"
 
 
 def test_flowchart_link_returns_svg_and_is_cacheable(client, catalogue):
