@@ -22,6 +22,8 @@ from engine.errors import Conflict, InvalidInput, NotFound
 ROLES = ("clerk", "officer", "leader", "designer", "admin")
 #: Roles that handle steps of their own agency.
 HANDLING_ROLES = frozenset({"clerk", "officer", "leader"})
+#: The roles a step may name in ``camunda:candidateGroups``.
+STEP_ROLES = ("clerk", "officer", "leader")
 LEVELS = ("central", "province", "district", "commune", "unit")
 def _make_hasher() -> PasswordHasher:
     """Argon2id with the library's RFC 9106 low-memory profile (64 MiB, 3 passes).
@@ -304,3 +306,16 @@ def list_officials(session: Session, agency_code: str | None = None) -> list[Act
         stmt = stmt.join(models.Agency, models.Agency.id == models.Official.agency_id).where(
             models.Agency.code == agency_code)
     return [actor_of(session, r) for r in session.scalars(stmt)]
+
+
+def may_handle(actor: Actor, role: str) -> bool:
+    """Whether the official may take a step naming ``role`` ("" = any handling official)."""
+    return actor.has(role) if role else actor.has(*HANDLING_ROLES)
+
+
+def role_params(actor: Actor) -> dict[str, str]:
+    """The official's step roles as the three parameters of the claim and inbox statements
+    (``b_role1..3``; a role not held is "", which matches only steps naming no role)."""
+    held = [r for r in STEP_ROLES if r in actor.roles]
+    held += [""] * (3 - len(held))
+    return {"b_role1": held[0], "b_role2": held[1], "b_role3": held[2]}

@@ -87,6 +87,7 @@ class FlowNode:
     script: str | None = None
     documentation: str = ""
     triggered_by_event: bool = False
+    candidate_groups: str = ""  # camunda:candidateGroups of a user task: who in the agency does it
 
 
 @dataclass
@@ -366,6 +367,7 @@ class _Reader:
         node.attached_to = ref_id(element.get("attachedToRef")) or None
         node.cancel_activity = (element.get("cancelActivity") or "true").strip().lower() != "false"
         node.default_flow = ref_id(element.get("default")) or None
+        node.candidate_groups = " ".join((element.get(_C + "candidateGroups") or "").split())
         node.triggered_by_event = (element.get("triggeredByEvent") or "").strip().lower() == "true"
         return node
 

@@ -37,6 +37,7 @@ class StepSpec:
     result: str = ""
     fields: tuple[FieldSpec, ...] = ()
     documentation: str = ""
+    role: str = ""  # camunda:candidateGroups: clerk, officer or leader ("" = any handling role)
 
 
 #: Outcomes from strongest to weakest, when a workflow reached several end events.
@@ -187,6 +188,7 @@ def load_definition(data: bytes, filename: str = "") -> Definition:
                 result=node.properties.get("result", ""),
                 fields=field_specs(node.form),
                 documentation=node.documentation,
+                role=node.candidate_groups,
             )
         elif node.kind == "endEvent":
             outcome = node.properties.get("outcome", "").strip()

@@ -80,7 +80,7 @@ _COMPLETE_CLAIMED = update(_STEPS).where(
          form_data=bindparam("form_data", type_=_STEPS.c.form_data.type), note=bindparam("note"),
          timeliness=bindparam("timeliness"))
 _CANCEL_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(state="cancelled")
-_STEP_COLUMNS = ("dossier_id", "element_id", "task_id", "name", "lane", "agency_id", "step_kind", "state",
+_STEP_COLUMNS = ("dossier_id", "element_id", "task_id", "name", "lane", "agency_id", "step_kind", "role", "state",
                  "working_days", "ready_at", "due_at", "note")
 _STEP_INSERT = insert_of(_STEPS, _STEP_COLUMNS).returning(_STEPS.c.id)
 # PostgreSQL: the new step and its "step.ready" event in one statement, which needs no answer
@@ -132,6 +132,7 @@ _DOSSIER_VERSION = update(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("b_id")).
     state_version=bindparam("b_version"))
 _CLAIM_STEP = update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == "ready", _STEPS.c.agency_id == bindparam("b_agency"),
+    _STEPS.c.role.in_([literal(""), bindparam("b_role1"), bindparam("b_role2"), bindparam("b_role3")]),
 ).values(state="claimed", assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(_STEPS.c.dossier_id)
 # PostgreSQL: the claim and its event in one statement; the event is written only if the claim was.
 _CLAIMED = _CLAIM_STEP.cte("claimed")
@@ -169,7 +170,8 @@ def step_row(dossier_id: int, spec: Any, task_id: str, agency_id: int, now: date
              due_at: datetime) -> dict[str, Any]:
     """The row of a step that just became ready (both paths insert it)."""
     return {"dossier_id": dossier_id, "element_id": spec.element_id, "task_id": task_id, "name": spec.name,
-            "lane": spec.lane, "agency_id": agency_id, "step_kind": spec.step_kind, "state": "ready",
+            "lane": spec.lane, "agency_id": agency_id, "step_kind": spec.step_kind, "role": spec.role,
+            "state": "ready",
             "working_days": spec.working_days, "ready_at": now, "due_at": due_at, "note": ""}
 
 
@@ -221,12 +223,13 @@ class FastPathMixin:
         with self._raw() as raw:
             if not raw.sqlite:  # one round trip: the claim with its event, the read, COMMIT
                 logged = raw.later(_CLAIM_AND_LOG, {"step_id": step_id, "b_agency": actor.agency_id,
-                                                    "actor": actor.id, "at": now, "details": {}})
+                                                    "actor": actor.id, "at": now, "details": {},
+                                                    **accounts.role_params(actor)})
                 read = raw.later(queries._by_step(), {"step_id": step_id})
                 raw.finish()
                 return queries._step_view(read.first()) if logged.first() is not None else None
             claimed = raw.first(_CLAIM_STEP, {"step_id": step_id, "b_agency": actor.agency_id,
-                                              "actor": actor.id, "at": now})
+                                              "actor": actor.id, "at": now, **accounts.role_params(actor)})
             if claimed is None:
                 return None
             raw.run(_EVENT_INSERT, event("step.claimed", now, claimed.dossier_id, step_id=step_id,
@@ -235,7 +238,8 @@ class FastPathMixin:
             return queries._step_view(row)
 
     def _start_fast(self, actor: Actor, procedure_code: str, applicant: dict[str, str], data: Any, now: datetime,
-                    *, with_history: bool | Literal["open"]) -> DossierView:
+                    *, with_history: bool | Literal["open"],
+                    applicant_errors: dict[str, str] | None = None) -> DossierView:
         """Receive a dossier whose diagram has no timers and does not begin with a supplement request."""
         from engine.runtime import search_key
 
@@ -250,7 +254,8 @@ class FastPathMixin:
             definition = engine.definition(found.id)
             if definition.has_timers:
                 raise SlowPath  # the ORM path registers the timers a dossier starts with
-            cleaned = validate_form(definition.start_fields, data or {})
+            cleaned = validate_form(definition.start_fields, data or {}, today=engine.today(now),
+                                    pending=applicant_errors)
             cal = engine.calendar()
             counting_from = cal.counting_start(now)
             due = cal.add(counting_from, days=definition.limit_working_days)
@@ -318,7 +323,7 @@ class FastPathMixin:
                 raise SlowPath
             definition = engine.definition(dossier.definition_id)
             spec = definition.steps[step.element_id]
-            cleaned = validate_form(spec.fields, data or {})
+            cleaned = validate_form(spec.fields, data or {}, today=engine.today(now))
             judged = timeliness(now, step.due_at, engine.calendar())
             completed = {"step_id": step_id, "at": now, "by": actor.id, "form_data": cleaned, "note": note,
                          "timeliness": judged}
@@ -456,7 +461,7 @@ class FastPathMixin:
         return StepView(
             id=step_id, dossier_id=dossier.id, dossier_code=dossier.code, procedure_code=dossier.procedure_code,
             element_id=spec.element_id, name=spec.name, agency_id=agency_id, agency_code=agency.code,
-            agency_name=agency.name, state="ready", step_kind=spec.step_kind,
+            agency_name=agency.name, state="ready", step_kind=spec.step_kind, role=spec.role,
             working_days=Decimal(spec.working_days).quantize(_MILLI), ready_at=now.astimezone(UTC),
             due_at=due_at.astimezone(UTC), assignee_id=None, assignee_name=None, claimed_at=None, completed_at=None,
             completed_by=None, completed_by_name=None, timeliness=None, note="", form_data=None,

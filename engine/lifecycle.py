@@ -39,7 +39,8 @@ from sqlalchemy.orm import Session
 from engine import accounts, models, queries, timeliness
 from engine.accounts import Actor, AgencyInfo
 from engine.calendar import WorkingCalendar
-from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StateError
+from engine.errors import Conflict, FormInvalid, InvalidInput, NotFound, PermissionDenied, StateError
+from engine.forms import check_applicant
 from engine.views import FINISHED_STATUSES, DossierView
 
 if TYPE_CHECKING:
@@ -250,11 +251,11 @@ class LifecycleMixin:
     def _desk_notice(self, actor: Actor, kind: str, procedure_code: str, applicant: Mapping[str, Any], *,
                      request: str, documents: list[dict[str, Any]], reasons: list[str],
                      guidance: Mapping[str, str] | None, dossier_code: str = "") -> DeskNoticeView:
-        from engine.runtime import _clean_applicant
-
         if not actor.has("clerk"):
             raise PermissionDenied("Chỉ cán bộ một cửa được lập phiếu tại bộ phận một cửa")
-        person = _clean_applicant(applicant)
+        person, wrong = check_applicant(applicant)
+        if wrong:
+            raise FormInvalid(wrong)
         request = _text(request, "nội dung yêu cầu", required=False)
         now = self.now()
         year = self.calendar().localize(now).year

@@ -49,7 +49,7 @@ from engine.errors import (
 )
 from engine.expressions import make_script_engine
 from engine.fastpath import _CANCEL_STEP, _CLAIM_STEP, FastPathMixin, SlowPath, ready_details, step_row
-from engine.forms import validate_form
+from engine.forms import check_applicant, validate_form
 from engine.lifecycle import LifecycleMixin
 from engine.problems import error
 from engine.store import WorkflowCache, WorkflowCodec, compact
@@ -59,6 +59,7 @@ from engine.views import DeployResult, DossierView, ProcedureSummary, StepForm, 
 Clock = Callable[[], datetime]
 FAR_FUTURE = "9999-12-31T00:00:00+00:00"
 MAX_NOTE = 4000
+ROLE_REFUSED = "Bước này dành cho cán bộ có vai trò khác trong cơ quan"
 SUPPLEMENT_RULES = ("restart", "pause")
 
 
@@ -141,6 +142,10 @@ class Engine(LifecycleMixin, FastPathMixin):
         if now.tzinfo is None:
             raise ValueError("the clock must return aware datetimes")
         return now.astimezone(UTC)
+
+    def today(self, now: datetime | None = None) -> date:
+        """The local date of ``now`` (default: the engine's clock), for forms' ``today`` bounds."""
+        return self.calendar().localize(now or self.now()).date()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -314,17 +319,19 @@ class Engine(LifecycleMixin, FastPathMixin):
         from the rows just written (no read-back)."""
         if not actor.has("clerk"):
             raise PermissionDenied("Chỉ cán bộ một cửa được tiếp nhận hồ sơ")
-        clean_applicant = _clean_applicant(applicant)
+        clean_applicant, applicant_errors = _clean_applicant(applicant)
         now = self.now()
         if self.fast_path:
             try:
-                return self._start_fast(actor, procedure_code, clean_applicant, data, now, with_history=with_history)
+                return self._start_fast(actor, procedure_code, clean_applicant, data, now, with_history=with_history,
+                                        applicant_errors=applicant_errors)
             except SlowPath:
                 pass  # timers to register, or a supplement request first: the ORM path below
         with self.transaction() as session:
             row = self._definition_row(session, procedure_code)
             definition = self.definition(row.id, session)
-            cleaned = validate_form(definition.start_fields, data or {})
+            cleaned = validate_form(definition.start_fields, data or {}, today=self.today(now),
+                                    pending=applicant_errors)
             cal = self.calendar()
             counting_from = cal.counting_start(now)
             due = cal.add(counting_from, days=definition.limit_working_days)
@@ -526,7 +533,7 @@ class Engine(LifecycleMixin, FastPathMixin):
         if step is None:
             raise NotFound(f"Không có bước {step_id}")
         if step.agency_id != actor.agency_id or not actor.has(*accounts.HANDLING_ROLES):
-            raise PermissionDenied("Bước này thuộc cơ quan khác (another agency's step)")
+            raise PermissionDenied("Bước này thuộc cơ quan khác")
         return step
 
     def claim(self, actor: Actor, step_id: int) -> StepView:
@@ -541,9 +548,12 @@ class Engine(LifecycleMixin, FastPathMixin):
             claimed = None
             if actor.has(*accounts.HANDLING_ROLES):
                 claimed = session.connection().execute(_CLAIM_STEP, {
-                    "step_id": step_id, "b_agency": actor.agency_id, "actor": actor.id, "at": now}).first()
+                    "step_id": step_id, "b_agency": actor.agency_id, "actor": actor.id, "at": now,
+                    **accounts.role_params(actor)}).first()
             if claimed is None:
                 step = self._step_for_action(session, actor, step_id)  # NotFound / PermissionDenied
+                if not accounts.may_handle(actor, step.role):
+                    raise PermissionDenied(ROLE_REFUSED)
                 if step.state == "claimed" and step.assignee_id == actor.id:
                     return self._step_view(session, step_id)
                 raise _state_conflict(step)
@@ -582,6 +592,8 @@ class Engine(LifecycleMixin, FastPathMixin):
                 raise NotFound(f"Không có cán bộ {to_username!r}")
             if target.agency_id != step.agency_id:
                 raise PermissionDenied("Chỉ giao cho cán bộ cùng cơ quan")
+            if step.role and step.role not in set(target.roles.split(",")):
+                raise PermissionDenied(ROLE_REFUSED)
             previous = step.assignee_id
             step.state, step.assignee_id, step.claimed_at = "claimed", target.id, now
             add_event(session, "step.reassigned", now, dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id,
@@ -621,7 +633,7 @@ class Engine(LifecycleMixin, FastPathMixin):
                 raise Conflict("Bạn chưa nhận xử lý bước này (claim the step first)")
             definition = self.definition(dossier.definition_id, session)
             spec = definition.steps[step.element_id]
-            cleaned = validate_form(spec.fields, data or {})
+            cleaned = validate_form(spec.fields, data or {}, today=self.today(now))
             wf = self._load_workflow(session, dossier, definition)
             task = wf.get_task_from_id(UUID(step.task_id)) if UUID(step.task_id) in wf.tasks else None
             if task is None or not task.has_state(TaskState.READY):
@@ -691,7 +703,7 @@ class Engine(LifecycleMixin, FastPathMixin):
               limit: int = 200, offset: int = 0) -> list[StepView]:
         """Open steps of the official's agency, overdue first (one SQL query, no workflow loaded)."""
         with self.Session() as session:
-            return queries.inbox(session, actor.agency_id, procedure=procedure,
+            return queries.inbox(session, actor.agency_id, accounts.role_params(actor), procedure=procedure,
                                  mine_only_of=actor.id if mine else None, limit=limit, offset=offset)
 
     def step_form(self, actor: Actor, step_id: int) -> StepForm:
@@ -762,22 +774,5 @@ def search_key(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
-def _clean_applicant(applicant: Mapping[str, Any]) -> dict[str, str]:
-    from engine.errors import FormInvalid
-
-    limits = {"name": 255, "id_number": 32, "phone": 32, "email": 255, "address": 500}
-    out: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    for key, limit in limits.items():
-        raw = applicant.get(key) if isinstance(applicant, Mapping) else None
-        value = " ".join(str(raw).split()) if raw is not None else ""
-        if len(value) > limit:
-            errors[f"applicant.{key}"] = f"dài tối đa {limit} ký tự"
-        out[key] = value
-    if not out["name"]:
-        errors["applicant.name"] = "bắt buộc nhập họ tên người nộp (required)"
-    if out["id_number"] and not out["id_number"].isdigit():
-        errors["applicant.id_number"] = "số định danh chỉ gồm chữ số"
-    if errors:
-        raise FormInvalid(errors)
-    return out
+def _clean_applicant(applicant: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    return check_applicant(applicant)

@@ -34,6 +34,7 @@ from engine.bpmn_model import (
     read_root,
 )
 from engine.errors import DefinitionError, ExpressionError
+from engine.form_checks import node_problems
 from engine.paths import enumerate_paths, main_path, parse_duration, path_name, working_days
 from engine.problems import Problem, error, warning
 from engine.xmlsafe import parse_xml
@@ -249,6 +250,8 @@ class _ProcessCheck:
                     self.err(f"working_days «{raw}» của bước {_label(node)} phải là số ngày làm việc "
                              f"không âm, ví dụ 0.5 hoặc 3 (must be a non-negative number)",
                              node.line, node.id)
+            for message in node_problems(node):
+                self.err(message, node.line, node.id)
             if "timer" in node.event_kinds:
                 self.check_timer(node)
             if node.kind == "subProcess":

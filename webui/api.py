@@ -241,7 +241,9 @@ def _step_json(step: StepView, usernames: dict[int, str], iso: Callable[[datetim
     return {"id": step.id, "name": step.name, "agency": step.agency_code, "state": step.state,
             "assignee": usernames.get(step.assignee_id) if step.assignee_id else None,
             "ready_at": iso(step.ready_at), "due_at": iso(step.due_at), "completed_at": iso(step.completed_at),
-            "timeliness": step.timeliness}
+            "timeliness": step.timeliness, "role": step.role,
+            "completed_by": usernames.get(step.completed_by) if step.completed_by else None,
+            "data": step.form_data if step.state == "completed" else None, "note": step.note or None}
 
 
 def _event_json(event: EventView, usernames: dict[int, str], iso: Callable[[datetime | None], str | None]
@@ -281,10 +283,11 @@ def _dossier_json(d: DossierView, include: frozenset[str] = frozenset(DOSSIER_LI
     steps = d.steps if "steps" in include else []
     open_steps = d.open_steps if "open_steps" in include else []
     events = d.events if "events" in include else []
-    usernames = _usernames([s.assignee_id for s in steps or open_steps] + [e.actor_id for e in events])
+    usernames = _usernames([s.assignee_id for s in steps or open_steps] + [s.completed_by for s in steps]
+                           + [e.actor_id for e in events])
     iso = _Times()
     out: dict[str, Any] = {"code": d.code, "procedure": d.procedure_code, "status": d.status,
-                           "received_at": iso(d.received_at), "due_at": iso(d.due_at)}
+                           "received_at": iso(d.received_at), "due_at": iso(d.due_at), "data": d.data}
     if "steps" in include:
         out["steps"] = [_step_json(s, usernames, iso) for s in steps]
     if "open_steps" in include:
@@ -295,7 +298,7 @@ def _dossier_json(d: DossierView, include: frozenset[str] = frozenset(DOSSIER_LI
 
 
 def _single_step(step: StepView) -> dict[str, Any]:
-    return _step_json(step, _usernames([step.assignee_id]), _Times())
+    return _step_json(step, _usernames([step.assignee_id, step.completed_by]), _Times())
 
 
 # --------------------------------------------------------------------------- tokens

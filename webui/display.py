@@ -73,6 +73,58 @@ def days(value: Decimal | int | float | None) -> str:
     return format_number(Decimal(str(value)))
 
 
+ROLE = {"clerk": _l("Cán bộ một cửa"), "officer": _l("Chuyên viên"), "leader": _l("Lãnh đạo"),
+        "admin": _l("Quản trị hệ thống"), "designer": _l("Người thiết kế quy trình")}
+
+
+def role_label(value: str | None) -> str:
+    """A role, or several joined by '/', in words: 'leader/officer' → 'Lãnh đạo, Chuyên viên'."""
+    parts = [p for p in str(value or "").replace(",", "/").split("/") if p.strip()]
+    return ", ".join(str(ROLE.get(p.strip(), p.strip())) for p in parts)
+
+
+def translate(message: Any) -> str:
+    """An engine message in the page's language (engine.forms.Message carries its template)."""
+    from flask_babel import gettext
+
+    template = getattr(message, "template", None)
+    if template is None:
+        return gettext(str(message)) if message else ""
+    params = getattr(message, "params", {}) or {}
+    return gettext(template, **{k: str(v) for k, v in params.items()}) if params else gettext(template)
+
+
+def field_value(value: Any, spec: Any) -> str:
+    """A stored form value as people read it: Có/Không, the choice's label, dd/mm/yyyy, 10.000.000."""
+    from flask_babel import gettext
+
+    from webui.i18n import current_language
+
+    if value is None or value == "":
+        return ""
+    kind = getattr(spec, "type", "string")
+    if kind == "boolean":
+        return gettext("Có") if value is True or str(value).casefold() in ("true", "1") else gettext("Không")
+    if kind == "enum":
+        return next((label for key, label in spec.enum_values if key == str(value)), str(value))
+    if kind == "date":
+        try:
+            return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        except ValueError:
+            return str(value)
+    if kind in ("long", "decimal"):
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            return str(value)
+        whole, _dot, frac = format(number, "f").partition(".")
+        grouped = format(int(whole), ",")
+        if current_language() == "vi":
+            return grouped.replace(",", ".") + ("," + frac if frac else "")
+        return grouped + ("." + frac if frac else "")
+    return str(value)
+
+
 def _label(table: dict[str, Any], value: str | None) -> str:
     if not value:
         return ""
@@ -88,4 +140,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda v: _label(TIMELINESS, v), "timeliness_label")
     app.add_template_filter(lambda v: _label(EVENT_ACTION, v), "action_label")
     app.add_template_filter(lambda v: _label(COLLECTION, v), "collection_label")
+    app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(translate, "tr")
+    app.add_template_filter(field_value, "field_value")
     app.jinja_env.globals["COLLECTION_METHODS"] = COLLECTION

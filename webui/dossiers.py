@@ -10,6 +10,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from engine import accounts, flowchart, models, paperwork
+from engine.case import case_entries
 from engine.errors import InvalidInput, NotFound
 from engine.search import STATUSES, SearchQuery
 from engine.search import search as search_dossiers
@@ -82,7 +83,8 @@ def render_show(code: str, status: int = 200, values: dict[str, str] | None = No
     with engine.Session() as s:
         receiving_agency_id = s.scalar(select(models.Dossier.receiving_agency_id)
                                        .where(models.Dossier.id == dossier.id))
-    return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier),
+    case = case_entries(engine.definition(dossier.definition_id), dossier)
+    return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier), case=case,
                            now=engine.now(), docs=get_documents().of_dossier(actor(), dossier.code),
                            lifecycle=engine.dossier_lifecycle(dossier.code), values=values or {},
                            own_desk=actor().agency_id == receiving_agency_id), status

@@ -42,7 +42,7 @@ def test_desk_shows_errors_and_creates_nothing(client, engine, world, deployed):
     response = _receive(client, applicant_name="", **{"field-so_ban_sao": "hai"})
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "bắt buộc nhập họ tên" in text and "0912345678" in text
+    assert "bắt buộc nhập" in text and "0912345678" in text
     assert engine.inbox(world["clerk"]) == []
 
 
@@ -92,7 +92,7 @@ def test_dossier_page_shows_diagram_and_control_form_with_timeliness(client, eng
     assert "Quá hạn" in rows
     assert "Clerk → Phòng chuyên môn" in rows
     assert re.search(r"Officer → [^<]*Công an tỉnh", rows)
-    assert "Bước đang mở" in page
+    assert "Việc cần làm tiếp" in page
     assert f"/dossiers/{dossier.code}/diagram.svg" in page
     svg = client.get(f"/dossiers/{dossier.code}/diagram.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
