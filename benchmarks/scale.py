@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("LIENTHONG_TEST_HASHING", "1")
+os.environ.setdefault("LIENTHONG_PASSWORD_HASHING", "minimal")
 
 import argparse
 import random

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -25,19 +24,18 @@ HANDLING_ROLES = frozenset({"clerk", "officer", "leader"})
 #: The roles a step may name in ``camunda:candidateGroups``.
 STEP_ROLES = ("clerk", "officer", "leader")
 LEVELS = ("central", "province", "district", "commune", "unit")
-def _make_hasher() -> PasswordHasher:
-    """Argon2id with the library's RFC 9106 low-memory profile (64 MiB, 3 passes).
-
-    LIENTHONG_TEST_HASHING=1 (set by the test suite only) keeps Argon2id but with the smallest
-    parameters, so that fixtures creating dozens of officials stay fast; a hash made that way is
-    upgraded on the official's next login under the normal profile (check_needs_rehash).
-    """
-    if os.environ.get("LIENTHONG_TEST_HASHING") == "1":
-        return PasswordHasher.from_parameters(profiles.CHEAPEST)
-    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+#: Argon2id profiles by the ``password_hashing`` setting: "standard" is the library's RFC 9106
+#: low-memory profile (64 MiB, 3 passes); "minimal" keeps Argon2id with the smallest parameters
+#: (test suites, where fixtures create dozens of officials). A hash made under another profile is
+#: upgraded on the official's next login (check_needs_rehash).
+HASHING_PROFILES = {"standard": profiles.RFC_9106_LOW_MEMORY, "minimal": profiles.CHEAPEST}
+_hasher = PasswordHasher.from_parameters(HASHING_PROFILES["standard"])
 
 
-_hasher = _make_hasher()
+def configure_password_hashing(kind: str) -> None:
+    """Hash passwords under the profile ``kind`` from now on (the engine applies its settings)."""
+    global _hasher
+    _hasher = PasswordHasher.from_parameters(HASHING_PROFILES[kind])
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8

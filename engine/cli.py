@@ -11,15 +11,21 @@ import click
 
 from engine import accounts, db
 from engine.errors import DefinitionError, LienThongError
+from engine.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = REPO_ROOT / "workflows"
 
 
+def _settings() -> Settings:
+    """The deployment's settings, read from the environment once per command."""
+    return Settings.from_env()
+
+
 def _engine() -> Any:
     from engine.runtime import Engine
 
-    return Engine(db.database_url())
+    return Engine(settings=_settings())
 
 
 def _fail(message: str) -> NoReturn:
@@ -35,7 +41,7 @@ def main() -> None:
 @main.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
-    url = db.database_url()
+    url = _settings().database_url
     db.upgrade(url)
     click.echo(f"Cơ sở dữ liệu đã sẵn sàng: {db.make_engine(url).url.render_as_string(hide_password=True)}")
 
@@ -74,7 +80,7 @@ def _known_agencies() -> list[Any]:
     try:
         from engine.runtime import Engine
 
-        eng = Engine(db.database_url())
+        eng = Engine(settings=_settings())
         try:
             with eng.Session() as session:
                 found = [AgencyRef(a.code, a.name) for a in accounts.list_agencies(session)]
@@ -338,12 +344,13 @@ def render(files: tuple[Path, ...], out_dir: Path, formats: str, all_files: bool
 
 @main.command()
 @click.option("--once", is_flag=True, help="Run one pass and exit")
-@click.option("--interval", default=30.0, show_default=True, help="Seconds between passes")
-def worker(once: bool, interval: float) -> None:
+@click.option("--interval", type=float, default=None, help="Seconds between passes (default: setting)")
+def worker(once: bool, interval: float | None) -> None:
     """Background worker: fire due timers, mark overdue steps, warn before due times."""
     from engine.worker import run_worker
 
-    run_worker(_engine(), once=once, interval=interval, echo=click.echo)
+    eng = _engine()
+    run_worker(eng, once=once, interval=interval or eng.settings.worker_interval, echo=click.echo)
 
 
 def _register_plugins() -> None:

@@ -1,4 +1,4 @@
-"""Database connection: SQLite by default (WAL), any SQLAlchemy URL via DATABASE_URL; migrations."""
+"""Database connection: SQLite (WAL) or PostgreSQL through SQLAlchemy; migrations."""
 
 from __future__ import annotations
 
@@ -19,14 +19,8 @@ from engine.checkpoint import checkpointer
 from engine.writelock import WriteLockedConnection
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-DEFAULT_SQLITE = "sqlite:///var/lienthong.sqlite"
 #: Execution option marking a connection whose transaction will write (see _configure_sqlite).
 WRITE_OPTION = "lienthong_write"
-
-
-def database_url() -> str:
-    """The database URL from DATABASE_URL, else the embedded SQLite file under ./var."""
-    return os.environ.get("DATABASE_URL") or DEFAULT_SQLITE
 
 
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -43,9 +37,8 @@ def json_dumps(value: Any) -> str:
         return json.dumps(value)
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an SQLAlchemy engine; on SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE."""
-    url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
@@ -149,11 +142,11 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema to ``revision`` with Alembic migrations (what ``lienthong init-db`` does)."""
     from alembic import command
 
-    command.upgrade(alembic_config(url or database_url()), revision)
+    command.upgrade(alembic_config(url), revision)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -35,7 +35,6 @@ from engine.runtime import Engine, search_key
 KINDS = ("scan", "opinion", "minutes", "draft", "signed_result", "other")
 KIND_LABELS = {"scan": "Bản quét giấy tờ", "opinion": "Ý kiến", "minutes": "Biên bản", "draft": "Dự thảo",
                "signed_result": "Kết quả đã ký", "other": "Khác"}
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_FILENAME = 255
 #: Step kinds at which the signed result may be attached (the signing step, or the desk returning it).
 RESULT_STEP_KINDS = ("sign", "return", "")
@@ -63,14 +62,6 @@ class DocumentCorrupted(LienThongError):
 
 class DocumentRejected(InvalidInput):
     """A file refused on upload: unknown or disguised type, empty, or too large."""
-
-
-def document_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """LIENTHONG_DOCUMENT_DIR, else <LIENTHONG_DATA_DIR or ./var>/documents."""
-    env = os.environ if environ is None else environ
-    if env.get("LIENTHONG_DOCUMENT_DIR"):
-        return Path(env["LIENTHONG_DOCUMENT_DIR"]).resolve()
-    return (Path(env.get("LIENTHONG_DATA_DIR") or "var") / "documents").resolve()
 
 
 # --------------------------------------------------------------------------- type detection
@@ -285,10 +276,10 @@ class Documents:
     """Attach, list and read the documents of dossiers (one instance per process, like the engine)."""
 
     def __init__(self, engine: Engine, store: DocumentStore | str | Path | None = None, *,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+                 max_bytes: int | None = None) -> None:
         self.engine = engine
-        self.store = store if isinstance(store, DocumentStore) else DocumentStore(store or document_dir())
-        self.max_bytes = max_bytes
+        self.store = store if isinstance(store, DocumentStore) else DocumentStore(store or engine.settings.document_dir)
+        self.max_bytes = max_bytes or engine.settings.max_document_bytes
 
     # ----------------------------------------------------------------- checks
 

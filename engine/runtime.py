@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from engine import accounts, models, queries
 from engine.accounts import Actor
-from engine.calendar import CalendarConfig, WorkingCalendar
+from engine.calendar import WorkingCalendar
 from engine.db import WRITE_OPTION, make_engine, make_session_factory
 from engine.definitions import Definition, load_definition
 from engine.errors import (
@@ -52,6 +52,7 @@ from engine.fastpath import _CANCEL_STEP, _CLAIM_STEP, FastPathMixin, SlowPath, 
 from engine.forms import check_applicant, validate_form
 from engine.lifecycle import LifecycleMixin
 from engine.problems import error
+from engine.settings import Settings
 from engine.store import WorkflowCache, WorkflowCodec, compact
 from engine.timeliness import step_due, timeliness
 from engine.views import DeployResult, DossierView, ProcedureSummary, StepForm, StepView
@@ -60,7 +61,6 @@ Clock = Callable[[], datetime]
 FAR_FUTURE = "9999-12-31T00:00:00+00:00"
 MAX_NOTE = 4000
 ROLE_REFUSED = "Bước này dành cho cán bộ có vai trò khác trong cơ quan"
-SUPPLEMENT_RULES = ("restart", "pause")
 
 
 # The hot path (claim, complete, the step sync after every engine run) uses statements built once
@@ -111,16 +111,19 @@ def mask_name(name: str) -> str:
 class Engine(LifecycleMixin, FastPathMixin):
     """LienThong's workflow engine on one database; thread-safe, one instance per process."""
 
-    def __init__(self, url: str | None = None, *, clock: Clock | None = None,
-                 calendar_config: CalendarConfig | None = None, supplement_rule: str = "restart",
+    def __init__(self, url: str | None = None, *, settings: Settings | None = None, clock: Clock | None = None,
                  cache_size: int = 2000, fast_path: bool = True, **engine_kwargs: Any) -> None:
-        if supplement_rule not in SUPPLEMENT_RULES:
-            raise InvalidInput(f"supplement_rule must be one of {SUPPLEMENT_RULES}")
-        self.db = make_engine(url, **engine_kwargs)
+        """``settings`` default to ``Settings.from_env()``; ``url`` replaces their database URL."""
+        settings = settings or Settings.from_env()
+        if url is not None:
+            settings = settings.with_changes(database_url=url)
+        self.settings = settings
+        accounts.configure_password_hashing(settings.password_hashing)
+        self.db = make_engine(settings.database_url, **engine_kwargs)
         self.Session = make_session_factory(self.db)
         self.clock: Clock = clock or system_clock
-        self.calendar_config = calendar_config or CalendarConfig()
-        self.supplement_rule = supplement_rule
+        self.calendar_config = settings.calendar_config()
+        self.supplement_rule = settings.supplement_rule
         self.codec = WorkflowCodec()
         self.cache = WorkflowCache(cache_size)
         self._definitions: dict[int, Definition] = {}

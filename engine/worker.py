@@ -15,7 +15,6 @@ Steps waiting for the applicant (step_kind ``supplement``) are never warned or m
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterable
@@ -108,7 +107,7 @@ def run_worker(engine: Engine, *, once: bool = False, interval: float = 30.0,
     one filled its batch (a backlog: after an outage, or a holiday declared over many open
     dossiers) the next pass starts at once instead of after ``interval``."""
     if warn_lead_days is None:
-        warn_lead_days = os.environ.get("LIENTHONG_WARN_LEAD_DAYS") or DEFAULT_WARN_LEAD_DAYS
+        warn_lead_days = engine.settings.warn_lead_days
     own_stop = stop is None
     stop = stop or threading.Event()
     previous: dict[signal.Signals, Any] = {}

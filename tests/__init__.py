@@ -2,5 +2,5 @@
 
 import os
 
-# Real Argon2id, smallest parameters: fixtures create many officials (see engine.accounts).
-os.environ.setdefault("LIENTHONG_TEST_HASHING", "1")
+# Real Argon2id, smallest parameters: fixtures create many officials (the password_hashing setting).
+os.environ.setdefault("LIENTHONG_PASSWORD_HASHING", "minimal")

@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask
 
+from engine.settings import Settings
+
 __all__ = ["create_app"]
 
 
@@ -42,9 +44,7 @@ class LienThongFlask(Flask):
 
 
 def _secret_key(data_dir: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept under the data folder."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+    """A secret key generated once and kept under the data folder (when SECRET_KEY is not set)."""
     path = data_dir / "secret_key"
     data_dir.mkdir(parents=True, exist_ok=True)
     try:  # O_EXCL: of several gunicorn workers starting at once, exactly one writes the key
@@ -62,34 +62,35 @@ def _secret_key(data_dir: Path) -> str:
     return key
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app; ``test_config`` overrides settings (DATABASE_URL, CLOCK, WTF_CSRF_ENABLED…)."""
-    from engine.db import database_url
+def create_app(test_config: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
+    """Build the app from ``settings`` (default: read from the environment); ``test_config``
+    overrides Flask settings (DATABASE_URL, CLOCK, WTF_CSRF_ENABLED…)."""
     from engine.runtime import Engine
     from webui import errors, i18n, security
     from webui.auth import login_manager
 
     app = LienThongFlask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable in JSON
-    data_dir = Path(os.environ.get("LIENTHONG_DATA_DIR", "var")).resolve()
+    settings = settings or Settings.from_env()
+    data_dir = settings.data_dir.resolve()
     app.config.from_mapping(
-        DATABASE_URL=database_url(),
+        DATABASE_URL=settings.database_url,
         DATA_DIR=str(data_dir),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("LIENTHONG_SECURE_COOKIES", "") == "1",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         REMEMBER_COOKIE_HTTPONLY=True,
         # The desk form carries the scans of every required document (each up to MAX_DOCUMENT_BYTES).
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
-        DOCUMENT_DIR=os.environ.get("LIENTHONG_DOCUMENT_DIR", ""),  # default: DATA_DIR/documents
-        MAX_DOCUMENT_BYTES=int(os.environ.get("LIENTHONG_MAX_DOCUMENT_BYTES") or 20 * 1024 * 1024),
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        DOCUMENT_DIR=str(settings.document_dir_setting or ""),  # default: DATA_DIR/documents
+        MAX_DOCUMENT_BYTES=settings.max_document_bytes,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="vi",
-        LOGIN_RATE_LIMIT=(10, 300),  # attempts per key per seconds
-        PUBLIC_LOOKUP_RATE_LIMIT=(30, 60),  # public dossier lookups per client address per seconds
+        LOGIN_RATE_LIMIT=(settings.login_rate_limit.count, settings.login_rate_limit.seconds),
+        PUBLIC_LOOKUP_RATE_LIMIT=(settings.public_lookup_rate_limit.count, settings.public_lookup_rate_limit.seconds),
         # Reverse proxies in front (nginx: 1); their X-Forwarded-For/-Proto then give the client's
         # address (login rate limits) and scheme. 0: headers ignored, so clients cannot forge them.
-        TRUSTED_PROXIES=int(os.environ.get("LIENTHONG_TRUSTED_PROXIES") or 0),
+        TRUSTED_PROXIES=settings.trusted_proxies,
         CLOCK=None,
     )
     if test_config:
@@ -97,9 +98,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config["DOCUMENT_DIR"]:
         app.config["DOCUMENT_DIR"] = str(Path(app.config["DATA_DIR"]) / "documents")
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(Path(app.config["DATA_DIR"]))
+        app.config["SECRET_KEY"] = settings.secret_key or _secret_key(Path(app.config["DATA_DIR"]))
 
-    engine = app.config.get("ENGINE") or Engine(app.config["DATABASE_URL"], clock=app.config["CLOCK"])
+    engine = app.config.get("ENGINE") or Engine(app.config["DATABASE_URL"], settings=settings,
+                                                clock=app.config["CLOCK"])
     app.extensions["lienthong_engine"] = engine
     from engine.documents import Documents
 

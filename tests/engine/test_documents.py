@@ -209,12 +209,6 @@ def test_digitisation_share_per_agency_and_procedure(engine: Engine, world: Worl
     assert (proc.code, proc.name, proc.digitised, proc.share) == ("T.000001", "Thủ tục thử nghiệm ba cơ quan", 1, 33.3)
 
 
-def test_document_dir_follows_the_environment(tmp_path: Path):
-    assert documents.document_dir({"LIENTHONG_DOCUMENT_DIR": str(tmp_path / "d")}) == tmp_path / "d"
-    assert documents.document_dir({"LIENTHONG_DATA_DIR": str(tmp_path)}) == tmp_path / "documents"
-    assert documents.document_dir({}).name == "documents"
-
-
 def test_content_disposition_is_an_attachment_with_rfc5987_name():
     header = documents.content_disposition('Quyết định "số 12".pdf')
     assert header.startswith('attachment; filename="')

@@ -9,6 +9,7 @@ import pytest
 from engine import models
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StateError
 from engine.runtime import Engine
+from engine.settings import Settings
 from tests.conftest import World, vn
 
 APPLICANT = {"name": "Nguyễn Văn An", "id_number": "079123456789", "phone": "0901234567",
@@ -94,7 +95,7 @@ def test_supplement_round_restarts_the_time_limit_from_the_complete_dossier(engi
 
 def test_supplement_round_under_the_pause_rule_moves_the_due_by_the_paused_working_time(db_url, clock, world,
                                                                                         deployed):
-    engine = Engine(db_url, clock=clock, supplement_rule="pause")
+    engine = Engine(db_url, settings=Settings(supplement_rule="pause", password_hashing="minimal"), clock=clock)
     try:
         d = engine.start_dossier(world["clerk"], deployed, APPLICANT)
         do(engine, world["clerk"], "Receive")

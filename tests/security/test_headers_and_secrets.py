@@ -138,7 +138,7 @@ def test_production_hashing_parameters_are_rfc_9106():
     """Outside the test suite the hasher is Argon2id with 64 MiB and 3 passes (RFC 9106 low-memory)."""
     code = ("from engine import accounts as a; p = a._hasher; "
             "print(p.type.name, p.memory_cost, p.time_cost, p.parallelism)")
-    env = {k: v for k, v in os.environ.items() if k != "LIENTHONG_TEST_HASHING"}
+    env = {k: v for k, v in os.environ.items() if k != "LIENTHONG_PASSWORD_HASHING"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
                          cwd=ROOT).stdout.split()
     assert out[0] == "ID" and int(out[1]) >= 65536 and int(out[2]) >= 3
