@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine import accounts, models, queries
 from engine.accounts import Actor
+from engine.attached import has_files
 from engine.errors import Conflict, NotFound, PermissionDenied, RetryableConflict
 from engine.expressions import make_script_engine
 from engine.forms import validate_form
@@ -323,6 +324,8 @@ class FastPathMixin:
                 raise SlowPath
             definition = engine.definition(dossier.definition_id)
             spec = definition.steps[step.element_id]
+            if has_files(spec.fields):
+                raise SlowPath  # the ORM path checks the attached documents
             cleaned = validate_form(spec.fields, data or {}, today=engine.today(now))
             judged = timeliness(now, step.due_at, engine.calendar())
             completed = {"step_id": step_id, "at": now, "by": actor.id, "form_data": cleaned, "note": note,

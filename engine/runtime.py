@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from engine import accounts, models, queries
 from engine.accounts import Actor
+from engine.attached import check_attachments
 from engine.calendar import WorkingCalendar
 from engine.db import WRITE_OPTION, make_engine, make_session_factory
 from engine.definitions import Definition, load_definition
@@ -637,6 +638,7 @@ class Engine(LifecycleMixin, FastPathMixin):
             definition = self.definition(dossier.definition_id, session)
             spec = definition.steps[step.element_id]
             cleaned = validate_form(spec.fields, data or {}, today=self.today(now))
+            check_attachments(session, dossier.id, spec.fields, cleaned)
             wf = self._load_workflow(session, dossier, definition)
             task = wf.get_task_from_id(UUID(step.task_id)) if UUID(step.task_id) in wf.tasks else None
             if task is None or not task.has_state(TaskState.READY):
@@ -739,7 +741,9 @@ class Engine(LifecycleMixin, FastPathMixin):
                 raise NotFound("Không tìm thấy hồ sơ")
             definition = session.get(models.DefinitionVersion, row.definition_id)
             agencies = queries.current_agency_names(session, [row.id]).get(row.id, [])
-            return {"code": row.code, "status": row.status, "procedure": row.procedure_code,
+            has_result = session.scalar(select(models.Document.id).where(
+                models.Document.dossier_id == row.id, models.Document.kind == "signed_result").limit(1)) is not None
+            return {"code": row.code, "has_result": has_result, "status": row.status, "procedure": row.procedure_code,
                     "procedure_name": definition.name if definition else "",
                     "current_agencies": agencies, "received_at": row.received_at, "due_at": row.due_at,
                     "finished_at": row.finished_at, "applicant": mask_name(row.applicant_name)}

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
-from engine import catalog, models, revocation, search, stats, tokens
+from engine import catalog, models, reception, revocation, search, stats, tokens
 from engine.accounts import Actor
 from engine.documents import DocumentCorrupted, DocumentInfo
 from engine.errors import DefinitionError, FormInvalid
@@ -401,13 +401,15 @@ def create_dossier() -> tuple[Response, int, dict[str, str]]:
         raise FormInvalid({"procedure": _("bắt buộc nhập mã thủ tục")})
     applicant = _object(payload, "applicant")
     data = _object(payload, "data")
+    # ``first_step``: the values of the desk's own first step, completed with the reception.
+    first = _object(payload, "first_step") if "first_step" in payload else None
     # The answer names the code and dates; ``?include=open_steps`` adds the first steps.
     include = _include() if "include" in request.args else frozenset()
     if not include <= {"open_steps"}:
         abort(400, _("Khi tiếp nhận, tham số include chỉ nhận open_steps"))
     wants_open = bool(include)
-    d = get_engine().start_dossier(actor, procedure.strip(), applicant, data,
-                                   with_history="open" if wants_open else False)
+    d = reception.receive(get_engine(), actor, procedure.strip(), applicant, data, first,
+                          with_history="open" if wants_open else False)
     location = url_for("api.dossier", code=d.code)
     body = {"code": d.code, "status": d.status, "received_at": _iso(d.received_at), "due_at": _iso(d.due_at)}
     if wants_open:
@@ -548,7 +550,7 @@ def public_dossier(code: str) -> Response:
     check_public_lookup()
     found = get_engine().public_lookup(code)
     return jsonify(code=found["code"], status=found["status"], current_agencies=found["current_agencies"],
-                   due_at=_iso(found["due_at"]), applicant=found["applicant"])
+                   due_at=_iso(found["due_at"]), applicant=found["applicant"], has_result=found["has_result"])
 
 
 def _date_arg(name: str, default: date | None) -> date | None:

@@ -25,14 +25,16 @@ class Widget:
     value: str = ""
     checked: bool = False
     error: str = ""
+    prefix: str = PREFIX
 
     @property
     def name(self) -> str:
-        return PREFIX + self.spec.id
+        return self.prefix + self.spec.id
 
     @property
     def dom_id(self) -> str:
-        return "f-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in self.spec.id)
+        own = "f-" if self.prefix == PREFIX else self.prefix
+        return own + "".join(c if c.isalnum() or c in "-_" else "_" for c in self.spec.id)
 
 
 def _attrs(spec: FieldSpec, today: date) -> tuple[str, dict[str, Any]]:
@@ -80,7 +82,8 @@ def _attrs(spec: FieldSpec, today: date) -> tuple[str, dict[str, Any]]:
 
 
 def widgets(fields: Iterable[FieldSpec], values: Mapping[str, Any] | None = None,
-            errors: Mapping[str, str] | None = None, today: date | None = None) -> list[Widget]:
+            errors: Mapping[str, str] | None = None, today: date | None = None,
+            prefix: str = PREFIX) -> list[Widget]:
     """Widgets for ``fields`` showing ``values`` (entered or stored) and inline ``errors``."""
     values = values or {}
     errors = errors or {}
@@ -91,15 +94,15 @@ def widgets(fields: Iterable[FieldSpec], values: Mapping[str, Any] | None = None
         raw = values.get(spec.id, None if spec.default_is_expression else spec.default)
         text = "" if raw is None else str(raw)
         checked = element == "checkbox" and text.strip().casefold() in ("true", "1", "on", "yes", "có")
-        out.append(Widget(spec, element, attrs, text, checked, errors.get(spec.id, "")))
+        out.append(Widget(spec, element, attrs, text, checked, errors.get(spec.id, ""), prefix))
     return out
 
 
-def read_values(fields: Sequence[FieldSpec], form: Mapping[str, Any]) -> dict[str, Any]:
+def read_values(fields: Sequence[FieldSpec], form: Mapping[str, Any], prefix: str = PREFIX) -> dict[str, Any]:
     """The submitted values of ``fields`` (a missing checkbox is False, a blank input is absent)."""
     out: dict[str, Any] = {}
     for spec in fields:
-        raw = form.get(PREFIX + spec.id)
+        raw = form.get(prefix + spec.id)
         if spec.type == "file":  # the id of a document already attached (see steps.attach_uploads)
             if raw is not None and str(raw).strip():
                 out[spec.id] = str(raw).strip()

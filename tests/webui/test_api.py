@@ -421,7 +421,8 @@ def test_public_lookup_masks_everything_personal(api: Api):
     r = api("GET", f"/public/dossiers/{code}")
     assert r.status_code == 200
     assert r.get_json() == {"code": code, "status": "received", "current_agencies": ["Bộ phận Một cửa"],
-                            "due_at": "2026-03-09T08:00:00+07:00", "applicant": "N***** V** A*"}
+                            "due_at": "2026-03-09T08:00:00+07:00", "applicant": "N***** V** A*",
+                            "has_result": False}
     text = r.get_data(as_text=True)
     for secret in (APPLICANT["id_number"], APPLICANT["phone"], "Trần Hưng Đạo", "Nguyễn"):
         assert secret not in text
