@@ -125,6 +125,16 @@ def field_value(value: Any, spec: Any) -> str:
     return str(value)
 
 
+def percent(value: Decimal | float | None) -> str:
+    """A share in percent with one decimal in the page's language: 14,3% (vi), 14.3% (en)."""
+    from webui.i18n import current_language
+
+    if value is None:
+        return ""
+    text = f"{Decimal(str(value)):.1f}"
+    return (text.replace(".", ",") if current_language() == "vi" else text) + "%"
+
+
 def _label(table: dict[str, Any], value: str | None) -> str:
     if not value:
         return ""
@@ -141,6 +151,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda v: _label(EVENT_ACTION, v), "action_label")
     app.add_template_filter(lambda v: _label(COLLECTION, v), "collection_label")
     app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(percent, "percent")
     app.add_template_filter(translate, "tr")
     app.add_template_filter(field_value, "field_value")
     app.jinja_env.globals["COLLECTION_METHODS"] = COLLECTION

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, Response, render_template, request
 
-from engine import stats
+from engine import spreadsheet, stats
 from engine.errors import InvalidInput
 from webui.auth import roles_required
 from webui.extensions import get_engine
@@ -34,7 +34,12 @@ def _grouping() -> str:
 @roles_required("leader", "admin")
 def index():  # type: ignore[no-untyped-def]
     engine = get_engine()
-    date_from, date_to = period_args()
+    try:
+        date_from, date_to = period_args()
+    except InvalidInput as exc:  # reversed or unreadable dates: say so beside the form, nothing else
+        today = engine.today()
+        return render_template("stats/index.html", date_from=today.replace(day=1), date_to=today, reports={},
+                               digitised=None, total=0, period_error=str(exc)), 400
     facts = _facts(date_from, date_to)
     reports = {by: stats.report(facts, by) for by in stats.GROUPINGS}
     with engine.Session() as s:
@@ -64,5 +69,5 @@ def csv():  # type: ignore[no-untyped-def]
 def xlsx():  # type: ignore[no-untyped-def]
     by = _grouping()
     date_from, date_to = period_args()
-    body = stats.to_xlsx(stats.report(_facts(date_from, date_to), by), title=f"Thống kê theo {by}")
+    body = spreadsheet.report_xlsx(stats.report(_facts(date_from, date_to), by), by)
     return _download(body, XLSX, f"thong-ke-{by}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.xlsx")

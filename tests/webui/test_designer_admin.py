@@ -105,7 +105,7 @@ def test_dashboard_shows_load_overdue_and_rates(client, engine, world, deployed,
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Phòng chuyên môn" in page
     assert two.code in page[page.index("Bước quá hạn"):page.index("Sắp đến hạn</h2>")]
-    assert "100%" in page  # one early step out of one
+    assert "100,0%" in page  # one early step out of one
     assert "T.000001 · Thủ tục thử nghiệm ba cơ quan" in page
 
 

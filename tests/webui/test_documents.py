@@ -214,4 +214,4 @@ def test_dashboard_shows_the_digitisation_share(client, engine, world, documente
     engine.start_dossier(world["clerk"], "T.000001", {"name": "Nguyễn Văn An"})
     login(client, "leader")
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "Số hóa hồ sơ khi tiếp nhận" in page and "0.0%" in page
+    assert "Số hóa hồ sơ khi tiếp nhận" in page and "0,0%" in page
