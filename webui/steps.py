@@ -37,7 +37,7 @@ def _colleagues(form: StepForm) -> list[accounts.Actor]:
         return []
     with get_engine().Session() as s:
         found = accounts.list_officials(s, form.step.agency_code)
-    return [a for a in found if a.has(*accounts.HANDLING_ROLES)]
+    return [a for a in found if accounts.may_handle(a, form.step.role)]
 
 
 def _render(form: StepForm, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,

@@ -41,7 +41,7 @@ def test_desk_attaches_scans_matched_to_the_checklist(client, engine, world, doc
     login(client, "clerk")
     form = client.get("/desk?procedure=T.000001").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in form and 'name="doc_0_file"' in form
-    response = _receive(client, {"doc_0_file": (PDF, "to khai.pdf")})
+    response = _receive(client, {"doc_0_file": (PDF, "to khai.pdf")}, doc_1="1")  # the paper copy, not scanned
     assert response.status_code == 302, response.get_data(as_text=True)
     code = response.headers["Location"].rsplit("/", 1)[-1]
     page = client.get(f"/dossiers/{code}").get_data(as_text=True)
