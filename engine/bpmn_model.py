@@ -383,7 +383,7 @@ def check_root(root: etree._Element) -> None:
         tag = root.tag if isinstance(root.tag, str) else "?"
         raise DefinitionError([error(
             f"Không phải tệp BPMN 2.0: phần tử gốc là <{tag}>, cần <definitions> trong không gian tên "
-            f"{BPMN_NS} (not a BPMN 2.0 file)", line=_line(root))])
+            f"{BPMN_NS}", line=_line(root))])
 
 
 def read_bpmn(data: bytes) -> BpmnDocument:

@@ -317,7 +317,7 @@ class FastPathMixin:
             # it mostly does behind several web workers.
             saved_version, saved_state = values.pop("saved_version"), values.pop("saved_state")
             if step.agency_id != actor.agency_id or not actor.has(*accounts.HANDLING_ROLES):
-                raise PermissionDenied("Bước này thuộc cơ quan khác (another agency's step)")
+                raise PermissionDenied("Bước này thuộc cơ quan khác")
             _check_claimed(step, actor)
             dossier = SimpleNamespace(**values)
             if dossier.status not in ("received", "processing"):
@@ -511,4 +511,4 @@ def _check_claimed(step: Any, actor: Actor) -> None:
     if step.state in ("completed", "cancelled"):
         raise _state_conflict(step)
     if step.state != "claimed" or step.assignee_id != actor.id:
-        raise Conflict("Bạn chưa nhận xử lý bước này (claim the step first)")
+        raise Conflict("Bạn chưa nhận xử lý bước này")

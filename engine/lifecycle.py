@@ -182,7 +182,7 @@ def _clean_documents(documents: Sequence[Mapping[str, Any]]) -> list[dict[str, A
     out = []
     for item in documents:
         if not isinstance(item, Mapping):
-            raise InvalidInput("Mỗi giấy tờ gồm tên (name) và loại bản (kind)")
+            raise InvalidInput("Mỗi giấy tờ gồm tên (name) và loại bản")
         kind = str(item.get("kind") or "copy")
         if kind not in DOCUMENT_KINDS:
             raise InvalidInput(f"Loại bản không hợp lệ: {kind!r}; dùng {', '.join(DOCUMENT_KINDS)}")

@@ -306,7 +306,7 @@ def raw_transaction(engine: SAEngine, cache: dict[int, Prepared], *, write: bool
     except Exception as exc:
         state = getattr(exc, "sqlstate", None)
         if state in _RETRYABLE_STATES:
-            raise RetryableConflict("Xung đột đồng thời, hãy thử lại (concurrent update)") from exc
+            raise RetryableConflict("Xung đột đồng thời, hãy thử lại") from exc
         if type(exc).__module__.startswith("psycopg") and _is_operational(exc):
             pooled.invalidate()
             raise RetryableConflict(f"Cơ sở dữ liệu bận, hãy thử lại (database busy): {exc}") from exc

@@ -166,7 +166,7 @@ class Engine(LifecycleMixin, FastPathMixin):
         except DBAPIError as exc:
             code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
             if code in ("40001", "40P01", "55P03"):
-                raise RetryableConflict("Xung đột đồng thời, hãy thử lại (concurrent update)") from exc
+                raise RetryableConflict("Xung đột đồng thời, hãy thử lại") from exc
             raise
         for dossier_id, version, wf in pending.items:
             self.cache.put(dossier_id, version, wf)
@@ -573,7 +573,7 @@ class Engine(LifecycleMixin, FastPathMixin):
             if step.state != "claimed":
                 raise _state_conflict(step)
             if step.assignee_id != actor.id and not actor.has("leader"):
-                raise Conflict("Bước đang do cán bộ khác xử lý (claimed by someone else)")
+                raise Conflict("Bước đang do cán bộ khác xử lý")
             previous = step.assignee_id
             step.state, step.assignee_id, step.claimed_at = "ready", None, None
             add_event(session, "step.unclaimed", now, dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id,
@@ -634,7 +634,7 @@ class Engine(LifecycleMixin, FastPathMixin):
             if step.state in ("completed", "cancelled"):
                 raise _state_conflict(step)
             if step.state != "claimed" or step.assignee_id != actor.id:
-                raise Conflict("Bạn chưa nhận xử lý bước này (claim the step first)")
+                raise Conflict("Bạn chưa nhận xử lý bước này")
             definition = self.definition(dossier.definition_id, session)
             spec = definition.steps[step.element_id]
             cleaned = validate_form(spec.fields, data or {}, today=self.today(now))
@@ -764,11 +764,11 @@ def _json_safe(value: Any) -> Any:
 
 def _state_conflict(step: models.Step) -> Conflict:
     if step.state == "claimed":
-        return Conflict("Bước đã có cán bộ khác nhận (already claimed)")
+        return Conflict("Bước đã có cán bộ khác nhận")
     if step.state == "completed":
-        return StateError("Bước đã hoàn thành (already completed)")
+        return StateError("Bước đã hoàn thành")
     if step.state == "cancelled":
-        return StateError("Bước đã bị hủy (cancelled)")
+        return StateError("Bước đã bị hủy")
     return StateError(f"Bước đang ở trạng thái {step.state}")
 
 

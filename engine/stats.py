@@ -103,7 +103,7 @@ class Stats:
 def period_bounds(calendar: WorkingCalendar, date_from: date, date_to: date) -> tuple[datetime, datetime]:
     """[start, end) instants of local dates ``date_from`` to ``date_to`` inclusive."""
     if date_from > date_to:
-        raise InvalidInput("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc (from must not be after to)")
+        raise InvalidInput("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc")
     start = datetime.combine(date_from, time(0), tzinfo=calendar.zone)
     end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=calendar.zone)
     return start, end

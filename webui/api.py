@@ -199,7 +199,7 @@ def token_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         actor = _bearer_actor()
         if actor is None:
-            return _error(401, _("Thiếu mã truy cập hoặc mã đã hết hạn (missing or expired bearer token)"),
+            return _error(401, _("Thiếu mã truy cập hoặc mã đã hết hạn"),
                           **{"WWW-Authenticate": 'Bearer realm="lienthong"'})
         g.api_actor = actor
         return view(*args, **kwargs)
@@ -309,7 +309,7 @@ def create_token() -> tuple[Response, int]:
     payload = _body()
     username, password = payload.get("username"), payload.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-        abort(400, _("Cần tên đăng nhập và mật khẩu (username, password)"))
+        abort(400, _("Cần tên đăng nhập và mật khẩu"))
     if len(username) > 64 or len(password) > 256:
         abort(401, _("Sai tên đăng nhập hoặc mật khẩu."))
     actor = check_credentials(username, password)

@@ -213,7 +213,8 @@ def _secret(engine: Engine, code: str) -> str:
 
 
 OFFENDERS = """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)
-  .slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + (e.textContent || '').trim().slice(0, 30))"""
+  .slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ' '
+    + Math.round(e.getBoundingClientRect().right) + ' ' + (e.textContent || '').trim().slice(0, 30))"""
 
 
 def test_no_page_scrolls_sideways_on_a_phone(browser: Any, demo: tuple[str, Engine]) -> None:

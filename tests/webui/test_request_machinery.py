@@ -126,7 +126,7 @@ def test_api_answers_keep_security_headers_and_vietnamese_errors_without_a_cooki
     _security_headers(ok)
     refused = client.get("/api/v1/inbox", headers={"Authorization": "Bearer not-a-token"})
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == 'Bearer realm="lienthong"'
-    assert refused.get_json() == {"error": "Thiếu mã truy cập hoặc mã đã hết hạn (missing or expired bearer token)"}
+    assert refused.get_json() == {"error": "Thiếu mã truy cập hoặc mã đã hết hạn"}
     _security_headers(refused)
     bad = client.post("/api/v1/dossiers", data=b"{not json", content_type="application/json",
                       headers={"Authorization": f"Bearer {token}"})
