@@ -23,6 +23,11 @@ def demo_username(agency_code: str, role: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", base).strip("-.") + "." + role
 
 
+def demo_full_name(title: str, agency: str) -> str:
+    """'Lãnh đạo' + 'Lãnh đạo Sở LĐ-TB&XH' → 'Lãnh đạo Sở LĐ-TB&XH', not the title twice."""
+    return agency if agency.casefold().startswith(title.casefold()) else f"{title} {agency}"
+
+
 def seed(engine: Any, workflows_dir: Path, password: str) -> list[tuple[str, str, str]]:
     """Load agencies, officials and procedures (idempotent); return (username, roles, agency) logins."""
     registry = load_agency_registry(workflows_dir / "agencies.toml")
@@ -41,7 +46,7 @@ def seed(engine: Any, workflows_dir: Path, password: str) -> list[tuple[str, str
                 exists = session.scalar(select(models.Official).where(models.Official.username == username))
                 if exists is None:
                     title = {"clerk": "Cán bộ một cửa", "officer": "Chuyên viên", "leader": "Lãnh đạo"}.get(role, role)
-                    accounts.add_official(session, username, full_name=f"{title} {rec.short_name or rec.name}",
+                    accounts.add_official(session, username, full_name=demo_full_name(title, rec.short_name or rec.name),
                                           agency_code=rec.code, roles=[role], password=password, now=now)
                 logins.append((username, role, rec.name))
         for username, roles, code in (("thietke", "designer", "SLDTBXH.VP"), ("quantri", "admin", "SLDTBXH.VP")):

@@ -512,7 +512,7 @@ def inbox() -> Response:
     iso = _Times()
     return _json([{"id": s.id, "dossier": s.dossier_code, "name": s.name, "agency": s.agency_code,
                    "state": s.state, "assignee": usernames.get(s.assignee_id) if s.assignee_id else None,
-                   "due_at": iso(s.due_at)} for s in steps])
+                   "due_at": iso(s.due_at), "role": s.role} for s in steps])
 
 
 @bp.post("/steps/<int:step_id>/claim")
