@@ -46,7 +46,8 @@ def seed(engine: Any, workflows_dir: Path, password: str) -> list[tuple[str, str
                 exists = session.scalar(select(models.Official).where(models.Official.username == username))
                 if exists is None:
                     title = {"clerk": "Cán bộ một cửa", "officer": "Chuyên viên", "leader": "Lãnh đạo"}.get(role, role)
-                    accounts.add_official(session, username, full_name=demo_full_name(title, rec.short_name or rec.name),
+                    full_name = demo_full_name(title, rec.short_name or rec.name)
+                    accounts.add_official(session, username, full_name=full_name,
                                           agency_code=rec.code, roles=[role], password=password, now=now)
                 logins.append((username, role, rec.name))
         for username, roles, code in (("thietke", "designer", "SLDTBXH.VP"), ("quantri", "admin", "SLDTBXH.VP")):

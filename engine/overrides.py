@@ -44,3 +44,14 @@ def set_override(engine: Engine, day: date, working: bool, note: str = "") -> Ov
             row.working, row.note = working, note
     engine.calendar_changed()  # reloads the calendar and recomputes the open deadlines
     return Override(day, working, note)
+
+
+def remove_override(engine: Engine, day: date) -> bool:
+    """Remove the override of ``day`` (the day follows the ordinary calendar again); False if none."""
+    with engine.transaction() as session:
+        row = session.get(models.CalendarOverride, day)
+        if row is None:
+            return False
+        session.delete(row)
+    engine.calendar_changed()
+    return True

@@ -409,6 +409,7 @@ def test_malformed_xml_gives_one_error_with_its_line() -> None:
     problems = check(xml)
     assert len(problems) == 1
     assert problems[0].is_error and problems[0].line > 0 and "XML không hợp lệ" in problems[0].message
+    assert "không khớp" in problems[0].message and "mismatch" not in problems[0].message  # said in Vietnamese
 
 
 def test_entity_bomb_is_refused() -> None:
