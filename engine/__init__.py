@@ -3,7 +3,7 @@
 Typical use::
 
     from engine import Engine
-    engine = Engine("sqlite:///var/lienthong.sqlite")
+    engine = Engine(settings=Settings.from_env())
     engine.deploy(open("workflows/mai_tang_phi.bpmn", "rb").read())
     dossier = engine.start_dossier(clerk, "1.001731", {"name": "Nguyễn Văn An"})
     step = engine.inbox(officer)[0]
@@ -27,6 +27,8 @@ from engine.errors import (
 )
 from engine.problems import Problem, Severity
 from engine.runtime import Engine
+from engine.settings import Settings
+from engine.statuses import DossierStatus, StepState
 from engine.views import DeployResult, DossierView, EventView, ProcedureSummary, StepForm, StepView
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "Conflict",
     "DefinitionError",
     "DeployResult",
+    "DossierStatus",
     "DossierView",
     "Engine",
     "EventView",
@@ -48,9 +51,11 @@ __all__ = [
     "Problem",
     "ProcedureSummary",
     "RetryableConflict",
+    "Settings",
     "Severity",
     "StateError",
     "StepForm",
+    "StepState",
     "StepView",
     "WorkingCalendar",
 ]

@@ -15,8 +15,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import models
+from engine import models, revocation, tokens
+from engine.actor import Actor
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.events import record
+from engine.statuses import StepState
 
 ROLES = ("clerk", "officer", "leader", "designer", "admin")
 #: Roles that handle steps of their own agency.
@@ -61,24 +64,6 @@ def verify_password(stored_hash: str, password: str) -> bool:
 def _dummy_hash() -> str:
     """A fixed hash to verify against when the username is unknown, so timing does not reveal it."""
     return hash_password("lienthong-no-such-user")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The official performing an action, as the engine needs to know them."""
-
-    id: int
-    username: str
-    full_name: str
-    agency_id: int
-    agency_code: str
-    agency_name: str
-    roles: frozenset[str]
-    #: False for a deactivated official (listed for administrators; they can do nothing).
-    active: bool = True
-
-    def has(self, *roles: str) -> bool:
-        return any(r in self.roles for r in roles)
 
 
 @dataclass(frozen=True)
@@ -197,8 +182,6 @@ def set_password(session: Session, username: str, password: str, *, now: datetim
                  by: Actor | None = None) -> None:
     """A new password; the official's API tokens are revoked (a password change signs out).
     With ``now``, logged as ``official.updated`` (who, when; never the password)."""
-    from engine import tokens
-
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu phải dài ít nhất {MIN_PASSWORD} ký tự")
     row = _official(session, username)
@@ -218,8 +201,8 @@ def _official(session: Session, username: str) -> models.Official:
 def _log_change(session: Session, row: models.Official, now: datetime, by: Actor | None,
                 changes: dict[str, Any]) -> None:
     """An ``official.updated`` entry in the event log: who changed whom, and what."""
-    session.add(models.Event(actor_id=by.id if by else None, action="official.updated", at=now,
-                             details={"username": row.username, **changes}))
+    record(session, "official.updated", now, actor_id=by.id if by else None,
+           details={"username": row.username, **changes})
 
 
 def update_official(session: Session, username: str, *, now: datetime, by: Actor | None = None,
@@ -233,8 +216,6 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
     cannot deactivate themselves or take away their own admin role. Logged as
     ``official.updated``.
     """
-    from engine import revocation, tokens
-
     row = _official(session, username)
     changes: dict[str, Any] = {}
     if roles is not None:
@@ -256,13 +237,12 @@ def update_official(session: Session, username: str, *, now: datetime, by: Actor
     if changes.get("active", {}).get("to") is False:
         tokens.revoke_all(session, row.id)
         released = session.execute(
-            update(models.Step).where(models.Step.assignee_id == row.id, models.Step.state == "claimed")
-            .values(state="ready", assignee_id=None, claimed_at=None)
+            update(models.Step).where(models.Step.assignee_id == row.id, models.Step.state == StepState.CLAIMED)
+            .values(state=StepState.READY, assignee_id=None, claimed_at=None)
             .returning(models.Step.id, models.Step.dossier_id)).all()
         for step_id, dossier_id in released:
-            session.add(models.Event(dossier_id=dossier_id, step_id=step_id, actor_id=by.id if by else None,
-                                     action="step.unclaimed", at=now,
-                                     details={"previous": row.id, "reason": "deactivated"}))
+            record(session, "step.unclaimed", now, dossier_id=dossier_id, step_id=step_id,
+                   actor_id=by.id if by else None, details={"previous": row.id, "reason": "deactivated"})
         changes["released_steps"] = [step_id for step_id, _ in released]
     else:
         revocation.announce(session)  # the roles cached with its tokens are stale

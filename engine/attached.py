@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from engine import models
@@ -17,7 +17,7 @@ def has_files(fields: Sequence[FieldSpec]) -> bool:
     return any(f.type == "file" for f in fields)
 
 
-def check_attachments(session: Session, dossier_id: int, fields: Sequence[FieldSpec],
+def check_attachments(session: Session | Connection, dossier_id: int, fields: Sequence[FieldSpec],
                       cleaned: Mapping[str, Any]) -> None:
     """Raise FormInvalid for each file field whose value is not a document of this dossier."""
     wanted = {f.id: int(cleaned[f.id]) for f in fields if f.type == "file" and cleaned.get(f.id)}

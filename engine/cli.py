@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 import click
 
-from engine import accounts, db
+from engine import accounts, db, outbox
 from engine.errors import DefinitionError, LienThongError
 from engine.settings import Settings
 
@@ -349,6 +349,7 @@ def worker(once: bool, interval: float | None) -> None:
     """Background worker: fire due timers, mark overdue steps, warn before due times."""
     from engine.worker import run_worker
 
+    outbox.load_plugins()
     eng = _engine()
     run_worker(eng, once=once, interval=interval or eng.settings.worker_interval, echo=click.echo)
 

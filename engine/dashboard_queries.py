@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine import models, queries
 from engine.runtime import Engine
+from engine.statuses import StepState
 from engine.views import StepView
 
 #: The dashboard shows an agency's open steps whoever in it does them.
@@ -86,18 +87,18 @@ def agency_dashboard(engine: Engine, agency_id: int, *, since: datetime | None =
         open_steps = queries.inbox(session, agency_id, ALL_ROLES, limit=open_limit)
         stmt = (select(models.Dossier.procedure_code, models.Step.timeliness, func.count())
                 .join(models.Dossier, models.Dossier.id == models.Step.dossier_id)
-                .where(models.Step.agency_id == agency_id, models.Step.state == "completed",
+                .where(models.Step.agency_id == agency_id, models.Step.state == StepState.COMPLETED,
                        models.Step.timeliness.in_(TIMELINESS))
                 .group_by(models.Dossier.procedure_code, models.Step.timeliness))
         if since is not None:
             stmt = stmt.where(models.Step.completed_at >= since)
         counted = session.execute(stmt).all()
-    by_state = {"ready": 0, "claimed": 0}
+    by_state: dict[str, int] = {StepState.READY: 0, StepState.CLAIMED: 0}
     by_procedure: dict[str, list[int]] = {}
     for step in open_steps:
         by_state[step.state] = by_state.get(step.state, 0) + 1
         counts = by_procedure.setdefault(step.procedure_code, [0, 0])
-        counts[0 if step.state == "ready" else 1] += 1
+        counts[0 if step.state == StepState.READY else 1] += 1
         if step.due_at is not None and step.due_at < now:
             out.overdue.append(step)
         elif step.due_at is not None and step.due_at <= soon:

@@ -1,21 +1,23 @@
-"""Database connection: SQLite (WAL) or PostgreSQL through SQLAlchemy; migrations."""
+"""Everything that differs between SQLite and PostgreSQL lives here: connections, the dialect's
+INSERT … ON CONFLICT, the mapping of driver errors onto the engine's errors; and migrations."""
 
 from __future__ import annotations
 
 import json
-import os
 import time
-from functools import partial
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.checkpoint import checkpointer
+from engine.errors import RetryableConflict
 from engine.writelock import WriteLockedConnection
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -89,12 +91,6 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    database = engine.url.database
-    # Checkpoints run in a background thread (engine.checkpoint); the connections' own automatic
-    # checkpoint, at 20,000 pages (80 MB of WAL), is only a safety net.
-    counted = (partial(checkpointer.committed, os.path.abspath(database))
-               if database and database != ":memory:" and not database.startswith("file:") else None)
-
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit the BEGIN itself (pysqlite's own is deferred).
@@ -104,10 +100,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA wal_autocheckpoint=20000")
         cur.close()
-        if counted is not None and isinstance(dbapi_conn, WriteLockedConnection):
-            dbapi_conn.after_write_commit = counted
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -127,6 +120,52 @@ def begin_write(dbapi_conn: Any) -> None:
         dbapi_conn.begin_write()
     else:
         dbapi_conn.execute("BEGIN IMMEDIATE")
+
+
+def dialect_insert(session: Session | Connection) -> Any:
+    """The dialect's INSERT construct (both offer ``on_conflict_do_nothing`` / ``_do_update``)."""
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+
+
+def insert_ignoring(session: Session | Connection, table: Any, *,
+                    index_elements: Sequence[str] | None = None) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING (idempotent, safe under concurrency)."""
+    return dialect_insert(session)(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def is_sqlite(session: Session | Connection) -> bool:
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    return dialect.name == "sqlite"
+
+
+#: PostgreSQL SQLSTATEs of a transaction that lost a race and may simply be run again:
+#: serialization failure, deadlock detected, lock not available.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+#: SQLite's messages for the same (another writer holds the database).
+_RETRYABLE_SQLITE = ("database is locked", "database table is locked", "database is busy")
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Map the driver's errors onto the engine's tree (as httpx's ``map_exceptions``).
+
+    A lost race (a lock, a serialization failure, a deadlock) becomes RetryableConflict; anything
+    else (a missing table, a broken schema, a constraint the engine did not expect) is raised as it
+    is: retrying would not help, and the operator must see it.
+    """
+    try:
+        yield
+    except DBAPIError as exc:
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if code in _RETRYABLE_SQLSTATES:
+            raise RetryableConflict("Xung đột đồng thời, hãy thử lại") from exc
+        message = str(exc.orig).lower()
+        if isinstance(exc, OperationalError) and any(m in message for m in _RETRYABLE_SQLITE):
+            raise RetryableConflict("Cơ sở dữ liệu bận, hãy thử lại") from exc
+        if exc.connection_invalidated:
+            raise RetryableConflict("Mất kết nối cơ sở dữ liệu, hãy thử lại") from exc
+        raise
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -16,13 +16,14 @@ from engine.bpmn_model import BpmnDocument, FlowNode, FormField, Process, read_r
 from engine.errors import DefinitionError
 from engine.forms import FieldSpec
 from engine.problems import Problem, error
+from engine.statuses import FINISHED_STATUSES, OUTCOME_PRIORITY, DossierStatus
 from engine.xmlsafe import parse_xml
 
 #: Flow node kinds that become steps officials handle.
 HUMAN_KINDS = frozenset({"userTask", "manualTask", "task"})
 #: Task spec names SpiffWorkflow uses itself: an element with such an id silently breaks the spec.
 RESERVED_IDS = frozenset({"Start", "End", "Root"})
-OUTCOMES = frozenset({"returned", "completed", "refused", "withdrawn"})
+OUTCOMES = FINISHED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,6 @@ class StepSpec:
     fields: tuple[FieldSpec, ...] = ()
     documentation: str = ""
     role: str = ""  # camunda:candidateGroups: clerk, officer or leader ("" = any handling role)
-
-
-#: Outcomes from strongest to weakest, when a workflow reached several end events.
-OUTCOME_PRIORITY = ("withdrawn", "refused", "returned", "completed")
 
 
 @dataclass
@@ -77,7 +74,7 @@ class Definition:
         from SpiffWorkflow.util.task import TaskState
 
         reached = {self.outcomes.get(t.task_spec.bpmn_id) for t in workflow.get_tasks(state=TaskState.COMPLETED)}
-        return next((o for o in OUTCOME_PRIORITY if o in reached), "completed")
+        return next((o for o in OUTCOME_PRIORITY if o in reached), DossierStatus.COMPLETED)
 
     def opens_supplement(self, ready: Any) -> bool:
         """Whether any of these ready tasks is a supplement request."""

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -30,7 +30,12 @@ from sqlalchemy.orm import Session
 from engine import accounts, models, queries
 from engine.accounts import Actor
 from engine.errors import InvalidInput, LienThongError, NotFound, PermissionDenied
-from engine.runtime import Engine, search_key
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+from engine.applicants import search_key
+from engine.events import record
+from engine.statuses import DossierStatus
 
 KINDS = ("scan", "opinion", "minutes", "draft", "signed_result", "other")
 KIND_LABELS = {"scan": "Bản quét giấy tờ", "opinion": "Ý kiến", "minutes": "Biên bản", "draft": "Dự thảo",
@@ -318,10 +323,10 @@ class Documents:
         digest = self.store.put(data)  # content-addressed: a file left by a failed transaction is harmless
         now = self.engine.now()
         with self.engine.transaction() as session:
-            dossier = self.engine._lock_dossier(session, dossier.id)
+            locked = self.engine.lock_dossier(session, dossier.id)  # as it is now, not as read above
             step = self._step(session, actor, dossier, step_id, kind)
             req = self._requirement(session, dossier, requirement)
-            at_reception = (kind == "scan" and dossier.status == "received"
+            at_reception = (kind == "scan" and locked.status == DossierStatus.RECEIVED
                             and dossier.receiving_agency_id == actor.agency_id)
             row = models.Document(
                 dossier_id=dossier.id, step_id=step.id if step else None, kind=kind,
@@ -330,10 +335,9 @@ class Documents:
                 sha256=digest, uploaded_by=actor.id, uploaded_at=now, at_reception=at_reception)
             session.add(row)
             session.flush()
-            session.add(models.Event(dossier_id=dossier.id, step_id=row.step_id, actor_id=actor.id,
-                                     action="document.attached", at=now,
-                                     details={"document": row.id, "kind": kind, "filename": row.filename,
-                                              "requirement": row.requirement_name, "sha256": digest}))
+            record(session, "document.attached", now, dossier_id=dossier.id, step_id=row.step_id,
+                   actor_id=actor.id, details={"document": row.id, "kind": kind, "filename": row.filename,
+                                               "requirement": row.requirement_name, "sha256": digest})
             return self._info(session, row)
 
     @staticmethod

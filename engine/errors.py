@@ -3,13 +3,20 @@
     LienThongError
     ├── NotFound                  unknown dossier, step, agency, official, procedure (404)
     ├── PermissionDenied          outside the official's agency or role (403)
-    ├── Conflict                  claim race, stale state, duplicate (409)
-    │   └── RetryableConflict     a concurrent writer won; the same call may simply be retried
+    ├── Conflict                  claim race, duplicate (409)
+    │   ├── RetryableConflict     a concurrent writer won; the same call may simply be retried
+    │   └── StateError            the action does not fit the dossier's or step's state
     ├── FormInvalid               form data rejected, one message per field (400)
     ├── InvalidInput              a bad argument or value outside any form (400)
+    │   ├── StateTooLarge         (engine.store) a step would save more than max_state_bytes
+    │   └── DocumentRejected      (engine.documents) an upload of a refused type or size
     ├── DefinitionError           a diagram cannot be loaded or deployed; carries Problems (422)
     ├── ExpressionError           an expression in a diagram is rejected or failed in the sandbox
-    └── StateError                the action does not fit the dossier's or step's state (409)
+    └── DocumentCorrupted         (engine.documents) a stored file no longer matches its hash
+
+Database errors are mapped in one place, ``engine.db.database_errors``: a lost race (a lock, a
+serialization failure, a deadlock) becomes RetryableConflict; anything else (a missing table, a
+broken schema) is raised as the driver's error, never as a retryable conflict.
 """
 
 from __future__ import annotations

@@ -142,6 +142,8 @@ class Dossier(Base):
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
     apology_count: Mapped[int] = mapped_column(Integer, default=0)
     state_version: Mapped[int] = mapped_column(Integer, default=0)
+    #: Why the workflow cannot go on by itself (a bounded loop ran out); empty when all is well.
+    incident: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class WorkflowState(Base):
@@ -387,3 +389,31 @@ class DossierAgency(Base):
     received_at: Mapped[datetime]
     #: The dossier's applicant_search (fixed at receipt): an agency's name search reads this table only.
     applicant_search: Mapped[str] = mapped_column(String(255), server_default="")
+
+
+class OutboxMessage(Base):
+    """Something other parts of the system may react to (a status change, a step handover),
+    written in the transaction that made it happen; the worker hands it to each subscriber."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    dossier_id: Mapped[int | None] = mapped_column(Integer)
+    step_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+
+
+class OutboxDelivery(Base):
+    """How far the delivery of one outbox message to one subscriber got."""
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (Index("ix_outbox_deliveries_subscriber", "subscriber", "outbox_id"),)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), primary_key=True)
+    subscriber: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Not before this instant: a lease while delivering, then the retry time after a failure.
+    next_attempt_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")

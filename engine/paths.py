@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from engine.bpmn_model import CONTAINER_KINDS, FlowNode, Process
+from engine.statuses import DossierStatus
 
 #: More paths than this are not enumerated; the report says it was cut.
 DEFAULT_PATH_LIMIT = 5000
@@ -33,7 +34,7 @@ ACTIVITY_KINDS = frozenset({
     "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
 })
 #: End-event ``outcome`` values that do not end the procedure with its result.
-NON_RESULT_OUTCOMES = frozenset({"refused", "withdrawn"})
+NON_RESULT_OUTCOMES = frozenset({DossierStatus.REFUSED, DossierStatus.WITHDRAWN})
 
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<y>\d+(?:[.,]\d+)?)Y)?(?:(?P<mo>\d+(?:[.,]\d+)?)M)?(?:(?P<w>\d+(?:[.,]\d+)?)W)?"

@@ -9,16 +9,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, exists, literal, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, and_, bindparam, exists, literal, select, text
 from sqlalchemy.orm import Session, aliased
 
-from engine import models
+from engine import db, models
 from engine.accounts import Actor
 from engine.errors import NotFound, PermissionDenied
+from engine.statuses import OPEN_STATES
 from engine.views import DossierView, EventView, StepView
 
-OPEN_STATES = ("ready", "claimed")
 OPEN_SQL = text("steps.state IN ('ready', 'claimed')")
 
 _assignee = aliased(models.Official)
@@ -76,14 +75,14 @@ def _inbox_stmt(by_procedure: bool, mine: bool) -> Any:
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
-def inbox(session: Session, agency_id: int, roles: Mapping[str, str], *, procedure: str | None = None,
+def inbox(session: Reader, agency_id: int, roles: Mapping[str, str], *, procedure: str | None = None,
           mine_only_of: int | None = None, limit: int = 200, offset: int = 0) -> list[StepView]:
     """Open steps of an agency for an official's roles (``accounts.role_params``), soonest due
     first (so overdue ones lead)."""
     stmt = _inbox_stmt(bool(procedure), mine_only_of is not None)
     params = {"agency_id": agency_id, "procedure": procedure, "mine": mine_only_of, "limit": limit,
               "offset": offset, **roles}
-    return [_step_view(r) for r in session.connection().execute(stmt, params)]
+    return [_step_view(r) for r in connection(session).execute(stmt, params)]
 
 
 @functools.cache
@@ -98,6 +97,12 @@ def _by_dossier() -> Any:
 
 
 @functools.cache
+def _open_by_dossier() -> Any:
+    return _step_select().where(models.Step.dossier_id == bindparam("dossier_id"), OPEN_SQL).order_by(
+        models.Step.ready_at, models.Step.id)
+
+
+@functools.cache
 def _events_by_dossier() -> Any:
     ev = models.Event.__table__.c
     return (select(ev.id, ev.action, ev.at, ev.actor_id, models.Official.full_name, ev.step_id, ev.details)
@@ -105,27 +110,28 @@ def _events_by_dossier() -> Any:
             .where(ev.dossier_id == bindparam("dossier_id")).order_by(ev.id))
 
 
-def step(session: Session, step_id: int) -> StepView | None:
-    row = session.connection().execute(_by_step(), {"step_id": step_id}).first()
+def step(session: Reader, step_id: int) -> StepView | None:
+    row = connection(session).execute(_by_step(), {"step_id": step_id}).first()
     return _step_view(row) if row else None
 
 
-def steps_of(session: Session, dossier_id: int) -> list[StepView]:
-    return [_step_view(r) for r in session.connection().execute(_by_dossier(), {"dossier_id": dossier_id})]
+def steps_of(session: Reader, dossier_id: int) -> list[StepView]:
+    return [_step_view(r) for r in connection(session).execute(_by_dossier(), {"dossier_id": dossier_id})]
 
 
-def events_of(session: Session, dossier_id: int) -> list[EventView]:
-    return [event_view(r) for r in session.connection().execute(_events_by_dossier(), {"dossier_id": dossier_id})]
+def events_of(session: Reader, dossier_id: int) -> list[EventView]:
+    return [event_view(r) for r in connection(session).execute(_events_by_dossier(), {"dossier_id": dossier_id})]
 
 
-def dossier_view(session: Session, dossier: models.Dossier, *, with_history: bool | Literal["open"] = True,
+def dossier_view(session: Reader, dossier: Any, *, with_history: bool | Literal["open"] = True,
                  with_events: bool = True) -> DossierView:
     """The dossier with all its steps and its history; ``with_history="open"``: only its open steps."""
     definition = _definition_label(session, dossier.definition_id)
     agency = _agency_label(session, dossier.receiving_agency_id) if dossier.receiving_agency_id else None
-    steps = steps_of(session, dossier.id) if with_history else []
     if with_history == "open":
-        return build_dossier_view(dossier, definition, agency, [s for s in steps if s.is_open()], [])
+        rows = connection(session).execute(_open_by_dossier(), {"dossier_id": dossier.id})
+        return build_dossier_view(dossier, definition, agency, [_step_view(r) for r in rows], [])
+    steps = steps_of(session, dossier.id) if with_history else []
     return build_dossier_view(dossier, definition, agency, steps,
                               events_of(session, dossier.id) if with_history and with_events else [])
 
@@ -146,7 +152,7 @@ def build_dossier_view(dossier: Any, definition: _Label, agency: _Label | None, 
         receiving_agency_name=agency.name if agency else "",
         steps=steps, events=events,
         supplement_count=dossier.supplement_count, apology_count=dossier.apology_count,
-        paused_at=dossier.paused_at,
+        paused_at=dossier.paused_at, incident=dossier.incident or "",
     )
 
 
@@ -183,47 +189,44 @@ def _labels_of(bind: Any) -> _Labels:
     return found
 
 
-def _definition_label(session: Session, definition_id: int) -> _Label:
-    cache = _labels_of(session.get_bind()).definitions
+Reader = Session | Connection
+
+
+def connection(reader: Reader) -> Connection:
+    """The connection of a session (or the connection itself): where built statements run."""
+    return reader.connection() if isinstance(reader, Session) else reader
+
+
+def _engine_of(reader: Reader) -> Any:
+    bind = reader.get_bind() if isinstance(reader, Session) else reader
+    return getattr(bind, "engine", bind)
+
+
+_DEFINITION_LABEL = select(models.DefinitionVersion.id, models.DefinitionVersion.name,
+                           models.DefinitionVersion.version, models.DefinitionVersion.procedure_code).where(
+    models.DefinitionVersion.id == bindparam("id"))
+_AGENCY_LABEL = select(models.Agency.id, models.Agency.name, models.Agency.code).where(
+    models.Agency.id == bindparam("id"))
+
+
+def _definition_label(reader: Reader, definition_id: int) -> _Label:
+    cache = _labels_of(_engine_of(reader)).definitions
     hit = cache.get(definition_id)
     if hit is None:  # definition versions never change once deployed
-        row = session.get(models.DefinitionVersion, definition_id)
-        assert row is not None
+        row = connection(reader).execute(_DEFINITION_LABEL, {"id": definition_id}).one()
         hit = cache[definition_id] = _Label(row.id, row.name, row.version, row.procedure_code)
     return hit
 
 
-def _agency_label(session: Session, agency_id: int) -> _Label:
-    cache = _labels_of(session.get_bind()).agencies
+def _agency_label(reader: Reader, agency_id: int) -> _Label:
+    cache = _labels_of(_engine_of(reader)).agencies
     hit = cache.get(agency_id)
     if hit is not None and time.monotonic() - hit[1] < 30:
         return hit[0]
-    row = session.get(models.Agency, agency_id)
-    assert row is not None
+    row = connection(reader).execute(_AGENCY_LABEL, {"id": agency_id}).one()
     label = _Label(row.id, row.name, code=row.code)
     cache[agency_id] = (label, time.monotonic())
     return label
-
-
-def agency_label(open_session: Any, agency_id: int) -> _Label:
-    """The cached label (code, name) of an agency; a session is opened only on a miss."""
-    hit = _labels_of(open_session.kw["bind"]).agencies.get(agency_id)
-    if hit is not None and time.monotonic() - hit[1] < 30:
-        return hit[0]
-    with open_session() as session:
-        return _agency_label(session, agency_id)
-
-
-def labels(open_session: Any, definition_id: int, agency_id: int | None) -> tuple[_Label, _Label | None]:
-    """The cached labels of a definition version and an agency; a session is opened only on a miss."""
-    cache = _labels_of(open_session.kw["bind"])
-    definition = cache.definitions.get(definition_id)
-    agency = cache.agencies.get(agency_id) if agency_id else None
-    if definition is not None and (agency_id is None or (agency and time.monotonic() - agency[1] < 30)):
-        return definition, agency[0] if agency else None
-    with open_session() as session:
-        return (_definition_label(session, definition_id),
-                _agency_label(session, agency_id) if agency_id else None)
 
 
 def visible_condition(actor: Actor) -> Any:
@@ -239,23 +242,13 @@ def visible_condition(actor: Actor) -> Any:
                           models.DossierAgency.agency_id == actor.agency_id)
 
 
-def record_participation(session: Session, dossier: Any, agency_id: int) -> None:
+def record_participation(session: Reader, dossier: Any, agency_id: int) -> None:
     """Note that an agency takes part in a dossier (idempotent, safe under concurrency)."""
-    stmt = _participation_insert(session.get_bind().dialect.name)
-    session.connection().execute(stmt, participation(dossier, agency_id))
-
-
-def participation(dossier: Any, agency_id: int) -> dict[str, Any]:
-    """The dossier_agencies row of an agency taking part in ``dossier`` (a model or a raw row)."""
-    return {"dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at,
-            "applicant_search": dossier.applicant_search}
-
-
-@functools.cache
-def _participation_insert(dialect: str) -> Any:
-    table: Any = models.DossierAgency.__table__
-    ins: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return ins.on_conflict_do_nothing(index_elements=["dossier_id", "agency_id"])
+    stmt = db.insert_ignoring(connection(session), models.DossierAgency.__table__,
+                              index_elements=["dossier_id", "agency_id"])
+    connection(session).execute(stmt, {"dossier_id": dossier.id, "agency_id": agency_id,
+                                        "received_at": dossier.received_at,
+                                        "applicant_search": dossier.applicant_search})
 
 
 def can_view(session: Session, actor: Actor, dossier_id: int) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from engine import models
 from engine.accounts import Actor
 from engine.errors import InvalidInput, NotFound, PermissionDenied
+from engine.events import record
 from engine.runtime import Engine
 
 ACTION = "dossier.documents"
@@ -52,8 +53,8 @@ def record_documents(engine: Engine, actor: Actor, code: str, documents: Sequenc
             raise NotFound(f"Không có hồ sơ {code!r}")
         if dossier.receiving_agency_id != actor.agency_id or not actor.has("clerk"):
             raise PermissionDenied("Chỉ bộ phận đã tiếp nhận hồ sơ được ghi giấy tờ")
-        session.add(models.Event(dossier_id=dossier.id, actor_id=actor.id, action=ACTION, at=engine.now(),
-                                 details={"documents": [d.as_dict() for d in cleaned]}))
+        record(session, ACTION, engine.now(), dossier_id=dossier.id, actor_id=actor.id,
+               details={"documents": [d.as_dict() for d in cleaned]})
 
 
 def documents_of(engine: Engine, code: str) -> list[ReceivedDocument]:

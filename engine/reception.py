@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from engine import accounts
 from engine.accounts import Actor
 from engine.definitions import HUMAN_KINDS, Definition, StepSpec
-from engine.errors import FormInvalid, InvalidInput, NotFound
+from engine.errors import FormInvalid, InvalidInput
 from engine.forms import check_applicant, validate_form
 from engine.views import DossierView
 
@@ -43,11 +44,9 @@ def desk_first_step(engine: Engine, actor: Actor, definition: Definition) -> Ste
     spec = first_step(definition)
     if spec is None or spec.role not in ("", "clerk"):
         return None
-    try:
-        agency_id, _code = engine.lane_agency(spec.lane)
-    except NotFound:
-        return None
-    return spec if agency_id == actor.agency_id else None
+    with engine.Session() as session:
+        agency = accounts.agency_for_lane(session, spec.lane)
+    return spec if agency is not None and agency.id == actor.agency_id else None
 
 
 def receive(engine: Engine, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],

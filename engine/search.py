@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from engine import models, queries
 from engine.accounts import Actor
+from engine.applicants import search_key
 from engine.calendar import WorkingCalendar
 from engine.errors import InvalidInput, PermissionDenied
-from engine.runtime import search_key
+from engine.statuses import DossierStatus
 
 SEARCH_ROLES = ("clerk", "leader", "admin")
-STATUSES = ("received", "processing", "waiting_supplement", "completed", "returned", "refused", "withdrawn")
+STATUSES = tuple(DossierStatus)
 MAX_PER_PAGE = 100
 _CODE = re.compile(r"^[0-9A-Za-z.]+-\d{6}-[A-Za-z]{0,2}\d{4,}$")
 _DIGITS = re.compile(r"^\d{6,32}$")

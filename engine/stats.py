@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from engine import models
 from engine.calendar import WorkingCalendar
 from engine.errors import InvalidInput
-from engine.queries import OPEN_STATES
+from engine.statuses import OPEN_STATES, DossierStatus, StepState
 from engine.timeliness import timeliness
 
 TIMELINESS = ("early", "on_time", "late")
@@ -175,7 +175,7 @@ _DIGITISATION = ("received", "with_list", "digitised")
 def _by_agency(session: Session, start: datetime, end: datetime, now: datetime) -> list[AgencyStats]:
     counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys((*TIMELINESS, "open", "overdue"), 0))
     done = (select(models.Step.agency_id, models.Step.timeliness, func.count())
-            .where(models.Step.state == "completed", models.Step.completed_at >= start,
+            .where(models.Step.state == StepState.COMPLETED, models.Step.completed_at >= start,
                    models.Step.completed_at < end)
             .group_by(models.Step.agency_id, models.Step.timeliness))
     for agency_id, kind, n in session.execute(done):
@@ -217,7 +217,7 @@ def _by_procedure(session: Session, calendar: WorkingCalendar, start: datetime, 
         durations[code].append(calendar.measure(counting_from, finished_at) if finished_at > counting_from
                                else Decimal(0))
 
-    overdue = case(((D.due_at < now) & (D.status != "waiting_supplement"), 1), else_=0)
+    overdue = case(((D.due_at < now) & (D.status != DossierStatus.WAITING_SUPPLEMENT), 1), else_=0)
     open_now = (select(D.procedure_code, func.count(), func.coalesce(func.sum(overdue), 0))
                 .where(D.finished_at.is_(None)).group_by(D.procedure_code))
     for code, n_open, n_overdue in session.execute(open_now):
@@ -312,7 +312,7 @@ def dossier_facts(session: Session, calendar: WorkingCalendar, date_from: date, 
         track = tracking.get(d.id)
         late_by_rule = bool(track and track.late_by_rule) or d.supplement_count > MAX_SUPPLEMENTS_ON_TIME
         handling: Decimal | None = None
-        if d.status == "withdrawn":
+        if d.status == DossierStatus.WITHDRAWN:
             result = "withdrawn"
         elif d.finished_at is not None:
             due = apology.original_due_at if apology is not None else d.due_at
@@ -323,7 +323,7 @@ def dossier_facts(session: Session, calendar: WorkingCalendar, date_from: date, 
                     seconds -= calendar.working_seconds(max(asked, d.counting_from), min(back, d.finished_at))
             handling = (Decimal(max(seconds, 0)) / calendar.config.seconds_per_day).quantize(Decimal("0.01"),
                                                                                              ROUND_HALF_UP)
-        elif d.due_at is not None and d.due_at < now and d.status != "waiting_supplement":
+        elif d.due_at is not None and d.due_at < now and d.status != DossierStatus.WAITING_SUPPLEMENT:
             result = "overdue"
         else:
             result = "open"
@@ -347,7 +347,7 @@ def _step_result(step: models.Step, now: datetime) -> str:
         if step.step_kind != "supplement" and step.due_at is not None and step.due_at < now:
             return "late"
         return "open"
-    if step.state == "completed":
+    if step.state == StepState.COMPLETED:
         return step.timeliness or "on_time"
     return "cancelled"
 

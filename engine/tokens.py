@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine import models
-from engine.accounts import Actor
+from engine.actor import Actor
 from engine.revocation import Watch, announce
 
 #: Random bytes in a token (urlsafe base64 text of about 43 characters).

@@ -8,11 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.forms import FieldSpec
-
-STEP_STATES = ("ready", "claimed", "completed", "cancelled")
-DOSSIER_STATUSES = ("received", "processing", "waiting_supplement", "completed", "returned", "refused",
-                    "withdrawn")
-FINISHED_STATUSES = frozenset({"completed", "returned", "refused", "withdrawn"})
+from engine.statuses import FINISHED_STATUSES, OPEN_STATES
 
 
 @dataclass(frozen=True)
@@ -46,7 +42,7 @@ class StepView:
     role: str = ""  # clerk, officer or leader (camunda:candidateGroups); "" = any handling role
 
     def is_open(self) -> bool:
-        return self.state in ("ready", "claimed")
+        return self.state in OPEN_STATES
 
     def is_overdue(self, now: datetime) -> bool:
         return self.is_open() and self.due_at is not None and self.due_at < now
@@ -91,6 +87,8 @@ class DossierView:
     supplement_count: int = 0
     apology_count: int = 0
     paused_at: datetime | None = None
+    #: Why the workflow cannot go on by itself (a bounded loop ran out); empty when all is well.
+    incident: str = ""
 
     @property
     def open_steps(self) -> list[StepView]:

@@ -1,4 +1,5 @@
-"""The background worker: fire due timers, mark overdue steps and dossiers, warn before due times.
+"""The background worker: fire due timers, mark overdue steps and dossiers, warn before due times,
+deliver the outbox to its subscribers (engine.outbox).
 
 Safe to run as several processes against one database: every mark is claimed with an atomic
 write (``UPDATE … WHERE overdue_marked_at IS NULL`` for steps after ``SELECT … FOR UPDATE SKIP
@@ -26,16 +27,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
-from engine import models, queries
+from engine import models, outbox
 from engine.accounts import Actor
+from engine.db import dialect_insert
 from engine.errors import LienThongError, RetryableConflict
-from engine.lifecycle import dialect_insert
+from engine.events import record
+from engine.statuses import OPEN_STATES, DossierStatus
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
 
 DEFAULT_WARN_LEAD_DAYS = Decimal(1)
-ACTIVE_STATUSES = ("received", "processing")
+ACTIVE_STATUSES = (DossierStatus.RECEIVED, DossierStatus.PROCESSING)
 BATCH = 200
 
 
@@ -48,6 +51,9 @@ class WorkerReport:
     dossiers_overdue: int = 0
     steps_warned: int = 0
     dossiers_warned: int = 0
+    #: Outbox messages handed to a subscriber, and deliveries that failed and will be retried.
+    outbox_delivered: int = 0
+    outbox_retried: int = 0
     errors: list[str] = field(default_factory=list)
     #: Some kind filled its whole batch: more may be waiting, and the next pass should not wait.
     backlog: bool = False
@@ -55,12 +61,12 @@ class WorkerReport:
     @property
     def changed(self) -> int:
         return (self.timers_fired + self.steps_overdue + self.dossiers_overdue + self.steps_warned
-                + self.dossiers_warned)
+                + self.dossiers_warned + self.outbox_delivered + self.outbox_retried)
 
     def summary(self) -> str:
         return (f"timers fired {self.timers_fired}, steps overdue {self.steps_overdue}, dossiers overdue "
                 f"{self.dossiers_overdue}, steps warned {self.steps_warned}, dossiers warned "
-                f"{self.dossiers_warned}, errors {len(self.errors)}")
+                f"{self.dossiers_warned}, outbox delivered {self.outbox_delivered}, errors {len(self.errors)}")
 
 
 @dataclass(frozen=True)
@@ -93,9 +99,23 @@ def run_once(engine: Engine, *, warn_lead_days: Decimal | int | str = DEFAULT_WA
             task(engine, report, lead, batch)
         except RetryableConflict as exc:
             report.errors.append(f"{task.__name__}: {exc}")
+    _deliver_outbox(engine, report, batch)
     report.backlog = batch in (report.timers_fired, report.steps_overdue, report.dossiers_overdue,
-                               report.steps_warned, report.dossiers_warned)
+                               report.steps_warned, report.dossiers_warned, report.outbox_delivered)
     return report
+
+
+def _deliver_outbox(engine: Engine, report: WorkerReport, batch: int) -> None:
+    """Hand the outbox's pending messages to the subscribers; a delivery given up is logged as an event."""
+    settings = engine.settings
+    done = outbox.deliver(engine.Session, engine.now(), max_attempts=settings.outbox_max_attempts,
+                          retry_seconds=settings.outbox_retry_seconds, batch=batch)
+    report.outbox_delivered += done.delivered
+    report.outbox_retried += done.retried
+    for message_id, subscriber, error in done.given_up:
+        with engine.unit() as unit:
+            unit.record("outbox.given_up", details={"message": message_id, "subscriber": subscriber, "error": error})
+        report.errors.append(f"outbox {message_id} → {subscriber}: {error}")
 
 
 def run_worker(engine: Engine, *, once: bool = False, interval: float = 30.0,
@@ -139,7 +159,7 @@ def run_worker(engine: Engine, *, once: bool = False, interval: float = 30.0,
 
 def _open_step_ids(session: Session, *conditions: Any, batch: int) -> list[int]:
     S = models.Step
-    stmt = (select(S.id).where(S.state.in_(queries.OPEN_STATES), S.step_kind != "supplement", *conditions)
+    stmt = (select(S.id).where(S.state.in_(OPEN_STATES), S.step_kind != "supplement", *conditions)
             .order_by(S.id).limit(batch).with_for_update(skip_locked=True, key_share=True))
     return list(session.scalars(stmt))
 
@@ -159,8 +179,8 @@ def _mark_steps_overdue(engine: Engine, report: WorkerReport, lead: Decimal, bat
     with engine.transaction() as session:
         ids = _open_step_ids(session, models.Step.due_at < now, models.Step.overdue_marked_at.is_(None), batch=batch)
         for step_id, dossier_id, agency_id, due_at, name in _claim_steps(session, ids, "overdue_marked_at", now):
-            session.add(models.Event(dossier_id=dossier_id, step_id=step_id, action="step.overdue", at=now,
-                                     details={"due_at": due_at.isoformat()}))
+            record(session, "step.overdue", now, dossier_id=dossier_id, step_id=step_id,
+                   details={"due_at": due_at.isoformat()})
             _notify(session, "step.overdue", [agency_id], dossier_id, step_id, due_at, now,
                     f"Bước '{name}' đã quá hạn")
             report.steps_overdue += 1
@@ -174,8 +194,8 @@ def _warn_steps(engine: Engine, report: WorkerReport, lead: Decimal, batch: int)
         ids = _open_step_ids(session, S.due_at >= now, S.due_at <= horizon, S.warned_at.is_(None),
                              S.overdue_marked_at.is_(None), batch=batch)
         for step_id, dossier_id, agency_id, due_at, name in _claim_steps(session, ids, "warned_at", now):
-            session.add(models.Event(dossier_id=dossier_id, step_id=step_id, action="step.due_soon", at=now,
-                                     details={"due_at": due_at.isoformat(), "lead_days": str(lead)}))
+            record(session, "step.due_soon", now, dossier_id=dossier_id, step_id=step_id,
+                   details={"due_at": due_at.isoformat(), "lead_days": str(lead)})
             _notify(session, "step.due_soon", [agency_id], dossier_id, step_id, due_at, now,
                     f"Bước '{name}' sắp đến hạn")
             report.steps_warned += 1
@@ -201,7 +221,7 @@ def _claim_dossier(session: Session, dossier_id: int, column: str, now: datetime
 def _dossier_agencies(session: Session, dossier: models.Dossier) -> list[int]:
     """Who is told about a dossier: the agencies holding its open steps, and the desk that received it."""
     held = session.scalars(select(models.Step.agency_id).where(
-        models.Step.dossier_id == dossier.id, models.Step.state.in_(queries.OPEN_STATES)).order_by(models.Step.id))
+        models.Step.dossier_id == dossier.id, models.Step.state.in_(OPEN_STATES)).order_by(models.Step.id))
     out = list(dict.fromkeys(held))
     if dossier.receiving_agency_id is not None and dossier.receiving_agency_id not in out:
         out.append(dossier.receiving_agency_id)
@@ -216,8 +236,8 @@ def _mark_dossiers_overdue(engine: Engine, report: WorkerReport, lead: Decimal, 
                 continue
             dossier = session.get(models.Dossier, dossier_id)
             assert dossier is not None and dossier.due_at is not None
-            session.add(models.Event(dossier_id=dossier_id, action="dossier.overdue", at=now,
-                                     details={"due_at": dossier.due_at.isoformat()}))
+            record(session, "dossier.overdue", now, dossier_id=dossier_id,
+                   details={"due_at": dossier.due_at.isoformat()})
             _notify(session, "dossier.overdue", _dossier_agencies(session, dossier), dossier_id, None,
                     dossier.due_at, now, f"Hồ sơ {dossier.code} đã quá hạn trả kết quả")
             report.dossiers_overdue += 1
@@ -234,8 +254,8 @@ def _warn_dossiers(engine: Engine, report: WorkerReport, lead: Decimal, batch: i
                 continue
             dossier = session.get(models.Dossier, dossier_id)
             assert dossier is not None and dossier.due_at is not None
-            session.add(models.Event(dossier_id=dossier_id, action="dossier.due_soon", at=now,
-                                     details={"due_at": dossier.due_at.isoformat(), "lead_days": str(lead)}))
+            record(session, "dossier.due_soon", now, dossier_id=dossier_id,
+                   details={"due_at": dossier.due_at.isoformat(), "lead_days": str(lead)})
             _notify(session, "dossier.due_soon", _dossier_agencies(session, dossier), dossier_id, None,
                     dossier.due_at, now, f"Hồ sơ {dossier.code} sắp đến hạn trả kết quả")
             report.dossiers_warned += 1

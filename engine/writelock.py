@@ -24,7 +24,6 @@ import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Callable
 from typing import Any
 
 _FIRST_PAUSE = 0.00005
@@ -33,9 +32,6 @@ _LONGEST_PAUSE = 0.0005
 
 class WriteLockedConnection(sqlite3.Connection):
     """A sqlite3 connection whose write transactions queue on the database's write-lock file."""
-
-    #: Called after each committed write transaction (engine.checkpoint counts them).
-    after_write_commit: Callable[[], None] | None = None
 
     def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
@@ -63,10 +59,7 @@ class WriteLockedConnection(sqlite3.Connection):
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def commit(self) -> None:
-        wrote = self._locked
         self._ending(super().commit)
-        if wrote and self.after_write_commit is not None:
-            self.after_write_commit()
 
     def rollback(self) -> None:
         self._ending(super().rollback)

@@ -73,6 +73,37 @@ def days(value: Decimal | int | float | None) -> str:
     return format_number(Decimal(str(value)))
 
 
+#: The form messages of engine.forms (engine.forms.Message), marked here so that the catalogue
+#: carries them; the |tr filter translates them on a page in English.
+FORM_MESSAGES = (
+    _l("trường không có trong biểu mẫu"),
+    _l("trường chỉ đọc"),
+    _l("bắt buộc nhập"),
+    _l("phải đánh dấu"),
+    _l("phải là có hoặc không"),
+    _l("phải là số nguyên"),
+    _l("phải là số"),
+    _l("phải là số, phần thập phân sau dấu phẩy"),
+    _l("nhiều nhất %(places)s chữ số sau dấu phẩy"),
+    _l("số quá lớn"),
+    _l("phải từ %(low)s trở lên"),
+    _l("phải không quá %(high)s"),
+    _l("ngày không hợp lệ (dạng năm-tháng-ngày)"),
+    _l("ngày phải từ %(day)s trở đi"),
+    _l("ngày không được sau hôm nay"),
+    _l("ngày phải đến %(day)s là muộn nhất"),
+    _l("giá trị không nằm trong danh sách"),
+    _l("hãy đính kèm tệp"),
+    _l("phải là văn bản"),
+    _l("dài tối đa %(limit)s ký tự"),
+    _l("dài tối thiểu %(low)s ký tự"),
+    _l("số định danh cá nhân (CCCD) gồm đúng 12 chữ số"),
+    _l("số điện thoại không hợp lệ (10–11 chữ số, bắt đầu bằng 0 hoặc +84)"),
+    _l("địa chỉ thư điện tử không hợp lệ"),
+    _l("không đúng định dạng yêu cầu"),
+    _l("tệp không thuộc hồ sơ này"),
+)
+
 ROLE = {"clerk": _l("Cán bộ một cửa"), "officer": _l("Chuyên viên"), "leader": _l("Lãnh đạo"),
         "admin": _l("Quản trị hệ thống"), "designer": _l("Người thiết kế quy trình")}
 

@@ -14,9 +14,9 @@ from markupsafe import Markup
 
 from engine import accounts, flowchart, steptable
 from engine.accounts import AgencyInfo
+from engine.applicants import search_key
 from engine.definitions import Definition
 from engine.errors import NotFound
-from engine.runtime import search_key
 from engine.views import ProcedureSummary
 from webui.extensions import get_engine
 from webui.ratelimit import check_public_lookup

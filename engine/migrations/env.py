@@ -4,13 +4,14 @@ from alembic import context
 
 from engine.db import make_engine
 from engine.models import Base
+from engine.settings import Settings
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    url = config.get_main_option("sqlalchemy.url")
+    url = config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
     connectable = make_engine(url)
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,

@@ -43,3 +43,68 @@ def test_public_api_is_sorted_and_importable():
     assert engine.__all__ == sorted(engine.__all__)
     for name in engine.__all__:
         assert getattr(engine, name) is not None
+
+
+def _engine_imports() -> dict[str, set[str]]:
+    """engine module → the engine modules it imports, at module level or inside functions
+    (imports under ``if TYPE_CHECKING:`` are for annotations only and do not count)."""
+    graph: dict[str, set[str]] = {}
+    for path in ENGINE.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        parts = path.relative_to(ENGINE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                       and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING"
+                       for n in ast.walk(node)}
+        targets: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets.add(node.module)
+                targets.update(f"{node.module}.{a.name}" for a in node.names)
+        graph[name] = {t for t in targets if t.startswith("engine.") and t != name}
+    known = set(graph)
+    return {m: {t for t in ts if t in known and t != "engine"} for m, ts in graph.items()}
+
+
+def test_no_import_cycle_among_engine_modules():
+    """Counting imports done inside functions: a cycle hidden in a function is still a cycle."""
+    graph = _engine_imports()
+    cycles = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        stack.append(module)
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                cycles.append(" → ".join([*stack[stack.index(target):], target]))
+            elif target not in state:
+                visit(target)
+        stack.pop()
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state and module != "engine":
+            visit(module)
+    assert cycles == []
+
+
+def test_no_private_name_is_imported_across_modules():
+    offenders = []
+    for path in ENGINE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("engine"):
+                offenders += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+    assert offenders == []
+
+
+def test_the_engine_is_no_mixin_and_casts_nothing():
+    sources = {p.name: p.read_text(encoding="utf-8") for p in ENGINE.rglob("*.py")}
+    assert [n for n, s in sources.items() if "Mixin" in s or 'cast("Engine"' in s] == []

@@ -49,34 +49,3 @@ def test_a_busy_connection_is_not_pinged(engine: Engine, world: World, deployed:
     monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)
     engine.inbox(world["clerk"])
     assert len(pings) == 1
-
-
-def test_a_pipelined_transaction_that_fails_midway_writes_nothing_and_leaves_a_clean_connection(
-        engine: Engine, world: World, deployed: str) -> None:
-    """A fast-path transaction on PostgreSQL runs as one pipeline in autocommit mode between its own
-    BEGIN and COMMIT: a failure after statements were sent rolls all of them back, and the
-    connection goes back to the pool as SQLAlchemy expects it (not in autocommit, no transaction)."""
-    from engine import models
-    from engine.rawsql import raw_transaction
-
-    if engine.db.dialect.name != "postgresql":
-        pytest.fail("run with LIENTHONG_TEST_DATABASE_URL (make test-postgres)")
-    d = engine.start_dossier(world["clerk"], deployed, {"name": "Lê Văn Cường"})
-    engine.db.pool.dispose()  # one pooled connection from here on
-    events = models.Event.__table__
-    statement = events.insert().values(dossier_id=d.id, action="probe", at=engine.now(), details={})
-    for failure in ("python", "database"):
-        with pytest.raises(Exception) as raised, raw_transaction(engine.db, {}) as raw:
-            raw.run(statement)  # queued, not yet answered
-            if failure == "python":
-                raise RuntimeError("stop")
-            raw.first(text("SELECT 1 / 0"))  # an error reported by the server
-        assert ("stop" in str(raised.value)) if failure == "python" else ("division by zero" in str(raised.value))
-        with engine.db.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM events WHERE action = 'probe'")).scalar_one() == 0
-            raw_conn = conn.connection.driver_connection
-            assert raw_conn is not None and raw_conn.autocommit is False
-    with raw_transaction(engine.db, {}) as raw:  # and the pool's connection still works for the next one
-        raw.run(statement)
-    with engine.db.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM events WHERE action = 'probe'")).scalar_one() == 1

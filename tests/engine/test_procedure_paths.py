@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path as FsPath
-from typing import Any
 
 import pytest
 
@@ -798,94 +797,3 @@ def test_leader_sending_back_does_not_restart_the_limit(driver: Driver) -> None:
     assert d.due_at == d.original_due_at == cal.add(d.counting_from, days=4)
     appraisals = [s for s in d.steps if s.element_id == "Task_tham_dinh"]
     assert len(appraisals) == 2 and all(s.state == "completed" for s in appraisals)
-
-
-# ---------------------------------------------------------------- the raw-SQL fast path against the ORM path
-
-
-@pytest.fixture(scope="module")
-def orm_driver(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: FsPath, _pg_database: str,
-               driver: Driver) -> Iterator[Driver]:
-    """A second seeded database whose engine never takes the fast path (``fast_path=False``)."""
-    if _pg_database:
-        url, drop = _second_pg_database(_pg_database)
-    else:
-        path = tmp_path_factory.mktemp("orm-paths") / "seeded.sqlite"
-        shutil.copy(_sqlite_template, path)
-        url, drop = f"sqlite:///{path}", None
-    clock = FakeClock(MONDAY)
-    eng = Engine(url, clock=clock, fast_path=False)
-    stored = accounts.hash_password(PASSWORD)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(accounts, "hash_password", lambda _password: stored)
-        seed(eng, WORKFLOWS, PASSWORD)
-    try:
-        yield Driver(eng, clock, PROCEDURES)
-    finally:
-        eng.close()
-        if drop is not None:
-            drop()
-
-
-def _second_pg_database(url: str) -> tuple[str, Any]:
-    """A migrated PostgreSQL database beside the session's one, and how to drop it."""
-    from sqlalchemy import create_engine
-    from sqlalchemy import text as sql
-    from sqlalchemy.engine import make_url
-
-    from engine import db
-
-    name = f"{make_url(url).database}_orm"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sql(f'CREATE DATABASE "{name}"'))
-    second = make_url(url).set(database=name).render_as_string(hide_password=False)
-    db.upgrade(second)
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return second, drop
-
-
-def recorded(engine: Engine, code: str) -> dict[str, object]:
-    """Everything the engine wrote for one dossier, with database ids replaced by stable names."""
-    from sqlalchemy import text as sql
-
-    with engine.db.connect() as conn:
-        d = conn.execute(sql("SELECT * FROM dossiers WHERE code = :c"), {"c": code}).mappings().one()
-        users = dict(conn.execute(sql("SELECT id, username FROM officials")).all())
-        agencies = dict(conn.execute(sql("SELECT id, code FROM agencies")).all())
-        steps = conn.execute(sql("SELECT * FROM steps WHERE dossier_id = :d ORDER BY id"), {"d": d["id"]}).mappings()
-        step_names: dict[int, str] = {}
-        step_rows = []
-        for s in steps:
-            rounds = sum(1 for v in step_names.values() if v.startswith(s["element_id"] + "#"))
-            step_names[s["id"]] = f"{s['element_id']}#{rounds}"
-            step_rows.append({**{k: v for k, v in s.items() if k not in ("id", "dossier_id", "task_id")},
-                              "agency_id": agencies[s["agency_id"]], "assignee_id": users.get(s["assignee_id"]),
-                              "completed_by": users.get(s["completed_by"])})
-        events = [{"action": e["action"], "at": e["at"], "actor": users.get(e["actor_id"]),
-                   "step": step_names.get(e["step_id"]), "details": e["details"]}
-                  for e in conn.execute(sql("SELECT * FROM events WHERE dossier_id = :d ORDER BY id"),
-                                        {"d": d["id"]}).mappings()]
-        timers = [dict(t) | {"id": None, "dossier_id": None, "task_id": None} for t in conn.execute(
-            sql("SELECT * FROM timers WHERE dossier_id = :d ORDER BY id"), {"d": d["id"]}).mappings()]
-        taking_part = sorted(agencies[a] for (a,) in conn.execute(
-            sql("SELECT agency_id FROM dossier_agencies WHERE dossier_id = :d"), {"d": d["id"]}))
-    dossier = {k: v for k, v in d.items() if k not in ("id", "code", "lookup_secret", "definition_id")}
-    return {"dossier": dossier, "steps": step_rows, "events": events, "timers": timers, "agencies": taking_part}
-
-
-@pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.id)
-def test_fast_path_writes_what_the_orm_path_writes(driver: Driver, orm_driver: Driver, path: Path) -> None:
-    """Every path, run once with the raw-SQL claim/complete and once on the ORM alone, leaves the
-    same dossier, steps, events, timers and participating agencies (ids aside)."""
-    fast = driver.run(path, MONDAY)
-    orm = orm_driver.run(path, MONDAY)
-    a, b = recorded(driver.engine, fast.code), recorded(orm_driver.engine, orm.code)
-    for part in ("dossier", "steps", "events", "timers", "agencies"):
-        assert a[part] == b[part], part

@@ -168,7 +168,8 @@ def test_run_worker_loops_until_stopped(engine: Engine, world: World, deployed):
     once: list[str] = []
     worker.run_worker(engine, once=True, echo=once.append)
     assert once == ["worker: timers fired 0, steps overdue 0, dossiers overdue 0, steps warned 0, "
-                    "dossiers warned 0, errors 0"]
+                    ""
+        "dossiers warned 0, outbox delivered 0, errors 0"]
 
 
 def test_a_holiday_declared_while_a_timer_waits_moves_it(engine: Engine, world: World, clock):
@@ -213,6 +214,9 @@ def test_a_backlog_is_worked_off_in_back_to_back_passes(engine: Engine, world: W
     assert event_counts(engine)["step.overdue"] == 5
     assert not runner.is_alive()
     assert [line for line in lines if "steps overdue" in line][:3] == [
-        "worker: timers fired 0, steps overdue 2, dossiers overdue 0, steps warned 0, dossiers warned 0, errors 0",
-        "worker: timers fired 0, steps overdue 2, dossiers overdue 0, steps warned 0, dossiers warned 0, errors 0",
-        "worker: timers fired 0, steps overdue 1, dossiers overdue 0, steps warned 0, dossiers warned 0, errors 0"]
+        "worker: timers fired 0, steps overdue 2, dossiers overdue 0, steps warned 0, "
+        "dossiers warned 0, outbox delivered 0, errors 0",
+        "worker: timers fired 0, steps overdue 2, dossiers overdue 0, steps warned 0, "
+        "dossiers warned 0, outbox delivered 0, errors 0",
+        "worker: timers fired 0, steps overdue 1, dossiers overdue 0, steps warned 0, "
+        "dossiers warned 0, outbox delivered 0, errors 0"]

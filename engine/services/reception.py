@@ -1,0 +1,172 @@
+"""Reception at the one-stop desk: a complete dossier is received (its code, appointment and first
+steps), or an incomplete one gets a written notice (Mẫu 02 supplement, Mẫu 03 refusal)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, insert, select
+
+from engine import db, models, queries
+from engine.accounts import Actor
+from engine.applicants import clean_applicant, search_key
+from engine.errors import InvalidInput, NotFound, PermissionDenied
+from engine.forms import check_applicant, validate_form
+from engine.lifecycle import NOTICE_KINDS, DeskNoticeView, clean_documents, clean_reasons, clean_text, notice_view
+from engine.services.deployment import definition_row
+from engine.services.progress import LOOP_INCIDENT, MAX_ENGINE_TASKS, LoopRanOut, Progress
+from engine.services.unit import Core, UnitOfWork
+from engine.statuses import DossierStatus
+from engine.views import DossierView
+
+_SEQUENCES: Any = models.DossierSequence.__table__
+_DOSSIERS: Any = models.Dossier.__table__
+_DOSSIER_INSERT = insert(_DOSSIERS).returning(_DOSSIERS.c.id)
+
+
+class Reception:
+    def __init__(self, core: Core, progress: Progress) -> None:
+        self.core = core
+        self.progress = progress
+
+    def next_code(self, unit: UnitOfWork, agency_code: str) -> str:
+        """`<agency code>-<YYMMDD>-<NNNN>` (Circular 01/2018 art. 19), unique under concurrency."""
+        day = unit.calendar.localize(unit.now).strftime("%y%m%d")
+        stmt = db.dialect_insert(unit.conn)(_SEQUENCES).values(agency_code=agency_code, day=day, last=1)
+        stmt = stmt.on_conflict_do_update(index_elements=["agency_code", "day"],
+                                          set_={"last": _SEQUENCES.c.last + 1}).returning(_SEQUENCES.c.last)
+        seq = unit.conn.execute(stmt).scalar_one()
+        return f"{agency_code}-{day}-{seq:04d}"
+
+    def start_dossier(self, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],
+                      data: Mapping[str, Any] | None = None, *,
+                      with_history: bool | Literal["open"] = True) -> DossierView:
+        """Receive a complete dossier at the desk: code, appointment date, first steps.
+
+        ``with_history=False`` leaves the steps and events out of the answer (the API's create
+        answers with the code and dates only); ``"open"`` gives only the steps now open."""
+        if not actor.has("clerk"):
+            raise PermissionDenied("Chỉ cán bộ một cửa được tiếp nhận hồ sơ")
+        person, wrong = check_applicant(applicant)
+        with self.core.unit() as unit:
+            session, now = unit.session, unit.now
+            row = definition_row(session, procedure_code)
+            definition = self.core.definition(session, row.id)
+            cleaned = validate_form(definition.start_fields, data or {}, today=unit.calendar.localize(now).date(),
+                                    pending=wrong)
+            counting_from = unit.calendar.counting_start(now)
+            due = unit.calendar.add(counting_from, days=definition.limit_working_days)
+            desk = session.get(models.Agency, actor.agency_id)
+            code = self.next_code(unit, (desk.unit_code if desk else "") or actor.agency_code)
+            values: dict[str, Any] = {
+                "code": code, "definition_id": row.id, "procedure_code": row.procedure_code,
+                "status": DossierStatus.RECEIVED, "applicant_name": person["name"],
+                "applicant_search": search_key(person["name"]), "applicant_id_number": person["id_number"],
+                "applicant_phone": person["phone"], "applicant_email": person["email"],
+                "applicant_address": person["address"], "data": cleaned, "receiving_agency_id": actor.agency_id,
+                "received_by": actor.id, "received_at": now, "counting_from": counting_from, "due_at": due,
+                "original_due_at": due, "finished_at": None, "outcome": "", "supplement_count": 0,
+                "lookup_secret": secrets.token_hex(3).upper(), "paused_at": None, "paused_seconds": 0,
+                "apology_count": 0, "state_version": 0, "incident": ""}
+            values["id"] = unit.conn.execute(_DOSSIER_INSERT, values).scalar_one()
+            dossier = unit.track(values)
+            queries.record_participation(session, dossier, actor.agency_id)
+            unit.record("dossier.received", dossier_id=dossier.id, actor_id=actor.id,
+                        details={"procedure": row.procedure_code, "version": row.version,
+                                 "due_at": due.isoformat(), "data": cleaned})
+            wf = self.progress.new_workflow(definition)
+            for task in wf.get_tasks(state=TaskState.READY):
+                task.data.update(cleaned)
+            incident = ""
+            try:
+                self.progress.run(wf, definition, None)
+            except LoopRanOut:
+                incident = LOOP_INCIDENT.format(limit=MAX_ENGINE_TASKS)
+            self.progress.settle(unit, dossier, definition, wf, actor.id, new=True, incident=incident)
+            return unit.view(dossier, with_history=with_history)
+
+    # ------------------------------------------------------------------ desk notices (Mẫu 02, 03)
+
+    def request_supplement_at_desk(self, actor: Actor, procedure_code: str, applicant: Mapping[str, Any], *,
+                                   documents: Sequence[Mapping[str, Any]], reason: str, request: str = "",
+                                   guidance: Mapping[str, str] | None = None) -> DeskNoticeView:
+        """Mẫu 02: explain once, in writing, what an incomplete dossier lacks; nothing is received."""
+        return self._desk_notice(actor, "supplement", procedure_code, applicant, request=request,
+                                 documents=clean_documents(documents), reasons=clean_reasons(reason),
+                                 guidance=guidance)
+
+    def refuse_at_desk(self, actor: Actor, procedure_code: str, applicant: Mapping[str, Any], *,
+                       reasons: Sequence[str] | str, request: str = "", dossier_code: str = "") -> DeskNoticeView:
+        """Mẫu 03: refuse to receive a dossier, with the specific reasons."""
+        return self._desk_notice(actor, "refusal", procedure_code, applicant, request=request, documents=[],
+                                 reasons=clean_reasons(reasons), guidance=None, dossier_code=dossier_code)
+
+    def _desk_notice(self, actor: Actor, kind: str, procedure_code: str, applicant: Mapping[str, Any], *,
+                     request: str, documents: list[dict[str, Any]], reasons: list[str],
+                     guidance: Mapping[str, str] | None, dossier_code: str = "") -> DeskNoticeView:
+        if not actor.has("clerk"):
+            raise PermissionDenied("Chỉ cán bộ một cửa được lập phiếu tại bộ phận một cửa")
+        person = clean_applicant(applicant)
+        request = clean_text(request, "nội dung yêu cầu", required=False)
+        with self.core.unit() as unit:
+            session = unit.session
+            year = unit.calendar.localize(unit.now).year
+            definition = definition_row(session, procedure_code)
+            dossier_id = None
+            if dossier_code:
+                dossier_id = session.scalar(select(models.Dossier.id).where(models.Dossier.code == dossier_code))
+                if dossier_id is None:
+                    raise NotFound(f"Không có hồ sơ {dossier_code!r}")
+            agency = session.scalar(select(models.Agency).where(models.Agency.id == actor.agency_id)
+                                    .with_for_update())  # serialises numbering per agency
+            assert agency is not None
+            contacts = dict(agency.contacts or {})
+            given = dict(guidance or {})
+            guide = {"website": clean_text(given.get("website") or contacts.get("website"), "trang web", 255,
+                                           required=False),
+                     "official": clean_text(given.get("official") or actor.full_name, "cán bộ hướng dẫn", 255),
+                     "phone": clean_text(given.get("phone") or contacts.get("phone") or agency.phone, "điện thoại",
+                                         64, required=False)}
+            last = session.scalar(select(func.max(models.DeskNotice.number)).where(
+                models.DeskNotice.agency_id == actor.agency_id, models.DeskNotice.kind == kind,
+                models.DeskNotice.year == year)) or 0
+            row = models.DeskNotice(
+                kind=kind, agency_id=actor.agency_id, year=year, number=last + 1,
+                procedure_code=definition.procedure_code, procedure_name=definition.name, dossier_id=dossier_id,
+                applicant_name=person["name"], applicant_id_number=person["id_number"],
+                applicant_phone=person["phone"], applicant_email=person["email"],
+                applicant_address=person["address"], request=request or definition.name, documents=documents,
+                reasons=reasons, guidance=guide if kind == "supplement" else {}, official_id=actor.id,
+                created_at=unit.now)
+            session.add(row)
+            session.flush()
+            unit.record("desk.supplement_requested" if kind == "supplement" else "desk.refused",
+                        dossier_id=dossier_id, actor_id=actor.id,
+                        details={"notice_id": row.id, "number": row.number, "year": year,
+                                 "procedure": definition.procedure_code})
+            return notice_view(session, row)
+
+    def desk_notice(self, notice_id: int, actor: Actor | None = None) -> DeskNoticeView:
+        """One desk notice; an official sees only their own agency's."""
+        with self.core.read() as session:
+            row = session.get(models.DeskNotice, notice_id)
+            if row is None or (actor is not None and not actor.has("admin") and row.agency_id != actor.agency_id):
+                raise NotFound(f"Không có phiếu {notice_id}")
+            return notice_view(session, row)
+
+    def desk_notices(self, actor: Actor, *, kind: str | None = None, year: int | None = None,
+                     limit: int = 200) -> list[DeskNoticeView]:
+        """The desk notices of the official's agency, newest first."""
+        stmt = select(models.DeskNotice).where(models.DeskNotice.agency_id == actor.agency_id)
+        if kind is not None:
+            if kind not in NOTICE_KINDS:
+                raise InvalidInput(f"Loại phiếu không hợp lệ: {kind!r}")
+            stmt = stmt.where(models.DeskNotice.kind == kind)
+        if year is not None:
+            stmt = stmt.where(models.DeskNotice.year == year)
+        with self.core.read() as session:
+            rows = session.scalars(stmt.order_by(models.DeskNotice.id.desc()).limit(limit)).all()
+            return [notice_view(session, r) for r in rows]
