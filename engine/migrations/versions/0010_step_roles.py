@@ -4,8 +4,8 @@ The role comes from the step's ``camunda:candidateGroups``; inboxes, claims and 
 follow it. Steps written before this revision carry an empty role: any handling official of the
 agency may take them, as before.
 
-Revision ID: 0009_step_roles
-Revises: 0008
+Revision ID: 0010_step_roles
+Revises: 0009_outbox
 Create Date: 2026-12-06 05:30:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_step_roles"
-down_revision: str | None = "0008"
+revision: str = "0010_step_roles"
+down_revision: str | None = "0009_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
