@@ -25,7 +25,7 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
@@ -121,13 +121,17 @@ def watch_for(url: URL) -> Watch | None:
         return found
 
 
+#: ``Session.info`` key of callables to run once the unit of work the session joined has committed.
+AFTER_COMMIT = "lienthong_after_commit"
+
+
 def announce(session: Session) -> None:
     """Tell every process, once this transaction commits, that cached tokens may no longer hold."""
     bind: Any = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text(f"NOTIFY {CHANNEL}"))
         return
-    path = stamp_path(bind.url)
+    path = stamp_path(bind.engine.url)
     if path is None:
         return
 
@@ -138,4 +142,7 @@ def announce(session: Session) -> None:
         finally:
             os.close(fd)
 
-    event.listen(session, "after_commit", stamp, once=True)
+    if isinstance(bind, Connection):  # a session joined to an engine unit of work: it runs these after commit
+        session.info.setdefault(AFTER_COMMIT, []).append(lambda: stamp(session))
+    else:
+        event.listen(session, "after_commit", stamp, once=True)

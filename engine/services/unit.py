@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from engine import accounts, events, models, queries
+from engine import accounts, events, models, queries, revocation
 from engine.calendar import WorkingCalendar
 from engine.db import WRITE_OPTION, database_errors, make_engine, make_session_factory
 from engine.definitions import Definition, load_definition
@@ -99,9 +99,13 @@ class UnitOfWork:
             self._session = Session(bind=self.conn, expire_on_commit=False)
         return self._session
 
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
+    def close(self) -> list[Callable[[], Any]]:
+        """Close the ORM session, if any; returns what it asked to run after the commit."""
+        if self._session is None:
+            return []
+        after: list[Callable[[], Any]] = self._session.info.pop(revocation.AFTER_COMMIT, [])
+        self._session.close()
+        return after
 
     def track(self, values: dict[str, Any]) -> DossierRow:
         row = DossierRow(values)
@@ -169,7 +173,9 @@ class Core:
                     yield unit
                     unit.flush()
                 finally:
-                    unit.close()
+                    after_commit = unit.close()
+        for run in after_commit:
+            run()
         for dossier_id, version, wf in unit.keep:
             self.cache.put(dossier_id, version, wf)
 
