@@ -249,7 +249,7 @@ def translate_juel(text: str) -> str:
         elif kind == "name" and value in _JUEL_WORDS:
             tokens.append(("op" if value not in ("true", "false", "null") else "name", _JUEL_WORDS[value]))
         elif value in ("&&", "||", "!"):
-            tokens.append(("op", {"&&": " and", "||": " or", "!": " not "}[value]))
+            tokens.append(("op", {"&&": " and ", "||": " or ", "!": " not "}[value]))
         else:
             tokens.append((kind, value))
     for start in reversed([i for i, t in enumerate(tokens) if t == ("name", "empty")]):

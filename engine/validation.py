@@ -414,8 +414,7 @@ class _ProcessCheck:
         over = [path for path in report.paths if path.budget > value]
         for path in over[:MAX_PATH_PROBLEMS]:
             self.err(f"Đường đi «{path_name(p, path)}» cần tổng {_days(path.budget)} ngày làm việc, vượt "
-                     f"{which} {_days(value)} ngày (path total {_days(path.budget)} exceeds the limit "
-                     f"{_days(value)} working days)", p.line, p.id)
+                     f"{which} {_days(value)} ngày", p.line, p.id)
         if len(over) > MAX_PATH_PROBLEMS:
             self.err(f"Còn {len(over) - MAX_PATH_PROBLEMS} đường đi khác cũng vượt {which}", p.line, p.id)
         if report.truncated:
