@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine import models
 from engine.errors import InvalidInput
@@ -49,9 +49,8 @@ def set_override(engine: Engine, day: date, working: bool, note: str = "") -> Ov
 def remove_override(engine: Engine, day: date) -> bool:
     """Remove the override of ``day`` (the day follows the ordinary calendar again); False if none."""
     with engine.transaction() as session:
-        row = session.get(models.CalendarOverride, day)
-        if row is None:
-            return False
-        session.delete(row)
+        gone = session.execute(delete(models.CalendarOverride).where(models.CalendarOverride.day == day)).rowcount
+    if not gone:
+        return False
     engine.calendar_changed()
     return True
