@@ -49,8 +49,9 @@ def set_override(engine: Engine, day: date, working: bool, note: str = "") -> Ov
 def remove_override(engine: Engine, day: date) -> bool:
     """Remove the override of ``day`` (the day follows the ordinary calendar again); False if none."""
     with engine.transaction() as session:
-        gone = session.execute(delete(models.CalendarOverride).where(models.CalendarOverride.day == day)).rowcount
-    if not gone:
+        gone = session.execute(delete(models.CalendarOverride).where(models.CalendarOverride.day == day)
+                               .returning(models.CalendarOverride.day)).first()
+    if gone is None:
         return False
     engine.calendar_changed()
     return True
