@@ -22,15 +22,16 @@ from engine import (
     reviewing,
     steptable,
 )
-from engine.accounts import HANDLING_ROLES, LEVELS, ROLES, Actor, AgencyInfo
+from engine.accounts import HANDLING_ROLES, LEVELS, ROLES, Actor, AgencyInfo, may_handle
 from engine.admin import change_official, create_agency, create_official
 from engine.api_tokens import issue_token, revoke_token, token_actor
 from engine.applicants import search_key
 from engine.bpmn_model import read_bpmn
 from engine.calendar import CalendarConfig, OfficeHours, WorkingCalendar, parse_datetime
+from engine.case import case_entries, case_values
 from engine.catalog import check_metadata
 from engine.dashboard_queries import agency_dashboard, definition_versions
-from engine.definitions import Definition, choose_process
+from engine.definitions import Definition, StepSpec, choose_process
 from engine.di import has_layout
 from engine.directory import (
     agencies,
@@ -44,6 +45,7 @@ from engine.directory import (
 from engine.documents import (
     ACCEPTED,
     KINDS,
+    RESULT_STEP_KINDS,
     DocumentCorrupted,
     DocumentInfo,
     DocumentRejected,
@@ -64,9 +66,9 @@ from engine.errors import (
     StateError,
     TooManyAttempts,
 )
-from engine.forms import FieldSpec
+from engine.forms import FieldSpec, date_bound, prefill
 from engine.lifecycle import NOTICE_KINDS
-from engine.overrides import list_overrides, set_override
+from engine.overrides import list_overrides, remove_override, set_override
 from engine.problems import Problem, Severity, error
 from engine.ratelimits import count_attempt, forgive_attempt
 from engine.receipts import ReceivedDocument, documents_of, record_documents
@@ -85,7 +87,6 @@ from engine.stats import (
     DossierFact,
     report,
     to_csv,
-    to_xlsx,
 )
 from engine.statuses import DossierStatus, StepState
 from engine.validation import AgencyRef, lane_refs, validate_bpmn
@@ -129,6 +130,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "PermissionDenied",
     "Problem",
     "ProcedureSummary",
+    "RESULT_STEP_KINDS",
     "ROLES",
     "RateLimit",
     "ReceivedDocument",
@@ -141,6 +143,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "Severity",
     "StateError",
     "StepForm",
+    "StepSpec",
     "StepState",
     "StepView",
     "TooManyAttempts",
@@ -150,6 +153,8 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "agency_dashboard",
     "approval",
     "calendar_decisions",
+    "case_entries",
+    "case_values",
     "change_official",
     "charts",
     "check_metadata",
@@ -159,6 +164,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "count_attempt",
     "create_agency",
     "create_official",
+    "date_bound",
     "definition_versions",
     "digitisation",
     "documents_of",
@@ -174,12 +180,16 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "lanes",
     "list_overrides",
     "log_in",
+    "may_handle",
     "officials",
     "paperwork",
     "parse_datetime",
+    "prefill",
     "read_bpmn",
     "receiving_agency_id",
+    "reception",
     "record_documents",
+    "remove_override",
     "report",
     "requirements",
     "review_report",
@@ -189,10 +199,10 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "search_key",
     "session_actor",
     "set_override",
+    "spreadsheet",
     "statistics",
     "steptable",
     "to_csv",
-    "to_xlsx",
     "token_actor",
     "usernames",
     "validate_bpmn",

@@ -24,6 +24,8 @@ from engine.statuses import StepState
 ROLES = ("clerk", "officer", "leader", "designer", "admin")
 #: Roles that handle steps of their own agency.
 HANDLING_ROLES = frozenset({"clerk", "officer", "leader"})
+#: The roles a step may name in ``camunda:candidateGroups``.
+STEP_ROLES = ("clerk", "officer", "leader")
 LEVELS = ("central", "province", "district", "commune", "unit")
 #: Argon2id profiles by the ``password_hashing`` setting: "standard" is the library's RFC 9106
 #: low-memory profile (64 MiB, 3 passes); "minimal" keeps Argon2id with the smallest parameters
@@ -327,3 +329,16 @@ def check_agency_binding(session: Session, code: str, name: str, kind: str | Non
         models.Agency.id != (agency_id or -1)))
     if other is not None:
         raise Conflict(f"{unit_row.name} đã có cơ quan loại «{kind_row.name}»: {other.code}")
+
+
+def may_handle(actor: Actor, role: str) -> bool:
+    """Whether the official may take a step naming ``role`` ("" = any handling official)."""
+    return actor.has(role) if role else actor.has(*HANDLING_ROLES)
+
+
+def role_params(actor: Actor) -> dict[str, str]:
+    """The official's step roles as the three parameters of the claim and inbox statements
+    (``b_role1..3``; a role not held is "", which matches only steps naming no role)."""
+    held = [r for r in STEP_ROLES if r in actor.roles]
+    held += [""] * (3 - len(held))
+    return {"b_role1": held[0], "b_role2": held[1], "b_role3": held[2]}

@@ -7,11 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.errors import FormInvalid
+from engine.forms import check_applicant
 
 __all__ = ["clean_applicant", "mask_name", "search_key"]
-
-LIMITS = {"name": 255, "id_number": 32, "phone": 32, "email": 255, "address": 500}
-
 
 def search_key(text: str) -> str:
     """Lower-case, diacritics-free form of a name for searching ('Nguyễn' → 'nguyen')."""
@@ -26,19 +24,9 @@ def mask_name(name: str) -> str:
 
 
 def clean_applicant(applicant: Mapping[str, Any]) -> dict[str, str]:
-    """Name (required), identity number (digits), phone, e-mail, address: spaces collapsed, lengths bounded."""
-    out: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    for key, limit in LIMITS.items():
-        raw = applicant.get(key) if isinstance(applicant, Mapping) else None
-        value = " ".join(str(raw).split()) if raw is not None else ""
-        if len(value) > limit:
-            errors[f"applicant.{key}"] = f"dài tối đa {limit} ký tự"
-        out[key] = value
-    if not out["name"]:
-        errors["applicant.name"] = "bắt buộc nhập họ tên người nộp (required)"
-    if out["id_number"] and not out["id_number"].isdigit():
-        errors["applicant.id_number"] = "số định danh chỉ gồm chữ số"
-    if errors:
-        raise FormInvalid(errors)
-    return out
+    """Name (required), personal number (12 digits), phone, e-mail, address: spaces collapsed,
+    checked by the form rules (engine.forms.APPLICANT_FIELDS); every error at once."""
+    person, wrong = check_applicant(applicant)
+    if wrong:
+        raise FormInvalid(wrong)
+    return person

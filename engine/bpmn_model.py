@@ -90,6 +90,7 @@ class FlowNode:
     script: str | None = None
     documentation: str = ""
     triggered_by_event: bool = False
+    candidate_groups: str = ""  # camunda:candidateGroups of a user task: who in the agency does it
 
 
 @dataclass
@@ -429,6 +430,7 @@ class _Reader:
         node.attached_to = ref_id(element.get("attachedToRef")) or None
         node.cancel_activity = (element.get("cancelActivity") or "true").strip().lower() != "false"
         node.default_flow = ref_id(element.get("default")) or None
+        node.candidate_groups = " ".join((element.get(_C + "candidateGroups") or "").split())
         node.triggered_by_event = (element.get("triggeredByEvent") or "").strip().lower() == "true"
         return node
 
@@ -444,7 +446,7 @@ def check_root(root: etree._Element) -> None:
         tag = root.tag if isinstance(root.tag, str) else "?"
         raise DefinitionError([error(
             f"Không phải tệp BPMN 2.0: phần tử gốc là <{tag}>, cần <definitions> trong không gian tên "
-            f"{BPMN_NS} (not a BPMN 2.0 file)", line=_line(root))])
+            f"{BPMN_NS}", line=_line(root))])
 
 
 def read_bpmn(data: bytes) -> BpmnDocument:

@@ -248,7 +248,7 @@ def _registry_errors(path: Path, data: Mapping[str, Any]) -> list[str]:
         chain, cur = {code}, parents[code]
         while cur is not None and cur in parents:
             if cur in chain:
-                lines.append(f"{path}: {code}: quan hệ cấp trên lặp vòng (parent cycle)")
+                lines.append(f"{path}: {code}: quan hệ cấp trên lặp vòng")
                 break
             chain.add(cur)
             cur = parents[cur]
@@ -306,10 +306,9 @@ def _procedure_errors(path: Path, data: Mapping[str, Any]) -> list[str]:
     try:
         dt.date.fromisoformat(data.get("reduction_decision", {}).get("date", "2000-01-01"))
     except ValueError:
-        lines.append(f"{path}: reduction_decision/date: ngày không hợp lệ (invalid date)")
+        lines.append(f"{path}: reduction_decision/date: ngày không hợp lệ")
     if "reduced_working_days" in data and data["reduced_working_days"] >= data["legal_working_days"]:
-        lines.append(f"{path}: reduced_working_days phải nhỏ hơn legal_working_days "
-                     f"(the reduced limit must be below the legal one)")
+        lines.append(f"{path}: reduced_working_days phải nhỏ hơn legal_working_days")
     form_ids = [f["id"] for f in data["forms"]]
     for dup in sorted({i for i in form_ids if form_ids.count(i) > 1}):
         lines.append(f"{path}: forms: mã biểu mẫu trùng (duplicate form id): {dup}")
@@ -365,8 +364,7 @@ def _diagram_process(bpmn_path: Path, process_id: str | None = None) -> Process:
             return p
     executable = [p for p in doc.processes if p.executable]
     if len(executable) != 1:
-        raise DefinitionError([error(f"{bpmn_path}: cần đúng một process isExecutable=\"true\" "
-                                     f"(expected exactly one executable process)")])
+        raise DefinitionError([error(f"{bpmn_path}: cần đúng một process isExecutable=\"true\" ")])
     return executable[0]
 
 
@@ -409,8 +407,8 @@ def check_lanes(bpmn_path: str | Path, agencies: Iterable[AgencyRecord | KindRec
         process = _diagram_process(bpmn_path)
     except (LienThongError, OSError) as exc:
         return [f"{bpmn_path}: không đọc được sơ đồ: {exc}"]
-    return [f"{bpmn_path}:{lane.line}: làn '{lane.name}' không khớp cơ quan nào trong danh mục "
-            f"(lane matches no agency)" for lane in process.lanes if normalise_name(lane.name) not in keys]
+    return [f"{bpmn_path}:{lane.line}: làn '{lane.name}' không khớp cơ quan nào trong danh mục"
+            for lane in process.lanes if normalise_name(lane.name) not in keys]
 
 
 def lane_records(registry_path: str | Path) -> list[AgencyRecord | KindRecord]:

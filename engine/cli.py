@@ -351,7 +351,7 @@ def render(files: tuple[Path, ...], out_dir: Path, formats: str, all_files: bool
 
     paths = list(files) + (sorted(WORKFLOWS_DIR.glob("*.bpmn")) if all_files else [])
     if not paths:
-        _fail("chưa chỉ ra tệp nào (give files or --all)")
+        _fail("chưa chỉ ra tệp nào")
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
     out_dir.mkdir(parents=True, exist_ok=True)
     try:

@@ -39,6 +39,7 @@ class StepSpec:
     result: str = ""
     fields: tuple[FieldSpec, ...] = ()
     documentation: str = ""
+    role: str = ""  # camunda:candidateGroups: clerk, officer or leader ("" = any handling role)
 
 
 @dataclass
@@ -119,7 +120,7 @@ def choose_process(document: BpmnDocument) -> Process:
     """The executable process of a file (the one carrying procedure_code when there are several)."""
     executable = [p for p in document.processes if p.executable]
     if not executable:
-        raise DefinitionError([error("Không có quy trình nào được đánh dấu thực thi (isExecutable)")])
+        raise DefinitionError([error("Không có quy trình nào được đánh dấu thực thi")])
     coded = [p for p in executable if p.properties.get("procedure_code")]
     if len(coded) == 1:
         return coded[0]
@@ -165,12 +166,12 @@ def load_definition(data: bytes, filename: str = "") -> Definition:
     start_fields: tuple[FieldSpec, ...] = ()
     for node in process.nodes.values():
         if node.id in RESERVED_IDS or node.id.endswith(".EndJoin"):
-            problems.append(error(f"Mã phần tử '{node.id}' trùng tên dành riêng của bộ máy; hãy đổi mã "
-                                  f"(reserved id)", node.line, node.id))
+            problems.append(error(f"Mã phần tử '{node.id}' trùng tên dành riêng của bộ máy; hãy đổi mã",
+                                  node.line, node.id))
         if node.kind in HUMAN_KINDS:
             raw = node.properties.get("working_days")
             if raw is None:
-                problems.append(error(f"Bước '{node.name or node.id}' thiếu thời gian (working_days)",
+                problems.append(error(f"Bước '{node.name or node.id}' thiếu thời gian",
                                       node.line, node.id))
                 continue
             try:
@@ -187,6 +188,7 @@ def load_definition(data: bytes, filename: str = "") -> Definition:
                 result=node.properties.get("result", ""),
                 fields=field_specs(node.form),
                 documentation=node.documentation,
+                role=node.candidate_groups,
             )
         elif node.kind == "endEvent":
             outcome = node.properties.get("outcome", "").strip()

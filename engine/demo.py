@@ -41,6 +41,11 @@ def load_registry(session: Any, workflows_dir: Path, now: Any) -> list[AgencyRec
     return registry
 
 
+def demo_full_name(title: str, agency: str) -> str:
+    """'Lãnh đạo' + 'Lãnh đạo Sở LĐ-TB&XH' → 'Lãnh đạo Sở LĐ-TB&XH', not the title twice."""
+    return agency if agency.casefold().startswith(title.casefold()) else f"{title} {agency}"
+
+
 def seed(engine: Any, workflows_dir: Path, password: str) -> list[tuple[str, str, str]]:
     """Load units, agency kinds, agencies, officials and procedures (idempotent); return
     (username, roles, agency) logins."""
@@ -54,7 +59,8 @@ def seed(engine: Any, workflows_dir: Path, password: str) -> list[tuple[str, str
                 exists = session.scalar(select(models.Official).where(models.Official.username == username))
                 if exists is None:
                     title = {"clerk": "Cán bộ một cửa", "officer": "Chuyên viên", "leader": "Lãnh đạo"}.get(role, role)
-                    accounts.add_official(session, username, full_name=f"{title} {rec.short_name or rec.name}",
+                    full_name = demo_full_name(title, rec.short_name or rec.name)
+                    accounts.add_official(session, username, full_name=full_name,
                                           agency_code=rec.code, roles=[role], password=password, now=now)
                 logins.append((username, role, rec.name))
         for username, roles, code in (("thietke", "designer", "SNV.VP"), ("quantri", "admin", "SNV.VP")):

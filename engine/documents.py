@@ -102,10 +102,10 @@ class DocumentStore:
         try:
             data = target.read_bytes()
         except FileNotFoundError:
-            raise DocumentCorrupted(f"Tệp {sha256[:12]}… không còn trong kho lưu trữ (missing file)") from None
+            raise DocumentCorrupted(f"Tệp {sha256[:12]}… không còn trong kho lưu trữ") from None
         if hashlib.sha256(data).hexdigest() != sha256:
             raise DocumentCorrupted(
-                f"Tệp {sha256[:12]}… đã bị thay đổi trong kho lưu trữ (content does not match its hash)")
+                f"Tệp {sha256[:12]}… đã bị thay đổi trong kho lưu trữ")
         return data
 
     @staticmethod
@@ -279,7 +279,7 @@ class Documents:
         if step is None or step.dossier_id != dossier.id:
             raise NotFound(f"Hồ sơ không có bước {step_id}")
         if step.agency_id != actor.agency_id:
-            raise PermissionDenied("Bước này thuộc cơ quan khác (another agency's step)")
+            raise PermissionDenied("Bước này thuộc cơ quan khác")
         if kind == "signed_result" and step.step_kind not in RESULT_STEP_KINDS:
             raise InvalidInput("Kết quả đã ký chỉ đính kèm tại bước ký hoặc trả kết quả")
         return step

@@ -55,7 +55,7 @@ def _to_date(value: Any) -> date:
         return value
     with contextlib.suppress(ValueError, TypeError, AttributeError):
         return date.fromisoformat(value.strip()[:10])
-    raise ExpressionError(f"Giá trị {value!r} không phải ngày dạng YYYY-MM-DD (not an ISO date)")
+    raise ExpressionError(f"Giá trị {value!r} không phải ngày dạng YYYY-MM-DD")
 
 
 def date_diff_days(start: Any, end: Any) -> int:
@@ -76,7 +76,7 @@ def is_empty(value: Any) -> bool:
 def _integral(value: Any) -> Any:
     """Refuse a Decimal too large to become a bounded int (Decimal exponents reach 999999)."""
     if isinstance(value, Decimal) and value.is_finite() and value.adjusted() > MAX_INT_BITS * 3 // 10:
-        raise ExpressionError(f"Số nguyên quá lớn (integer larger than {MAX_INT_BITS} bits)")
+        raise ExpressionError("Số nguyên quá lớn")
     return value
 
 
@@ -88,7 +88,7 @@ def _round(value: Any, ndigits: int | None = None) -> Any:
 
 def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise ExpressionError(f"Cần một chuỗi, nhận được {type(value).__name__} (a string is required)")
+        raise ExpressionError(f"Cần một chuỗi, nhận được {type(value).__name__}")
     return value
 
 
@@ -126,30 +126,30 @@ _PLAIN_NODES = (ast.Expression, ast.BoolOp, ast.Compare, ast.IfExp, ast.List, as
                 ast.Subscript, ast.Slice)
 _SCRIPT_NODES = (ast.Module, ast.If, ast.Pass)
 _REFUSED = {
-    ast.Lambda: "hàm lambda (lambda)",
-    ast.ListComp: "biểu thức bao hàm (comprehension)", ast.SetComp: "biểu thức bao hàm (comprehension)",
-    ast.DictComp: "biểu thức bao hàm (comprehension)", ast.GeneratorExp: "biểu thức sinh (generator)",
+    ast.Lambda: "hàm lambda",
+    ast.ListComp: "biểu thức bao hàm", ast.SetComp: "biểu thức bao hàm",
+    ast.DictComp: "biểu thức bao hàm", ast.GeneratorExp: "biểu thức sinh",
     ast.JoinedStr: "f-string", ast.FormattedValue: "f-string",
-    ast.NamedExpr: "toán tử ':=' (walrus operator)", ast.Starred: "giải nén '*' (star unpacking)",
-    ast.For: "vòng lặp for (loops)", ast.While: "vòng lặp while (loops)",
-    ast.FunctionDef: "định nghĩa hàm (def)", ast.AsyncFunctionDef: "định nghĩa hàm (def)",
-    ast.ClassDef: "định nghĩa lớp (class)", ast.Import: "import", ast.ImportFrom: "import",
+    ast.NamedExpr: "toán tử ':='", ast.Starred: "giải nén '*'",
+    ast.For: "vòng lặp for", ast.While: "vòng lặp while",
+    ast.FunctionDef: "định nghĩa hàm", ast.AsyncFunctionDef: "định nghĩa hàm",
+    ast.ClassDef: "định nghĩa lớp", ast.Import: "import", ast.ImportFrom: "import",
     ast.With: "with", ast.Try: "try", ast.Raise: "raise", ast.Delete: "del", ast.Global: "global",
     ast.Nonlocal: "nonlocal", ast.Return: "return", ast.Assert: "assert", ast.Await: "await",
-    ast.Yield: "yield", ast.YieldFrom: "yield", ast.AnnAssign: "gán có chú thích kiểu (annotated assignment)",
+    ast.Yield: "yield", ast.YieldFrom: "yield", ast.AnnAssign: "gán có chú thích kiểu",
 }
 _SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
 
 
 def _refuse(what: str) -> ExpressionError:
-    return ExpressionError(f"Không cho phép {what} (not allowed in expressions)")
+    return ExpressionError(f"Không cho phép {what}")
 
 
 def _check_assignment(script: bool, targets: list[ast.expr]) -> None:
     if not script:
-        raise _refuse("phép gán trong biểu thức (assignment)")
+        raise _refuse("phép gán trong biểu thức")
     if not all(isinstance(t, ast.Name) for t in targets):
-        raise ExpressionError("Chỉ được gán cho một tên biến (only plain variable names can be assigned)")
+        raise ExpressionError("Chỉ được gán cho một tên biến")
 
 
 def _check_node(node: ast.AST, script: bool) -> None:
@@ -162,7 +162,7 @@ def _check_node(node: ast.AST, script: bool) -> None:
             raise _refuse(f"tên bắt đầu bằng '_' ('{node.id}')")
     elif isinstance(node, ast.Attribute):
         raise ExpressionError(
-            f"Không cho phép truy cập thuộc tính '.{node.attr}' (attribute access is not allowed)")
+            f"Không cho phép truy cập thuộc tính '.{node.attr}'")
     elif isinstance(node, ast.BinOp | ast.AugAssign | ast.UnaryOp):
         if type(node.op) not in _BINOPS and type(node.op) not in _UNARYOPS:
             raise _refuse(f"toán tử '{_OP_SYMBOLS.get(type(node.op), type(node.op).__name__)}'")
@@ -175,15 +175,15 @@ def _check_node(node: ast.AST, script: bool) -> None:
             raise ExpressionError(f"Không cho phép gọi hàm '{label}' (function '{label}' is not allowed); "
                                   f"các hàm được phép: {', '.join(sorted(FUNCTIONS))}")
         if node.keywords:
-            raise _refuse("đối số có tên hoặc '**' trong lời gọi hàm (keyword arguments)")
+            raise _refuse("đối số có tên hoặc '**' trong lời gọi hàm")
     elif isinstance(node, ast.Dict):
         if any(key is None for key in node.keys):
-            raise _refuse("giải nén '**' (dict unpacking)")
+            raise _refuse("giải nén '**'")
     elif isinstance(node, ast.Assign):
         _check_assignment(script, node.targets)
     elif isinstance(node, ast.Expr):
         if not isinstance(node.value, ast.Call):
-            raise _refuse("câu lệnh chỉ gồm một biểu thức (only calls may stand alone as statements)")
+            raise _refuse("câu lệnh chỉ gồm một biểu thức")
     elif isinstance(node, _SCRIPT_NODES):
         if not script:
             raise _refuse(f"câu lệnh {type(node).__name__} trong biểu thức")
@@ -195,7 +195,7 @@ def _check_node(node: ast.AST, script: bool) -> None:
 def _parse(source: str, script: bool) -> ast.AST:
     """Parse and check text (cached: conditions are evaluated again and again)."""
     if len(source) > MAX_SOURCE_CHARS:
-        raise ExpressionError(f"Biểu thức quá dài: {len(source)} ký tự, tối đa {MAX_SOURCE_CHARS} (too long)")
+        raise ExpressionError(f"Biểu thức quá dài: {len(source)} ký tự, tối đa {MAX_SOURCE_CHARS}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning/DeprecationWarning on odd literals
@@ -204,17 +204,16 @@ def _parse(source: str, script: bool) -> ast.AST:
         raise ExpressionError(f"Cú pháp không hợp lệ (syntax error): {exc.msg}, dòng {exc.lineno}, "
                               f"cột {exc.offset}") from exc
     except (RecursionError, MemoryError, ValueError) as exc:
-        raise ExpressionError("Biểu thức lồng nhau quá sâu hoặc không đọc được "
-                              "(expression too deeply nested or unreadable)") from exc
+        raise ExpressionError("Biểu thức lồng nhau quá sâu hoặc không đọc được") from exc
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     count = 0
     while stack:
         node, depth = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise ExpressionError(f"Biểu thức quá phức tạp (more than {MAX_NODES} syntax nodes)")
+            raise ExpressionError("Biểu thức quá phức tạp")
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"Biểu thức lồng nhau quá sâu (nesting deeper than {MAX_DEPTH})")
+            raise ExpressionError("Biểu thức lồng nhau quá sâu")
         _check_node(node, script)
         stack.extend((c, depth + 1) for c in ast.iter_child_nodes(node) if not isinstance(c, _SKIPPED))
     return tree
@@ -353,28 +352,28 @@ class _Interpreter:
                 if isinstance(value, list | tuple | set | frozenset | dict):
                     stack.extend(value.items() if isinstance(value, dict) else value)
             if self.work > MAX_WORK:
-                raise ExpressionError(f"Biểu thức xử lý quá nhiều dữ liệu (more than {MAX_WORK} work units)")
+                raise ExpressionError("Biểu thức xử lý quá nhiều dữ liệu")
         return self.work - before
 
     @staticmethod
     def bounded(value: Any) -> Any:
         if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-            raise ExpressionError(f"Số nguyên quá lớn (integer larger than {MAX_INT_BITS} bits)")
+            raise ExpressionError("Số nguyên quá lớn")
         if isinstance(value, str | list | tuple | dict | set) and len(value) > MAX_LEN:
-            raise ExpressionError(f"Kết quả quá lớn (result longer than {MAX_LEN})")
+            raise ExpressionError("Kết quả quá lớn")
         return value
 
     def eval(self, node: ast.AST) -> Any:
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise ExpressionError(f"Biểu thức chạy quá nhiều bước (more than {MAX_STEPS} evaluation steps)")
+            raise ExpressionError("Biểu thức chạy quá nhiều bước")
         return self._DISPATCH[type(node)](self, node)
 
     def lookup(self, name: str) -> Any:
         for layer in self.layers:
             if name in layer:
                 return layer[name]
-        raise ExpressionError(f"Biến '{name}' chưa có giá trị (variable '{name}' is not set)")
+        raise ExpressionError(f"Biến '{name}' chưa có giá trị")
 
     def _boolop(self, node: ast.BoolOp) -> Any:
         value: Any = None
@@ -391,10 +390,10 @@ class _Interpreter:
         except (ExpressionError, RecursionError, MemoryError):
             raise
         except ZeroDivisionError:
-            raise ExpressionError("Phép chia cho 0 (division by zero)") from None
+            raise ExpressionError("Phép chia cho 0") from None
         except TypeError:
             kinds = ", ".join(type(arg).__name__ for arg in args)
-            raise ExpressionError(f"{what} không dùng được với kiểu {kinds} (unsupported types)") from None
+            raise ExpressionError(f"{what} không dùng được với kiểu {kinds}") from None
         except Exception as exc:
             raise ExpressionError(f"{what} không tính được (failed): {exc}") from None
 
@@ -407,25 +406,24 @@ class _Interpreter:
         """Refuse before computing anything whose result or cost would exceed the limits."""
         sequences = (str, list, tuple)
         if symbol == "%" and isinstance(left, str):
-            raise _refuse("định dạng chuỗi bằng '%' (string formatting)")
+            raise _refuse("định dạng chuỗi bằng '%'")
         if symbol == "*" and isinstance(left, sequences) != isinstance(right, sequences):
             seq, count = (left, right) if isinstance(left, sequences) else (right, left)
             if isinstance(count, int) and len(seq) * max(count, 0) > MAX_LEN:
-                raise ExpressionError(f"Kết quả quá lớn: {len(seq)} × {count}, tối đa {MAX_LEN} "
-                                      f"(result too large)")
+                raise ExpressionError(f"Kết quả quá lớn: {len(seq)} × {count}, tối đa {MAX_LEN}")
             if isinstance(count, int) and count > 1 and not isinstance(seq, str):
                 self.work += (self.charge(seq) - 1) * count  # the copies alias the same items
         elif symbol == "*" and isinstance(left, int) and isinstance(right, int):
             if left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
-                raise ExpressionError(f"Số nguyên quá lớn (integer larger than {MAX_INT_BITS} bits)")
+                raise ExpressionError("Số nguyên quá lớn")
         elif symbol == "+" and isinstance(left, sequences) and isinstance(right, sequences):
             if len(left) + len(right) > MAX_LEN:
-                raise ExpressionError(f"Kết quả quá lớn (result longer than {MAX_LEN})")
+                raise ExpressionError("Kết quả quá lớn")
         elif symbol == "**" and isinstance(right, int | float | Decimal):
             if not -MAX_EXPONENT <= right <= MAX_EXPONENT:
-                raise ExpressionError(f"Số mũ quá lớn: {right}, tối đa {MAX_EXPONENT} (exponent too large)")
+                raise ExpressionError(f"Số mũ quá lớn: {right}, tối đa {MAX_EXPONENT}")
             if isinstance(left, int) and isinstance(right, int) and left.bit_length() * right > MAX_INT_BITS:
-                raise ExpressionError(f"Số nguyên quá lớn (integer larger than {MAX_INT_BITS} bits)")
+                raise ExpressionError("Số nguyên quá lớn")
         self.charge(left, right)
 
     def _compare(self, node: ast.Compare) -> Any:
@@ -449,7 +447,7 @@ class _Interpreter:
         try:
             return self.allocate({ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)](items))
         except TypeError:
-            raise ExpressionError("Phần tử của tập hợp phải là giá trị đơn (unhashable set item)") from None
+            raise ExpressionError("Phần tử của tập hợp phải là giá trị đơn") from None
 
     def _dict(self, node: ast.Dict) -> Any:
         result = {}
@@ -458,7 +456,7 @@ class _Interpreter:
             try:
                 result[key] = self.eval(value_node)
             except TypeError:
-                raise ExpressionError(f"Khóa kiểu {type(key).__name__} không hợp lệ (unhashable key)") from None
+                raise ExpressionError(f"Khóa kiểu {type(key).__name__} không hợp lệ") from None
         return self.allocate(result)
 
     def _subscript(self, node: ast.Subscript) -> Any:
@@ -470,14 +468,13 @@ class _Interpreter:
         else:
             index = self.eval(node.slice)
         if not isinstance(container, str | list | tuple | dict):
-            raise ExpressionError(f"Không lấy phần tử được từ {type(container).__name__} (not subscriptable)")
+            raise ExpressionError(f"Không lấy phần tử được từ {type(container).__name__}")
         try:
             result = container[index]
         except (KeyError, IndexError):
-            raise ExpressionError(f"Không có phần tử/khóa {index!r} (no such key or index)") from None
+            raise ExpressionError(f"Không có phần tử/khóa {index!r}") from None
         except (TypeError, ValueError):
-            raise ExpressionError(f"Chỉ số {index!r} không hợp lệ cho {type(container).__name__} "
-                                  f"(invalid index)") from None
+            raise ExpressionError(f"Chỉ số {index!r} không hợp lệ cho {type(container).__name__}") from None
         if isinstance(index, slice):
             self.charge(result)
             self.allocate(result)
@@ -519,9 +516,9 @@ def _guarded(action: Callable[[], Any]) -> Any:
         with decimal.localcontext(prec=28, Emax=999_999, Emin=-999_999):  # whatever the caller set
             return action()
     except RecursionError:
-        raise ExpressionError("Dữ liệu hoặc biểu thức lồng nhau quá sâu (nesting too deep)") from None
+        raise ExpressionError("Dữ liệu hoặc biểu thức lồng nhau quá sâu") from None
     except MemoryError:
-        raise ExpressionError("Biểu thức cần quá nhiều bộ nhớ (out of memory)") from None
+        raise ExpressionError("Biểu thức cần quá nhiều bộ nhớ") from None
 
 
 def evaluate(expression: str, context: Mapping[str, Any], external: Mapping[str, Any] | None = None) -> Any:
@@ -561,7 +558,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def call_service(self, context: Any, **kwargs: Any) -> Any:
         """Service tasks are not supported by LienThong diagrams."""
-        raise ExpressionError("Không hỗ trợ service task (service tasks are not supported)")
+        raise ExpressionError("Không hỗ trợ service task")
 
 
 class SandboxScriptEngine(PythonScriptEngine):

@@ -64,14 +64,13 @@ def _graphviz(args: Sequence[str], source: str) -> bytes:
         done = subprocess.run(["dot", *args], input=source.encode("utf-8"), capture_output=True,
                               timeout=GRAPHVIZ_TIMEOUT_S, check=False)
     except FileNotFoundError:
-        raise RuntimeError("Không tìm thấy chương trình 'dot' của graphviz (graphviz is not installed)")\
+        raise RuntimeError("Không tìm thấy chương trình 'dot' của graphviz")\
             from None
     except subprocess.TimeoutExpired:
-        raise DefinitionError([error(f"Graphviz vẽ sơ đồ quá {GRAPHVIZ_TIMEOUT_S:g} giây "
-                                     f"(graphviz timed out)")]) from None
+        raise DefinitionError([error(f"Graphviz vẽ sơ đồ quá {GRAPHVIZ_TIMEOUT_S:g} giây")]) from None
     if done.returncode != 0:
         detail = " ".join(done.stderr.decode("utf-8", "replace").split())[:300]
-        raise DefinitionError([error(f"Graphviz không vẽ được sơ đồ: {detail} (graphviz failed)")])
+        raise DefinitionError([error(f"Graphviz không vẽ được sơ đồ: {detail}")])
     return done.stdout
 
 

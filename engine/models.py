@@ -241,6 +241,7 @@ class Step(Base):
     lane: Mapped[str] = mapped_column(String(255), default="")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     step_kind: Mapped[str] = mapped_column(String(32), default="")
+    role: Mapped[str] = mapped_column(String(16), default="", server_default="")  # "" = any handling role
     state: Mapped[str] = mapped_column(String(16))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     working_days: Mapped[Any] = mapped_column(Numeric(8, 3))

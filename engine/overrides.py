@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine import models
 from engine.errors import InvalidInput
@@ -44,3 +44,14 @@ def set_override(engine: Engine, day: date, working: bool, note: str = "") -> Ov
             row.working, row.note = working, note
     engine.calendar_changed()  # reloads the calendar and recomputes the open deadlines
     return Override(day, working, note)
+
+
+def remove_override(engine: Engine, day: date) -> bool:
+    """Remove the override of ``day`` (the day follows the ordinary calendar again); False if none."""
+    with engine.transaction() as session:
+        gone = session.execute(delete(models.CalendarOverride).where(models.CalendarOverride.day == day)
+                               .returning(models.CalendarOverride.day)).first()
+    if gone is None:
+        return False
+    engine.calendar_changed()
+    return True

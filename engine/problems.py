@@ -36,8 +36,8 @@ class Problem:
 
 
 def error(message: str, line: int = 0, element: str | None = None) -> Problem:
-    return Problem(Severity.ERROR, message, line, element)
+    return Problem(Severity.ERROR, message.strip(), line, element)
 
 
 def warning(message: str, line: int = 0, element: str | None = None) -> Problem:
-    return Problem(Severity.WARNING, message, line, element)
+    return Problem(Severity.WARNING, message.strip(), line, element)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, bindparam, exists, select, text
+from sqlalchemy import Connection, and_, bindparam, exists, literal, select, text
 from sqlalchemy.orm import Session, aliased
 
 from engine import db, models
@@ -52,7 +52,8 @@ def _step_view(row: Any) -> StepView:
         id=step["id"], dossier_id=step["dossier_id"], dossier_code=step["dossier_code"],
         procedure_code=step["procedure_code"], element_id=step["element_id"], name=step["name"],
         agency_id=step["agency_id"], agency_code=step["agency_code"], agency_name=step["agency_name"],
-        state=step["state"], step_kind=step["step_kind"], working_days=Decimal(step["working_days"]),
+        state=step["state"], step_kind=step["step_kind"], role=step["role"] or "",
+        working_days=Decimal(step["working_days"]),
         ready_at=step["ready_at"], due_at=step["due_at"], assignee_id=step["assignee_id"],
         assignee_name=step["assignee_name"], claimed_at=step["claimed_at"], completed_at=step["completed_at"],
         completed_by=step["completed_by"], completed_by_name=step["completer_name"],
@@ -64,7 +65,8 @@ def _step_view(row: Any) -> StepView:
 @functools.cache
 def _inbox_stmt(by_procedure: bool, mine: bool) -> Any:
     # Literal state values so both SQLite and PostgreSQL match the partial index ix_steps_open_by_agency.
-    stmt = _step_select().where(models.Step.agency_id == bindparam("agency_id"), OPEN_SQL)
+    stmt = _step_select().where(models.Step.agency_id == bindparam("agency_id"), OPEN_SQL, models.Step.role.in_(
+        [literal(""), bindparam("b_role1"), bindparam("b_role2"), bindparam("b_role3")]))
     if by_procedure:
         stmt = stmt.where(models.Dossier.procedure_code == bindparam("procedure"))
     if mine:  # an open step with an assignee is claimed: the partial index ix_steps_claimed_by
@@ -73,12 +75,13 @@ def _inbox_stmt(by_procedure: bool, mine: bool) -> Any:
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
-def inbox(session: Reader, agency_id: int, *, procedure: str | None = None, mine_only_of: int | None = None,
-          limit: int = 200, offset: int = 0) -> list[StepView]:
-    """Open steps of an agency, soonest due first (so overdue ones lead)."""
+def inbox(session: Reader, agency_id: int, roles: Mapping[str, str], *, procedure: str | None = None,
+          mine_only_of: int | None = None, limit: int = 200, offset: int = 0) -> list[StepView]:
+    """Open steps of an agency for an official's roles (``accounts.role_params``), soonest due
+    first (so overdue ones lead)."""
     stmt = _inbox_stmt(bool(procedure), mine_only_of is not None)
     params = {"agency_id": agency_id, "procedure": procedure, "mine": mine_only_of, "limit": limit,
-              "offset": offset}
+              "offset": offset, **roles}
     return [_step_view(r) for r in connection(session).execute(stmt, params)]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -103,6 +103,10 @@ class Engine:
 
     def now(self) -> datetime:
         return self.core.now()
+
+    def today(self, now: datetime | None = None) -> date:
+        """The local date of ``now`` (default: the engine's clock), for forms' ``today`` bounds."""
+        return self.calendar().localize(now or self.now()).date()
 
     def calendar(self) -> WorkingCalendar:
         """The working calendar with the admin's overrides (re-read at most every 30 s)."""

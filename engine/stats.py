@@ -510,36 +510,3 @@ def to_csv(rows: list[dict[str, object]]) -> str:
         for row in rows:
             writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return "\ufeff" + buffer.getvalue()
-
-
-def to_xlsx(rows: list[dict[str, object]], title: str = "Thống kê") -> bytes:
-    """The rows as an XLSX workbook with one sheet."""
-    import io
-
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    if rows:
-        headers = list(rows[0])
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([_xlsx_cell(row.get(h)) for h in headers])
-            for cell in sheet[sheet.max_row]:
-                if cell.data_type == "f":  # openpyxl reads text starting with '=' as a formula: keep it text
-                    cell.data_type = "s"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _xlsx_cell(value: object) -> object:
-    value = _cell(value)
-    if isinstance(value, str):
-        try:
-            return float(value) if value and value.replace(".", "", 1).isdigit() else value
-        except ValueError:
-            return value
-    return value

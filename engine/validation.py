@@ -36,6 +36,7 @@ from engine.bpmn_model import (
 )
 from engine.diagram_limits import number_problems, size_problems
 from engine.errors import DefinitionError, ExpressionError
+from engine.form_checks import node_problems
 from engine.paths import enumerate_paths, main_path, parse_duration, path_name, working_days
 from engine.problems import Problem, error, warning
 from engine.xmlsafe import parse_xml
@@ -174,32 +175,30 @@ class _ProcessCheck:
             return None
         reduced = _positive(props.get("reduced_working_days"))
         if reduced is not None and reduced <= legal:
-            return reduced, "thời hạn rút gọn (reduced limit)"
-        return legal, "thời hạn luật định (legal limit)"
+            return reduced, "thời hạn rút gọn"
+        return legal, "thời hạn luật định"
 
     def check_properties(self) -> None:
         p = self.process
         props = p.properties
         if not props.get("procedure_code", "").strip():
             self.err("Quy trình thiếu thuộc tính procedure_code (mã thủ tục hành chính) trong "
-                     "camunda:properties (missing procedure_code)", p.line, p.id)
+                     "camunda:properties", p.line, p.id)
         legal_raw = props.get("legal_working_days")
         legal = _positive(legal_raw)
         if legal_raw is None or not legal_raw.strip():
             self.err("Quy trình thiếu thời hạn luật định legal_working_days (số ngày làm việc) trong "
-                     "camunda:properties (missing legal_working_days)", p.line, p.id)
+                     "camunda:properties", p.line, p.id)
         elif legal is None:
-            self.err(f"legal_working_days «{legal_raw}» phải là số ngày làm việc dương "
-                     f"(must be a positive number of working days)", p.line, p.id)
+            self.err(f"legal_working_days «{legal_raw}» phải là số ngày làm việc dương", p.line, p.id)
         reduced_raw = props.get("reduced_working_days")
         if reduced_raw is not None and reduced_raw.strip():
             reduced = _positive(reduced_raw)
             if reduced is None:
-                self.err(f"reduced_working_days «{reduced_raw}» phải là số ngày làm việc dương "
-                         f"(must be a positive number of working days)", p.line, p.id)
+                self.err(f"reduced_working_days «{reduced_raw}» phải là số ngày làm việc dương", p.line, p.id)
             elif legal is not None and reduced > legal:
                 self.err(f"Thời hạn rút gọn reduced_working_days ({_days(reduced)} ngày) lớn hơn thời hạn "
-                         f"luật định ({_days(legal)} ngày) (reduced limit exceeds the legal limit)",
+                         f"luật định ({_days(legal)} ngày)",
                          p.line, p.id)
 
     def check_lanes(self) -> None:
@@ -248,15 +247,15 @@ class _ProcessCheck:
         hint = ("; có thể là: " + ", ".join(f"«{n}»" + (" (loại cơ quan)" if n in kinds else "") for n in near)
                 if near else "")
         return (f"Làn {shown} không ứng với cơ quan hay loại cơ quan nào trong danh mục: tên làn phải trùng "
-                f"mã hoặc tên một cơ quan hoặc một loại cơ quan{hint} (lane bound to no agency)")
+                f"mã hoặc tên một cơ quan hoặc một loại cơ quan{hint}")
 
     # -- nodes ------------------------------------------------------------------------------
     def check_nodes(self) -> None:
         p = self.process
         if not any(n.kind == "startEvent" and n.parent_id is None for n in p.nodes.values()):
-            self.err("Quy trình không có sự kiện bắt đầu (no start event)", p.line, p.id)
+            self.err("Quy trình không có sự kiện bắt đầu", p.line, p.id)
         if not any(n.kind == "endEvent" and n.parent_id is None for n in p.nodes.values()):
-            self.err("Quy trình không có sự kiện kết thúc (no end event)", p.line, p.id)
+            self.err("Quy trình không có sự kiện kết thúc", p.line, p.id)
         for node in p.nodes.values():
             reason = unsupported_reason(node)
             if reason is not None:
@@ -267,49 +266,50 @@ class _ProcessCheck:
                 days = working_days(node)
                 if raw is None or not raw.strip():
                     self.err(f"Bước {_label(node)} thiếu thời gian xử lý working_days (số ngày làm việc) "
-                             f"trong camunda:properties (missing working_days)", node.line, node.id)
+                             f"trong camunda:properties", node.line, node.id)
                 elif days is None or days < 0:
                     self.err(f"working_days «{raw}» của bước {_label(node)} phải là số ngày làm việc "
-                             f"không âm, ví dụ 0.5 hoặc 3 (must be a non-negative number)",
+                             f"không âm, ví dụ 0.5 hoặc 3",
                              node.line, node.id)
+            for message in node_problems(node):
+                self.err(message, node.line, node.id)
             if "timer" in node.event_kinds:
                 self.check_timer(node)
             if node.kind == "subProcess":
                 starts = [n for n in p.nodes.values() if n.parent_id == node.id and n.kind == "startEvent"]
                 if len(starts) != 1:
-                    self.err(f"Quy trình con {_label(node)} cần đúng một sự kiện bắt đầu, có {len(starts)} "
-                             f"(an embedded subprocess needs exactly one start event)", node.line, node.id)
+                    self.err(f"Quy trình con {_label(node)} cần đúng một sự kiện bắt đầu, có {len(starts)}",
+                             node.line, node.id)
         if self.element is not None:
             for ref in self.element.iter(_B + "dataStoreReference"):
                 ref_id = ref.get("id", "")
-                self.err(f"Kho dữ liệu «{ref.get('name') or ref_id}» không thực thi được "
-                         f"(the engine cannot execute dataStoreReference)", ref.sourceline or 0, ref_id)
+                self.err(f"Kho dữ liệu «{ref.get('name') or ref_id}» không thực thi được", ref.sourceline or 0, ref_id)
 
     def check_timer(self, node: FlowNode) -> None:
         text = (node.timer or "").strip()
         if not text:
-            self.err(f"Hẹn giờ {_label(node)} không có thời hạn (timer without a time)", node.line, node.id)
+            self.err(f"Hẹn giờ {_label(node)} không có thời hạn", node.line, node.id)
             return
         if node.timer_kind == "duration":
             if parse_duration(text) is None:
                 self.err(f"Thời hạn hẹn giờ «{text}» của {_label(node)} không đọc được; dùng dạng ISO 8601 "
-                         f"như P2D hoặc PT4H (unreadable timer duration)", node.line, node.id)
+                         f"như P2D hoặc PT4H", node.line, node.id)
         elif node.timer_kind == "date":
             try:
                 datetime.fromisoformat(text.strip("\"'"))
             except ValueError:
                 self.err(f"Ngày giờ hẹn «{text}» của {_label(node)} không đọc được; dùng dạng ISO 8601 như "
-                         f"2025-07-01T08:00:00+07:00 (unreadable timer date)", node.line, node.id)
+                         f"2025-07-01T08:00:00+07:00", node.line, node.id)
         else:  # a cycle is evaluated as an expression at run time: refuse an escape now, with the element
             refused, crash = _safe(expressions.check_expression, text)
             if refused or crash:
-                self.err(f"Chu kỳ hẹn giờ «{text}» của {_label(node)} bị từ chối: {refused or crash} "
-                         f"(timer refused by the sandbox)", node.line, node.id)
+                self.err(f"Chu kỳ hẹn giờ «{text}» của {_label(node)} bị từ chối: {refused or crash}",
+                         node.line, node.id)
             else:
                 # The engine counts timers in working time and fires each once; a repeating cycle
                 # would wait for ever. Say so now rather than leave a dossier stuck later.
                 self.err(f"Hẹn giờ lặp (timeCycle) của {_label(node)} không thực thi được; dùng thời hạn "
-                         f"(timeDuration) hoặc ngày giờ (timeDate) (the engine cannot execute a timer cycle)",
+                         f"(timeDuration) hoặc ngày giờ (timeDate)",
                          node.line, node.id)
 
     # -- graph ------------------------------------------------------------------------------
@@ -320,16 +320,16 @@ class _ProcessCheck:
         unreachable = unreachable_nodes(self.process)
         for nid in unreachable:
             node = nodes[nid]
-            self.err(f"{_label(node)} không thể đến được từ sự kiện bắt đầu (unreachable from a start event)",
+            self.err(f"{_label(node)} không thể đến được từ sự kiện bắt đầu",
                      node.line, nid)
         skip = set(unreachable)
         for nid in dead_end_nodes(self.process):
             node = nodes[nid]
             if node.kind == "endEvent":
                 continue
-            message = f"Từ {_label(node)} không thể đi tới sự kiện kết thúc (cannot reach an end event)"
+            message = f"Từ {_label(node)} không thể đi tới sự kiện kết thúc"
             if nid in skip and not node.outgoing:
-                message = f"{_label(node)} không có luồng ra (no outgoing flow)"
+                message = f"{_label(node)} không có luồng ra"
             self.err(message, node.line, nid)
 
     def check_gateways(self) -> None:
@@ -337,15 +337,14 @@ class _ProcessCheck:
         for node in p.nodes.values():
             if node.default_flow and node.default_flow not in node.outgoing:
                 self.err(f"Luồng mặc định «{node.default_flow}» của {_label(node)} không phải "
-                         f"luồng ra của nó (default flow is not an outgoing flow)", node.line, node.id)
+                         f"luồng ra của nó", node.line, node.id)
             if node.kind not in {"exclusiveGateway", "inclusiveGateway"} or len(node.outgoing) < 2:
                 continue
             bare = [fid for fid in node.outgoing
                     if fid != node.default_flow and (f := p.flows.get(fid)) is not None and not f.condition]
             if bare:
                 self.err(f"Cổng {_label(node)} có {len(node.outgoing)} luồng ra nhưng luồng "
-                         f"{', '.join(bare)} không có điều kiện và không phải luồng mặc định "
-                         f"(outgoing flows without a condition that are not the default)", node.line, node.id)
+                         f"{', '.join(bare)} không có điều kiện và không phải luồng mặc định", node.line, node.id)
 
     @functools.cached_property
     def _back(self) -> dict[str, list[str]]:
@@ -410,11 +409,10 @@ class _ProcessCheck:
             refused, crash = _safe(expressions.check_expression, flow.condition)
             message = refused or crash
             if message and flow.condition.startswith("="):
-                message += ("; biểu thức FEEL của Camunda 8 (dấu = ở đầu) không được hỗ trợ "
-                            "(FEEL is not supported)")
+                message += "; biểu thức FEEL của Camunda 8 (dấu = ở đầu) không được hỗ trợ"
             if message:
                 self.err(f"Điều kiện «{flow.condition}» của luồng «{flow.name or flow.id}» bị từ chối: "
-                         f"{message} (condition refused by the sandbox)", flow.line, flow.id)
+                         f"{message}", flow.line, flow.id)
                 continue
             if flow.source not in p.nodes:
                 continue
@@ -422,7 +420,7 @@ class _ProcessCheck:
             known = self.names_set_by(self.upstream(flow.source))
             for name in sorted(set(used or ()) - known):
                 self.err(f"Điều kiện «{flow.condition}» dùng biến «{name}» mà không trường biểu mẫu "
-                         f"hay script nào phía trước đặt (variable set by no form field or script upstream)",
+                         f"hay script nào phía trước đặt",
                          flow.line, flow.id)
         script_elements = {el.get("id"): el for el in self.element.iter(_B + "scriptTask")} \
             if self.element is not None else {}
@@ -430,7 +428,7 @@ class _ProcessCheck:
             if node.kind != "scriptTask":
                 continue
             if not (node.script or "").strip():
-                self.err(f"Bước script {_label(node)} không có nội dung (empty script)", node.line, node.id)
+                self.err(f"Bước script {_label(node)} không có nội dung", node.line, node.id)
                 continue
             script_el = script_elements.get(node.id)
             unsupported = None if script_el is None else camunda_usage.script_format_message(script_el, _label(node))
@@ -440,7 +438,7 @@ class _ProcessCheck:
             refused, crash = _safe(expressions.check_script, node.script)
             message = refused or crash
             if message:
-                self.err(f"Script của {_label(node)} bị từ chối: {message} (script refused by the sandbox)",
+                self.err(f"Script của {_label(node)} bị từ chối: {message}",
                          node.line, node.id)
                 continue
             used, _ = _safe(expressions.referenced_names, node.script, script=True)
@@ -448,7 +446,7 @@ class _ProcessCheck:
             known = self.names_set_by(self.upstream(node.id), exclude_script_of=node.id) | set(own or ())
             for name in sorted(set(used or ()) - known):
                 self.err(f"Script của {_label(node)} đọc biến «{name}» mà không trường biểu mẫu hay "
-                         f"script nào phía trước đặt (variable set by no form field or script upstream)",
+                         f"script nào phía trước đặt",
                          node.line, node.id)
 
     def check_budget(self) -> None:
@@ -461,20 +459,17 @@ class _ProcessCheck:
         over = [path for path in report.paths if path.budget > value]
         for path in over[:MAX_PATH_PROBLEMS]:
             self.err(f"Đường đi «{path_name(p, path)}» cần tổng {_days(path.budget)} ngày làm việc, vượt "
-                     f"{which} {_days(value)} ngày (path total {_days(path.budget)} exceeds the limit "
-                     f"{_days(value)} working days)", p.line, p.id)
+                     f"{which} {_days(value)} ngày", p.line, p.id)
         if len(over) > MAX_PATH_PROBLEMS:
-            self.err(f"Còn {len(over) - MAX_PATH_PROBLEMS} đường đi khác cũng vượt {which} "
-                     f"(more paths exceed the limit)", p.line, p.id)
+            self.err(f"Còn {len(over) - MAX_PATH_PROBLEMS} đường đi khác cũng vượt {which}", p.line, p.id)
         if report.truncated:
             self.problems.append(warning(
-                f"Quy trình có quá nhiều đường đi; chỉ kiểm tra {len(report.paths)} đường đầu tiên "
-                f"(too many paths, only the first were checked)", p.line, p.id))
+                f"Quy trình có quá nhiều đường đi; chỉ kiểm tra {len(report.paths)} đường đầu tiên", p.line, p.id))
         best = main_path(p, report)
         if best is not None and not over and best.budget < value:
             self.problems.append(warning(
                 f"Tổng thời gian đường chính «{path_name(p, best)}» là {_days(best.budget)} ngày, ít hơn "
-                f"{which} {_days(value)} ngày (main path total is below the limit)", p.line, p.id))
+                f"{which} {_days(value)} ngày", p.line, p.id))
 
     def check_with_spiff(self) -> None:
         if self.element is None:
@@ -499,8 +494,8 @@ class _ProcessCheck:
             node = self.process.nodes.get(element_id or "")
             line = node.line if node is not None else _line_of(root, element_id) or self.process.line
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            self.err(f"Bộ máy thực thi (SpiffWorkflow) từ chối quy trình: {message} "
-                     f"(the execution engine rejects the diagram)", line, element_id or self.process.id)
+            self.err(f"Bộ máy thực thi (SpiffWorkflow) từ chối quy trình: {message}",
+                     line, element_id or self.process.id)
 
 
 def _line_of(root: etree._Element, element_id: str | None) -> int:
@@ -524,12 +519,11 @@ def _structure(root: etree._Element, doc: BpmnDocument) -> list[Problem]:
             continue
         line = el.sourceline or 0
         if ident in first_line:
-            problems.append(error(f"Mã (id) «{ident}» bị trùng, đã dùng ở dòng {first_line[ident]} "
-                                  f"(duplicate id)", line, ident))
+            problems.append(error(f"Mã (id) «{ident}» bị trùng, đã dùng ở dòng {first_line[ident]}", line, ident))
         else:
             first_line[ident] = line
     if not doc.processes:
-        problems.append(error("Tệp không chứa quy trình (process) nào (no process in the file)",
+        problems.append(error("Tệp không chứa quy trình (process) nào",
                               root.sourceline or 0, root.get("id")))
     all_nodes: set[str] = set()
     participants = {pt.id for pt in doc.participants}
@@ -537,33 +531,32 @@ def _structure(root: etree._Element, doc: BpmnDocument) -> list[Problem]:
         all_nodes.update(process.nodes)
         for node in process.nodes.values():
             if not node.id:
-                problems.append(error(f"Phần tử <{node.kind}> thiếu thuộc tính id (missing id)", node.line))
+                problems.append(error(f"Phần tử <{node.kind}> thiếu thuộc tính id", node.line))
         for flow in process.flows.values():
             if not flow.id:
-                problems.append(error("Luồng (sequenceFlow) thiếu thuộc tính id (missing id)", flow.line))
+                problems.append(error("Luồng (sequenceFlow) thiếu thuộc tính id", flow.line))
             shown = flow.name or flow.id
             bad = False
-            for end, ref in (("nguồn (source)", flow.source), ("đích (target)", flow.target)):
+            for end, ref in (("nguồn", flow.source), ("đích", flow.target)):
                 if ref not in process.nodes:
                     bad = True
                     problems.append(error(
-                        f"Luồng «{shown}» có {end} «{ref}» không phải phần tử nào của quy trình "
-                        f"(sequence flow points at an unknown element)", flow.line, flow.id or None))
+                        f"Luồng «{shown}» có {end} «{ref}» không phải phần tử nào của quy trình",
+                        flow.line, flow.id or None))
             if not bad and process.nodes[flow.source].parent_id != process.nodes[flow.target].parent_id:
                 problems.append(error(
-                    f"Luồng «{shown}» nối hai phần tử ở hai cấp khác nhau (trong và ngoài quy trình con) "
-                    f"(sequence flow crosses a subprocess boundary)", flow.line, flow.id))
+                    f"Luồng «{shown}» nối hai phần tử ở hai cấp khác nhau (trong và ngoài quy trình con)",
+                    flow.line, flow.id))
         for node in process.nodes.values():
             if node.attached_to is not None and node.attached_to not in process.nodes:
                 problems.append(error(
-                    f"Sự kiện biên {_label(node)} gắn vào phần tử không tồn tại «{node.attached_to}» "
-                    f"(boundary event attached to an unknown element)", node.line, node.id))
+                    f"Sự kiện biên {_label(node)} gắn vào phần tử không tồn tại «{node.attached_to}»",
+                    node.line, node.id))
     for mf in doc.message_flows:
-        for end, ref in (("nguồn (source)", mf.source), ("đích (target)", mf.target)):
+        for end, ref in (("nguồn", mf.source), ("đích", mf.target)):
             if ref not in all_nodes and ref not in participants:
                 problems.append(error(
-                    f"Luồng thông điệp «{mf.name or mf.id}» có {end} «{ref}» không tồn tại "
-                    f"(message flow points at an unknown element)", mf.line, mf.id))
+                    f"Luồng thông điệp «{mf.name or mf.id}» có {end} «{ref}» không tồn tại", mf.line, mf.id))
     return problems
 
 
@@ -581,7 +574,7 @@ def _validate(data: bytes, agencies: Sequence[AgencyRef] | None, filename: str) 
             name = " ".join(process.name.split()) or process.id
             problems.append(warning(
                 f"Quy trình «{name}» không đánh dấu isExecutable=\"true\": có thể công bố nhưng không chạy "
-                f"được (can be published but not run)", process.line, process.id))
+                f"được", process.line, process.id))
             continue
         problems.extend(_ProcessCheck(process, elements.get(process.id), agencies, filename).run())
     return problems
@@ -595,9 +588,9 @@ def validate_bpmn(data: bytes, agencies: Sequence[AgencyRef] | None = None, *,
     except DefinitionError as exc:
         problems = list(exc.problems)
     except TypeError:
-        problems = [error("Dữ liệu không phải là nội dung tệp (expected the file's bytes)")]
+        problems = [error("Dữ liệu không phải là nội dung tệp")]
     except Exception as exc:  # a validator must answer, whatever it was given
-        problems = [error(f"Không kiểm tra được tệp: {type(exc).__name__}: {exc} (validation failed)")]
+        problems = [error(f"Không kiểm tra được tệp: {type(exc).__name__}: {exc}")]
     return sorted((replace(p, file=file) for p in problems), key=lambda p: p.line)
 
 
@@ -606,6 +599,6 @@ def validate_file(path: str | FilePath, agencies: Sequence[AgencyRef] | None = N
     try:
         data = FilePath(path).read_bytes()
     except OSError as exc:
-        return [replace(error(f"Không đọc được tệp: {exc.strerror or exc} (cannot read the file)"),
+        return [replace(error(f"Không đọc được tệp: {exc.strerror or exc}"),
                         file=str(path))]
     return validate_bpmn(data, agencies, file=str(path))

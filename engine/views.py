@@ -39,6 +39,7 @@ class StepView:
     note: str = ""
     form_data: dict[str, Any] | None = None
     applicant_name: str = ""
+    role: str = ""  # clerk, officer or leader (camunda:candidateGroups); "" = any handling role
 
     def is_open(self) -> bool:
         return self.state in OPEN_STATES

@@ -34,6 +34,12 @@ class Field:
     required: bool = True
     values: list[tuple[str, str]] = field(default_factory=list)
     constraints: dict[str, str] = field(default_factory=dict)
+    default: str | None = None
+
+
+#: Who in the agency does a step of each kind (camunda:candidateGroups, docs/modelling.md).
+ROLE_OF_KIND = {"receive": "clerk", "examine": "officer", "review": "leader", "sign": "leader",
+                "consult": "officer", "supplement": "clerk", "return": "clerk"}
 
 
 @dataclass
@@ -279,8 +285,9 @@ def _n(v: float) -> str:
 
 
 def _field_xml(fd: Field, ind: str) -> list[str]:
+    default = f" defaultValue={quoteattr(fd.default)}" if fd.default is not None else ""
     lines = [f"{ind}<camunda:formField id={quoteattr(fd.id)} label={quoteattr(fd.label)} "
-             f"type={quoteattr(fd.type)}>"]
+             f"type={quoteattr(fd.type)}{default}>"]
     constraints = dict(fd.constraints)
     if fd.required or constraints:
         lines.append(f"{ind}  <camunda:validation>")
@@ -365,6 +372,8 @@ def to_xml(proc: Procedure) -> str:
             attrs += f' default="{n.default}"'
         if n.kind == "boundaryEvent":
             attrs += f' cancelActivity="false" attachedToRef="{n.attached_to}"'
+        if n.kind == "userTask" and n.properties.get("step_kind") in ROLE_OF_KIND:
+            attrs += f' camunda:candidateGroups="{ROLE_OF_KIND[n.properties["step_kind"]]}"'
         out.append(f"    <bpmn:{n.kind} {attrs}>")
         if n.documentation:
             out.append(f"      <bpmn:documentation>{escape(n.documentation)}</bpmn:documentation>")

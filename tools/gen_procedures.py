@@ -111,7 +111,7 @@ def mai_tang_phi() -> Procedure:
     p = Procedure("mai_tang_phi", "Hỗ trợ chi phí mai táng", "1.001731", "5")
     p.start("StartEvent_1", XA_PN, "Nhận hồ sơ đề nghị hỗ trợ chi phí mai táng", [
         text("ho_ten_nguoi_mat", "Họ và tên người đã mất", maxlength=100),
-        day("ngay_mat", "Ngày mất"),
+        Field("ngay_mat", "Ngày mất", "date", constraints={"max": "today"}),
         choice("doi_tuong_nguoi_mat", "Người đã mất thuộc diện", [
             ("dang_huong_tro_cap_hang_thang", "Đang hưởng trợ cấp xã hội hằng tháng"),
             ("con_nguoi_don_than_ngheo", "Con của người đơn thân nghèo đang hưởng trợ cấp"),
@@ -142,7 +142,9 @@ def mai_tang_phi() -> Procedure:
            "review", "Tờ trình", [text("y_kien_truong_phong", "Ý kiến của Trưởng phòng", required=False)])
     p.user("Task_quyet_dinh", UBND_PT, "Chủ tịch UBND xã ký quyết định hỗ trợ chi phí mai táng", "1",
            "sign", "Quyết định hỗ trợ chi phí mai táng",
-           [*decision(), money("so_tien_ho_tro", "Số tiền hỗ trợ (đồng)")])
+           [*decision(), Field("so_tien_ho_tro", "Số tiền hỗ trợ (đồng)", "long", constraints={"min": "0"},
+                                default="${so_tien_de_xuat}"),
+            Field("quyet_dinh_da_ky", "Quyết định đã ký (bản điện tử)", "file")])
     p.user("Task_tra_ket_qua", XA_PN, "Trả quyết định và kinh phí hỗ trợ cho người nộp", "0", "return",
            "Quyết định hỗ trợ chi phí mai táng")
     p.end("End_tra_ket_qua", XA_PN, "Đã trả kết quả", "returned")
@@ -188,7 +190,7 @@ def tro_cap_xa_hoi_hang_thang() -> Procedure:
     p.gateway("Gateway_xet_duyet_xa", XA_HL, "Đủ điều kiện?")
     p.user("Task_xa_niem_yet", XA_HL, "Niêm yết công khai kết quả xét duyệt, tiếp nhận ý kiến", "2", "examine",
            "Thông báo niêm yết công khai", [
-               flag("co_y_kien_phan_anh", "Có ý kiến phản ánh trong thời gian niêm yết"),
+               flag("co_y_kien_phan_anh", "Có ý kiến phản ánh trong thời gian niêm yết", required=False),
                text("noi_dung_y_kien", "Nội dung ý kiến và cách giải quyết", required=False),
            ])
     p.user("Task_xa_trinh", XA_HL, "Hội đồng xét duyệt chuyển biên bản và hồ sơ sang Phòng Văn hóa – Xã hội",
@@ -364,9 +366,9 @@ def lien_thong_khai_tu() -> Procedure:
     p.start("StartEvent_1", XA_PN, "Nhận hồ sơ liên thông khai tử", [
         text("ho_ten_nguoi_mat", "Họ và tên người đã mất", maxlength=100),
         day("ngay_mat", "Ngày mất"),
-        flag("chon_tu_tuat", "Đề nghị giải quyết chế độ tử tuất (BHXH)"),
-        flag("chon_mai_tang", "Đề nghị hỗ trợ chi phí mai táng (đối tượng bảo trợ xã hội)"),
-        flag("chon_mai_tang_nguoi_co_cong", "Đề nghị trợ cấp mai táng người có công"),
+        flag("chon_tu_tuat", "Đề nghị giải quyết chế độ tử tuất (BHXH)", required=False),
+        flag("chon_mai_tang", "Đề nghị hỗ trợ chi phí mai táng (đối tượng bảo trợ xã hội)", required=False),
+        flag("chon_mai_tang_nguoi_co_cong", "Đề nghị trợ cấp mai táng người có công", required=False),
     ])
     p.user("Task_tiep_nhan", XA_PN, "Tiếp nhận, kiểm tra thành phần hồ sơ", "0.5", "receive", RECEIPT, [
         flag("co_to_khai_khai_tu", "Tờ khai đăng ký khai tử"),
@@ -545,7 +547,7 @@ def cong_nhan_ho_ngheo() -> Procedure:
     p.timer("Timer_niem_yet", BCD_PN, "Niêm yết công khai 3 ngày làm việc", "P3D")
     p.user("Task_tong_hop_niem_yet", BCD_PN, "Tổng hợp ý kiến trong thời gian niêm yết", "1", "review",
            "Biên bản kết thúc niêm yết", [
-               flag("co_khieu_nai", "Có khiếu nại trong thời gian niêm yết"),
+               flag("co_khieu_nai", "Có khiếu nại trong thời gian niêm yết", required=False),
                text("noi_dung_khieu_nai", "Nội dung khiếu nại", required=False),
            ])
     p.gateway("Gateway_khieu_nai", BCD_PN, "Có khiếu nại?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import (
@@ -22,7 +22,9 @@ from engine import (
     officials,
     set_override,
 )
+from engine import remove_override as forget_override
 from webui.auth import actor, roles_required
+from webui.display import role_label
 from webui.extensions import get_engine
 
 bp = Blueprint("admin", __name__)
@@ -106,8 +108,23 @@ def set_official_roles(username: str):  # type: ignore[no-untyped-def]
         flash(str(exc), "error")
         return _page(400)
     flash(_("Đã cập nhật vai trò của %(name)s: %(roles)s.", name=found.full_name,
-            roles=", ".join(sorted(found.roles))), "success")
+            roles=role_label("/".join(sorted(found.roles)))), "success")
     return redirect(url_for("admin.index") + "#officials")
+
+
+@bp.route("/admin/calendar/<day>/delete", methods=["POST"])
+@roles_required("admin")
+def remove_override(day: str):  # type: ignore[no-untyped-def]
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if forget_override(get_engine(), when):
+        flash(_("Đã xóa điều chỉnh lịch ngày %(day)s; ngày này theo lịch thường.", day=when.strftime("%d/%m/%Y")),
+              "success")
+    else:
+        flash(_("Không có điều chỉnh lịch ngày %(day)s.", day=when.strftime("%d/%m/%Y")), "error")
+    return redirect(url_for("admin.index") + "#calendar")
 
 
 @bp.route("/admin/calendar", methods=["POST"])

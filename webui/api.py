@@ -36,6 +36,7 @@ from engine import (
     dossier_facts,
     error,
     issue_token,
+    reception,
     report,
     token_actor,
     usernames,
@@ -158,7 +159,9 @@ def _step_json(step: StepView, usernames: dict[int, str], iso: Callable[[datetim
     return {"id": step.id, "name": step.name, "agency": step.agency_code, "state": step.state,
             "assignee": usernames.get(step.assignee_id) if step.assignee_id else None,
             "ready_at": iso(step.ready_at), "due_at": iso(step.due_at), "completed_at": iso(step.completed_at),
-            "timeliness": step.timeliness}
+            "timeliness": step.timeliness, "role": step.role,
+            "completed_by": usernames.get(step.completed_by) if step.completed_by else None,
+            "data": step.form_data if step.state == "completed" else None, "note": step.note or None}
 
 
 def _event_json(event: EventView, usernames: dict[int, str], iso: Callable[[datetime | None], str | None]
@@ -198,10 +201,11 @@ def _dossier_json(d: DossierView, include: frozenset[str] = frozenset(DOSSIER_LI
     steps = d.steps if "steps" in include else []
     open_steps = d.open_steps if "open_steps" in include else []
     events = d.events if "events" in include else []
-    usernames = _usernames([s.assignee_id for s in steps or open_steps] + [e.actor_id for e in events])
+    usernames = _usernames([s.assignee_id for s in steps or open_steps] + [s.completed_by for s in steps]
+                           + [e.actor_id for e in events])
     iso = _Times()
     out: dict[str, Any] = {"code": d.code, "procedure": d.procedure_code, "status": d.status,
-                           "received_at": iso(d.received_at), "due_at": iso(d.due_at)}
+                           "received_at": iso(d.received_at), "due_at": iso(d.due_at), "data": d.data}
     if d.commune_code:
         out["commune"] = d.commune_code
     if "steps" in include:
@@ -214,7 +218,7 @@ def _dossier_json(d: DossierView, include: frozenset[str] = frozenset(DOSSIER_LI
 
 
 def _single_step(step: StepView) -> dict[str, Any]:
-    return _step_json(step, _usernames([step.assignee_id]), _Times())
+    return _step_json(step, _usernames([step.assignee_id, step.completed_by]), _Times())
 
 
 # --------------------------------------------------------------------------- tokens
@@ -225,7 +229,7 @@ def create_token() -> tuple[Response, int]:
     payload = _body()
     username, password = payload.get("username"), payload.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-        abort(400, _("Cần tên đăng nhập và mật khẩu (username, password)"))
+        abort(400, _("Cần tên đăng nhập và mật khẩu"))
     if len(username) > 64 or len(password) > 256:
         abort(401, _("Sai tên đăng nhập hoặc mật khẩu."))
     actor = check_credentials(username, password)
@@ -291,13 +295,15 @@ def create_dossier() -> tuple[Response, int, dict[str, str]]:
     commune = payload.get("commune")
     if commune is not None and (not isinstance(commune, str) or len(commune) > 64):
         raise FormInvalid({"commune": _("mã đơn vị hành chính (xã, phường) phải là chuỗi, tối đa 64 ký tự")})
+    # ``first_step``: the values of the desk's own first step, completed with the reception.
+    first = _object(payload, "first_step") if "first_step" in payload else None
     # The answer names the code and dates; ``?include=open_steps`` adds the first steps.
     include = _include() if "include" in request.args else frozenset()
     if not include <= {"open_steps"}:
         abort(400, _("Khi tiếp nhận, tham số include chỉ nhận open_steps"))
     wants_open = bool(include)
-    d = get_engine().start_dossier(actor, procedure.strip(), applicant, data,
-                                   with_history="open" if wants_open else False, commune=commune)
+    d = reception.receive(get_engine(), actor, procedure.strip(), applicant, data, first,
+                          with_history="open" if wants_open else False, commune=commune)
     location = url_for("api.dossier", code=d.code)
     body = {"code": d.code, "status": d.status, "received_at": _iso(d.received_at), "due_at": _iso(d.due_at)}
     if wants_open:
@@ -400,7 +406,7 @@ def inbox() -> Response:
     iso = _Times()
     return _json([{"id": s.id, "dossier": s.dossier_code, "name": s.name, "agency": s.agency_code,
                    "state": s.state, "assignee": usernames.get(s.assignee_id) if s.assignee_id else None,
-                   "due_at": iso(s.due_at)} for s in steps])
+                   "due_at": iso(s.due_at), "role": s.role} for s in steps])
 
 
 @bp.post("/steps/<int:step_id>/claim")
@@ -438,7 +444,7 @@ def public_dossier(code: str) -> Response:
     check_public_lookup()
     found = get_engine().public_lookup(code)
     return jsonify(code=found["code"], status=found["status"], current_agencies=found["current_agencies"],
-                   due_at=_iso(found["due_at"]), applicant=found["applicant"])
+                   due_at=_iso(found["due_at"]), applicant=found["applicant"], has_result=found["has_result"])
 
 
 @bp.get("/stats")

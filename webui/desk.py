@@ -16,9 +16,11 @@ from engine import (
     NotFound,
     ProcedureSummary,
     ReceivedDocument,
+    StepSpec,
     commune_units,
     documents_of,
     receiving_agency_id,
+    reception,
     record_documents,
     requirements,
 )
@@ -63,20 +65,39 @@ def _chosen(code: str) -> ProcedureSummary | None:
         return None
 
 
+#: Prefix of the inputs of the first step's fields on the desk form.
+FIRST_PREFIX = "first-"
+
+
+def _first_step(summary: ProcedureSummary | None) -> StepSpec | None:
+    """The procedure's first step when this desk does it: its fields join the reception form."""
+    if summary is None:
+        return None
+    engine = get_engine()
+    return reception.desk_first_step(engine, actor(), engine.definition(summary.definition_id))
+
+
 def _render(summary: ProcedureSummary | None, applicant: dict[str, str] | None = None,
             values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-            checked: list[int] | None = None, status: int = 200, commune: str | None = None) -> tuple[str, int]:
+            checked: list[int] | None = None, first: dict[str, Any] | None = None,
+            status: int = 200, commune: str | None = None) -> tuple[str, int]:
     engine = get_engine()
     fields = engine.definition(summary.definition_id).start_fields if summary else ()
     docs = checklist(summary) if summary else []
+    errors = errors or {}
+    spec = _first_step(summary)
+    first_errors = {k.removeprefix(reception.PREFIX): v for k, v in errors.items() if k.startswith(reception.PREFIX)}
+    today = engine.today()
     communes = commune_units(engine)
     desk = engine.directory().agencies.get(actor().agency_id)
     chosen = commune if commune is not None else ((desk.admin_unit if desk else None) or "")
     shown = next((f"{u.code} — {u.name}" for u in communes if u.code == chosen), chosen)
     return render_template(
         "desk/index.html", procedures=engine.procedures(), summary=summary,
-        widgets=forms_render.widgets(fields, values, errors), applicant=applicant or {}, errors=errors or {},
-        documents=docs, checked=set(range(len(docs))) if checked is None else set(checked),
+        widgets=forms_render.widgets(fields, values, errors, today), applicant=applicant or {}, errors=errors,
+        first_step=spec, first_widgets=forms_render.widgets(spec.fields, first, first_errors, today, FIRST_PREFIX)
+        if spec else [], documents=docs,
+        checked={i for i, d in enumerate(docs) if d["required"]} if checked is None else set(checked),
         communes=communes, commune=shown), status
 
 
@@ -102,22 +123,27 @@ def receive():  # type: ignore[no-untyped-def]
     fields = engine.definition(summary.definition_id).start_fields
     applicant = {k: request.form.get(f"applicant_{k}", "") for k in APPLICANT_FIELDS}
     values = forms_render.read_values(fields, request.form)
+    spec = _first_step(summary)
+    first = forms_render.read_values(spec.fields, request.form, FIRST_PREFIX) if spec else None
     docs = checklist(summary)
     scans, scan_errors = _scans(summary, len(docs))
     checked = [i for i in range(len(docs)) if request.form.get(f"doc_{i}") or i in scans]
+    missing = [d["name"] for i, d in enumerate(docs) if d["required"] and i not in checked]
+    if missing:  # an incomplete dossier gets the supplement notice (Mẫu 02), never a receipt
+        scan_errors["documents"] = _("Chưa nhận đủ giấy tờ bắt buộc: %(names)s. Hãy ghi nhận đủ, hoặc lập "
+                                     "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02).", names="; ".join(missing))
     received = [ReceivedDocument(docs[i]["name"], _count(request.form.get(f"doc_{i}_originals")),
                                  _count(request.form.get(f"doc_{i}_copies"))) for i in checked]
     commune = _commune(request.form.get("commune", ""))
     try:
-        if scan_errors:  # refuse before anything is created, like any other invalid field
-            raise FormInvalid(scan_errors)
-        dossier = engine.start_dossier(actor(), summary.code, applicant, values, commune=commune or None)
+        dossier = reception.receive(engine, actor(), summary.code, applicant, values, first,
+                                    pending=scan_errors, with_history=False, commune=commune or None)
     except FormInvalid as exc:
         flash(_("Thông tin chưa hợp lệ; hãy sửa các trường được đánh dấu."), "error")
-        return _render(summary, applicant, values, {**scan_errors, **exc.errors}, checked, 400, commune)
+        return _render(summary, applicant, values, {**scan_errors, **exc.errors}, checked, first, 400, commune)
     except InvalidInput as exc:  # the commune is unknown or lacks an agency a lane needs
         flash(_("Thông tin chưa hợp lệ; hãy sửa các trường được đánh dấu."), "error")
-        return _render(summary, applicant, values, {"commune": str(exc)}, checked, 400, commune)
+        return _render(summary, applicant, values, {"commune": str(exc)}, checked, first, 400, commune)
     record_documents(engine, actor(), dossier.code, received)
     for _i, (filename, data, key) in sorted(scans.items()):
         get_documents().attach(actor(), dossier.code, filename, data, kind="scan", requirement=key)

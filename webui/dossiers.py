@@ -12,6 +12,7 @@ from engine import (
     InvalidInput,
     NotFound,
     SearchQuery,
+    case_entries,
     flowchart,
     lanes,
     paperwork,
@@ -78,7 +79,9 @@ def render_show(code: str, status: int = 200, values: dict[str, str] | None = No
     dossier = engine.dossier(code, actor())
     diagram = dossier_view(dossier, engine.definition(dossier.definition_id).bpmn, engine.now(),
                            engine.calendar().localize)
+    case = case_entries(engine.definition(dossier.definition_id), dossier)
     return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier), diagram=diagram,
+                           case=case,
                            now=engine.now(), docs=get_documents().of_dossier(actor(), dossier.code),
                            lifecycle=engine.dossier_lifecycle(dossier.code), values=values or {},
                            own_desk=actor().agency_id == receiving_agency_id(engine, dossier.code)), status

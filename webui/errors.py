@@ -63,6 +63,24 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        message = http_message(exc)
         if wants_json():
-            return jsonify(error=exc.description or exc.name), exc.code or 500
-        return render_template("error.html", code=exc.code, message=exc.description or exc.name), exc.code or 500
+            return jsonify(error=message), exc.code or 500
+        return render_template("error.html", code=exc.code, message=message), exc.code or 500
+
+
+def http_message(exc: HTTPException) -> str:
+    """The page's own message (abort(404, "...")), or a translated one instead of Werkzeug's English."""
+    if exc.description and exc.description != type(exc).description:
+        return str(exc.description)
+    messages = {
+        400: _("Yêu cầu không hợp lệ."),
+        401: _("Cần đăng nhập."),
+        403: _("Bạn không có quyền xem trang này."),
+        404: _("Không tìm thấy trang này. Hãy kiểm tra lại địa chỉ."),
+        405: _("Trang này không nhận thao tác đó."),
+        413: _("Tệp hoặc dữ liệu gửi lên quá lớn."),
+        429: _("Quá nhiều yêu cầu; hãy thử lại sau ít phút."),
+        500: _("Hệ thống gặp lỗi ngoài dự kiến; hãy thử lại sau. Thao tác chưa được ghi nhận."),
+    }
+    return str(messages.get(exc.code or 500, _("Yêu cầu không thực hiện được.")))

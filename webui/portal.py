@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -81,6 +81,12 @@ def _internal(summary: ProcedureSummary) -> bool:
 def matches(entry: CatalogueEntry, query: str) -> bool:
     """Every word of the query, diacritics and case ignored ('mai tang' finds 'Mai táng')."""
     return all(word in entry.key for word in search_key(query).split())
+
+
+@bp.route("/favicon.ico")
+def favicon():  # type: ignore[no-untyped-def]
+    """Browsers ask for /favicon.ico whatever the page says: the SVG icon answers."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/")

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, Response, render_template, request
 
-from engine import GROUPINGS, DossierFact, InvalidInput, digitisation, dossier_facts, report, to_csv, to_xlsx
+from engine import GROUPINGS, DossierFact, InvalidInput, digitisation, dossier_facts, report, spreadsheet, to_csv
 from webui.auth import roles_required
 from webui.dates import period_args
 from webui.extensions import get_engine
@@ -31,7 +31,12 @@ def _grouping() -> str:
 @roles_required("leader", "admin")
 def index():  # type: ignore[no-untyped-def]
     engine = get_engine()
-    date_from, date_to = period_args()
+    try:
+        date_from, date_to = period_args()
+    except InvalidInput as exc:  # reversed or unreadable dates: say so beside the form, nothing else
+        today = engine.today()
+        return render_template("stats/index.html", date_from=today.replace(day=1), date_to=today, reports={},
+                               digitised=None, total=0, period_error=str(exc)), 400
     facts = _facts(date_from, date_to)
     reports = {by: report(facts, by) for by in GROUPINGS}
     digitised = digitisation(engine, date_from, date_to)
@@ -60,5 +65,5 @@ def csv():  # type: ignore[no-untyped-def]
 def xlsx():  # type: ignore[no-untyped-def]
     by = _grouping()
     date_from, date_to = period_args()
-    body = to_xlsx(report(_facts(date_from, date_to), by), title=f"Thống kê theo {by}")
+    body = spreadsheet.report_xlsx(report(_facts(date_from, date_to), by), by)
     return _download(body, XLSX, f"thong-ke-{by}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.xlsx")

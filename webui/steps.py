@@ -8,10 +8,24 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import HANDLING_ROLES, Actor, Conflict, FormInvalid, InvalidInput, PermissionDenied, StepForm, officials
+from engine import (
+    RESULT_STEP_KINDS,
+    Actor,
+    Conflict,
+    DocumentRejected,
+    FormInvalid,
+    InvalidInput,
+    PermissionDenied,
+    StepForm,
+    case_entries,
+    case_values,
+    may_handle,
+    officials,
+    prefill,
+)
 from webui import forms_render
 from webui.auth import actor
-from webui.documents import get_documents
+from webui.documents import get_documents, read_upload
 from webui.extensions import get_engine
 
 bp = Blueprint("steps", __name__)
@@ -30,7 +44,7 @@ def _colleagues(form: StepForm) -> list[Actor]:
     me = actor()
     if not (me.has("leader") and form.step.agency_id == me.agency_id and form.step.is_open()):
         return []
-    return [a for a in officials(get_engine(), form.step.agency_code) if a.has(*HANDLING_ROLES)]
+    return [a for a in officials(get_engine(), form.step.agency_code) if may_handle(a, form.step.role)]
 
 
 def _render(form: StepForm, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
@@ -38,10 +52,16 @@ def _render(form: StepForm, values: dict[str, Any] | None = None, errors: dict[s
     engine = get_engine()
     step = form.step
     dossier = engine.dossier(step.dossier_code, actor())
-    stored = values if values is not None else (step.form_data or {})
+    if values is not None:
+        stored = values
+    elif step.is_open():  # a figure entered earlier is offered, never typed again
+        stored = prefill(form.fields, case_values(dossier))
+    else:
+        stored = step.form_data or {}
     widgets = forms_render.widgets(form.fields, stored, errors)
     return render_template(
         "steps/show.html", form=form, step=step, dossier=dossier, widgets=widgets, errors=errors or {},
+        case=case_entries(engine.definition(dossier.definition_id), dossier),
         note=note if values is not None else step.note, now=engine.now(), colleagues=_colleagues(form),
         mine=step.state == "claimed" and step.assignee_id == actor().id,
         docs=get_documents().of_dossier(actor(), dossier.code),
@@ -88,12 +108,39 @@ def reassign(step_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("steps.show", step_id=step_id))
 
 
+def _attach_uploads(form: StepForm, values: dict[str, Any]) -> dict[str, str]:
+    """Attach each file field's upload to the dossier (the signed result at a signing or returning
+    step) and put the document's id in ``values``; the errors of refused files, by field."""
+    errors: dict[str, str] = {}
+    for spec in form.fields:
+        if spec.type != "file":
+            continue
+        upload = request.files.get(forms_render.PREFIX + spec.id + "-upload")
+        data = read_upload(upload)
+        if upload is None or not data:
+            continue
+        kind = spec.constraints.get("kind") or ("signed_result" if form.step.step_kind in RESULT_STEP_KINDS
+                                                else "other")
+        try:
+            info = get_documents().attach(actor(), form.step.dossier_code, upload.filename or "", data,
+                                          kind=kind, step_id=form.step.id)
+        except (DocumentRejected, InvalidInput) as exc:
+            errors[spec.id] = str(exc)
+            continue
+        values[spec.id] = str(info.id)
+    return errors
+
+
 @bp.route("/steps/<int:step_id>/complete", methods=["POST"])
 @login_required
 def complete(step_id: int):  # type: ignore[no-untyped-def]
     form = _load(step_id)
     values = forms_render.read_values(form.fields, request.form)
     note = request.form.get("note", "")
+    upload_errors = _attach_uploads(form, values)
+    if upload_errors:
+        flash(_("Biểu mẫu còn lỗi; hãy sửa các trường được đánh dấu."), "error")
+        return _render(form, values, upload_errors, note, 400)
     try:
         dossier = get_engine().complete(actor(), step_id, values, note=note, with_steps=False)  # only its code is shown
     except FormInvalid as exc:

@@ -159,7 +159,8 @@ class Progress:
             due_at = step_due(unit.calendar, unit.now, spec.working_days)
             step_id = conn.execute(_STEP_INSERT, {
                 "dossier_id": dossier.id, "element_id": spec.element_id, "task_id": task_id, "name": spec.name,
-                "lane": spec.lane, "agency_id": agency_id, "step_kind": spec.step_kind, "state": StepState.READY,
+                "lane": spec.lane, "agency_id": agency_id, "step_kind": spec.step_kind, "role": spec.role,
+                "state": StepState.READY,
                 "working_days": spec.working_days, "ready_at": unit.now, "due_at": due_at, "note": ""}).scalar_one()
             unit.record("step.ready", dossier_id=dossier.id, step_id=step_id,
                         details={"element": spec.element_id, "name": spec.name, "agency": agency_code,

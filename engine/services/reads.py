@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import models, queries
+from engine import accounts, models, queries
 from engine.accounts import Actor
 from engine.applicants import mask_name
 from engine.errors import NotFound, PermissionDenied
@@ -22,7 +22,7 @@ class Reads:
               limit: int = 200, offset: int = 0) -> list[StepView]:
         """Open steps of the official's agency, overdue first (one SQL query, no workflow loaded)."""
         with self.core.read() as session:
-            return queries.inbox(session, actor.agency_id, procedure=procedure,
+            return queries.inbox(session, actor.agency_id, accounts.role_params(actor), procedure=procedure,
                                  mine_only_of=actor.id if mine else None, limit=limit, offset=offset)
 
     def step_form(self, actor: Actor, step_id: int) -> StepForm:
@@ -53,7 +53,9 @@ class Reads:
                 raise NotFound("Không tìm thấy hồ sơ")
             definition = session.get(models.DefinitionVersion, row.definition_id)
             agencies = queries.current_agency_names(session, [row.id]).get(row.id, [])
-            return {"code": row.code, "status": row.status, "procedure": row.procedure_code,
+            has_result = session.scalar(select(models.Document.id).where(
+                models.Document.dossier_id == row.id, models.Document.kind == "signed_result").limit(1)) is not None
+            return {"code": row.code, "has_result": has_result, "status": row.status, "procedure": row.procedure_code,
                     "procedure_name": definition.name if definition else "",
                     "current_agencies": agencies, "received_at": row.received_at, "due_at": row.due_at,
                     "finished_at": row.finished_at, "applicant": mask_name(row.applicant_name)}

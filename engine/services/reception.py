@@ -15,7 +15,7 @@ from engine.accounts import Actor
 from engine.applicants import clean_applicant, search_key
 from engine.authorization import Write, authorize_write
 from engine.errors import InvalidInput, NotFound, PermissionDenied
-from engine.forms import validate_form
+from engine.forms import check_applicant, validate_form
 from engine.lifecycle import NOTICE_KINDS, DeskNoticeView, clean_documents, clean_reasons, clean_text, notice_view
 from engine.services.deployment import definition_row
 from engine.services.progress import LOOP_INCIDENT, MAX_ENGINE_TASKS, LoopRanOut, Progress
@@ -53,12 +53,13 @@ class Reception:
         lanes naming an agency kind resolve by it, and a commune lacking one is refused here."""
         if not actor.has("clerk"):
             raise PermissionDenied("Chỉ cán bộ một cửa được tiếp nhận hồ sơ")
-        person = clean_applicant(applicant)
+        person, wrong = check_applicant(applicant)
         with self.core.unit() as unit:
             session, now = unit.session, unit.now
             row = definition_row(session, procedure_code)
             definition = self.core.definition(session, row.id)
-            cleaned = validate_form(definition.start_fields, data or {})
+            cleaned = validate_form(definition.start_fields, data or {}, today=unit.calendar.localize(now).date(),
+                                    pending=wrong)
             commune_code = self.core.reception_commune(actor.agency_id, commune, definition)
             counting_from = unit.calendar.counting_start(now)
             due = unit.calendar.add(counting_from, days=definition.limit_working_days)

@@ -7,10 +7,11 @@ from typing import Any, Literal
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal, select, update
 
 from engine import accounts, db, models, queries
 from engine.accounts import Actor
+from engine.attached import check_attachments
 from engine.authorization import Write, authorize_write
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RetryableConflict, StateError
 from engine.forms import validate_form
@@ -21,12 +22,14 @@ from engine.timeliness import timeliness
 from engine.views import DossierView, StepView
 
 MAX_NOTE = 4000
+ROLE_REFUSED = "Bước này dành cho cán bộ có vai trò khác trong cơ quan"
 
 _STEPS: Any = models.Step.__table__
 # One conditional update decides a claim race; only a refusal reads the row to say why.
 _CLAIM = update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == StepState.READY,
     _STEPS.c.agency_id == bindparam("b_agency"),
+    _STEPS.c.role.in_([literal(""), bindparam("b_role1"), bindparam("b_role2"), bindparam("b_role3")]),
 ).values(state=StepState.CLAIMED, assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(
     _STEPS.c.dossier_id)
 _COMPLETE = update(_STEPS).where(
@@ -44,11 +47,11 @@ _STEP_ROW_LOCKED = _STEP_ROW.with_for_update(key_share=True)
 def state_conflict(step: Any) -> Conflict:
     """Why a step in this state refuses the action."""
     if step.state == StepState.CLAIMED:
-        return Conflict("Bước đã có cán bộ khác nhận (already claimed)")
+        return Conflict("Bước đã có cán bộ khác nhận")
     if step.state == StepState.COMPLETED:
-        return StateError("Bước đã hoàn thành (already completed)")
+        return StateError("Bước đã hoàn thành")
     if step.state == StepState.CANCELLED:
-        return StateError("Bước đã bị hủy (cancelled)")
+        return StateError("Bước đã bị hủy")
     return StateError(f"Bước đang ở trạng thái {step.state}")
 
 
@@ -78,9 +81,12 @@ class Steps:
             claimed = None
             if actor.has(*accounts.HANDLING_ROLES):
                 claimed = unit.conn.execute(_CLAIM, {"step_id": step_id, "b_agency": actor.agency_id,
-                                                        "actor": actor.id, "at": unit.now}).first()
+                                                        "actor": actor.id, "at": unit.now,
+                                                        **accounts.role_params(actor)}).first()
             if claimed is None:
                 step = self._step_for_action(unit, actor, step_id)  # NotFound / PermissionDenied
+                if not accounts.may_handle(actor, step.role):
+                    raise PermissionDenied(ROLE_REFUSED)
                 if step.state == StepState.CLAIMED and step.assignee_id == actor.id:
                     return self._view(unit, step_id)
                 raise state_conflict(step)
@@ -94,7 +100,7 @@ class Steps:
             if step.state != StepState.CLAIMED:
                 raise state_conflict(step)
             if step.assignee_id != actor.id and not actor.has("leader"):
-                raise Conflict("Bước đang do cán bộ khác xử lý (claimed by someone else)")
+                raise Conflict("Bước đang do cán bộ khác xử lý")
             previous = step.assignee_id
             step.state, step.assignee_id, step.claimed_at = StepState.READY, None, None
             unit.record("step.unclaimed", dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id,
@@ -115,6 +121,8 @@ class Steps:
                 raise NotFound(f"Không có cán bộ {to_username!r}")
             if target.agency_id != step.agency_id:
                 raise PermissionDenied("Chỉ giao cho cán bộ cùng cơ quan")
+            if step.role and step.role not in set(target.roles.split(",")):
+                raise PermissionDenied(ROLE_REFUSED)
             previous = step.assignee_id
             step.state, step.assignee_id, step.claimed_at = StepState.CLAIMED, target.id, unit.now
             unit.record("step.reassigned", dossier_id=step.dossier_id, step_id=step_id, actor_id=actor.id,
@@ -140,17 +148,18 @@ class Steps:
             if step is None:
                 raise NotFound(f"Không có bước {step_id}")
             if step.agency_id != actor.agency_id or not actor.has(*accounts.HANDLING_ROLES):
-                raise PermissionDenied("Bước này thuộc cơ quan khác (another agency's step)")
+                raise PermissionDenied("Bước này thuộc cơ quan khác")
             dossier = self.progress.lock_dossier(unit, step.dossier_id)
             if not db.is_sqlite(conn):  # read again under the dossier's lock (SQLite serialises writers)
                 step = conn.execute(_STEP_ROW_LOCKED, {"step_id": step_id}).one()
             if step.state in (StepState.COMPLETED, StepState.CANCELLED):
                 raise state_conflict(step)
             if step.state != StepState.CLAIMED or step.assignee_id != actor.id:
-                raise Conflict("Bạn chưa nhận xử lý bước này (claim the step first)")
+                raise Conflict("Bạn chưa nhận xử lý bước này")
             definition = self.core.definition(unit.conn, dossier.definition_id)
             spec = definition.steps[step.element_id]
-            cleaned = validate_form(spec.fields, data or {})
+            cleaned = validate_form(spec.fields, data or {}, today=unit.calendar.localize(unit.now).date())
+            check_attachments(unit.conn, dossier.id, spec.fields, cleaned)
             wf = self.progress.load(unit, dossier, definition)
             task = wf.tasks.get(UUID(step.task_id))
             if task is None or not task.has_state(TaskState.READY):

@@ -13,6 +13,7 @@ against the procedure's limit, and that no timer is left pending.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -32,6 +33,9 @@ from engine.views import DossierView, StepView
 
 APPLICANT = {"name": "Nguyễn Thị Bình", "id_number": "060187001234", "phone": "0912345678",
              "address": "Thôn 1, xã Phong Nẫm, TP Phan Thiết"}
+
+#: A signed result as a file field receives it (a minimal PDF).
+SIGNED_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 #: Who handles a step of each kind (docs/modelling.md, "step_kind" table).
 ROLE_FOR_KIND = {"receive": "clerk", "examine": "officer", "review": "leader", "sign": "leader",
@@ -118,6 +122,7 @@ class Driver:
         #: Ask reception and every completion for the open steps only (``"open"``) and check that
         #: answer against a read of the dossier.
         self.open_answers = False
+        self._documents: Any = None  # engine.documents.Documents, made when a path attaches a file
         with engine.Session() as session:
             officials = accounts.list_officials(session)
             self.agency_codes = [a.code for a in accounts.list_agencies(session)]
@@ -251,14 +256,28 @@ class Driver:
             engine.claim(outsider, step.id)
         engine.claim(actor, step.id)
         fields = engine.step_form(actor, step.id).fields
-        expected = expected_form(fields, act.data) | dict(act.expect)
+        data = dict(act.data) | self._attach_files(actor, d, step, fields, act.data)
+        expected = expected_form(fields, data) | dict(act.expect)
         if self.open_answers:
-            view = engine.complete(actor, step.id, dict(act.data), note=f"Xử lý {act.element}", with_steps="open")
+            view = engine.complete(actor, step.id, data, note=f"Xử lý {act.element}", with_steps="open")
             self.check_open_answer(view)
         else:
-            view = engine.complete(actor, step.id, dict(act.data), note=f"Xử lý {act.element}")
+            view = engine.complete(actor, step.id, data, note=f"Xử lý {act.element}")
         done.append(_Done(step.id, act.element, actor.id, expected))
         return view
+
+    def _attach_files(self, actor: Any, d: DossierView, step: StepView, fields: Sequence[FieldSpec],
+                      given: Mapping[str, Any]) -> dict[str, str]:
+        """Attach a signed PDF for each file field the path leaves out; the field takes its id."""
+        from engine.documents import Documents
+
+        wanted = [f.id for f in fields if f.type == "file" and f.id not in given]
+        if not wanted:
+            return {}
+        if self._documents is None:
+            self._documents = Documents(self.engine, tempfile.mkdtemp(prefix="lienthong-docs-"))
+        return {fid: str(self._documents.attach(actor, d.code, f"{fid}.pdf", SIGNED_PDF, kind="signed_result",
+                                                step_id=step.id).id) for fid in wanted}
 
     def _procedure_name(self, d: DossierView) -> str:
         return next(name for name, p in self.procedures.items() if p.code == d.procedure_code)

@@ -147,7 +147,7 @@ def test_validation_helpers_list_variables_read_and_set() -> None:
 
 
 def test_missing_variable_has_a_clear_message() -> None:
-    with pytest.raises(ExpressionError, match=r"Biến 'x' chưa có giá trị \(variable 'x' is not set\)"):
+    with pytest.raises(ExpressionError, match=r"Biến 'x' chưa có giá trị"):
         evaluate("x > 1", {})
 
 
@@ -241,14 +241,14 @@ RUNTIME_REFUSALS = {"'%s' % x", "len"}
 
 
 @pytest.mark.parametrize(("expression", "message"), [
-    ("().__class__", r"Không cho phép truy cập thuộc tính '\.__class__' \(attribute access is not allowed\)"),
+    ("().__class__", r"Không cho phép truy cập thuộc tính '\.__class__'"),
     ("__import__('os')", "Không cho phép gọi hàm '__import__'"),
     ("eval('1')", "Không cho phép gọi hàm 'eval'"),
     ("(lambda: 1)()", "lambda"),
-    ("[x for x in y]", "comprehension"),
+    ("[x for x in y]", "biểu thức bao hàm"),
     ("f'{x}'", "f-string"),
-    ("(y := 1)", "walrus"),
-    ("len(*x)", "star unpacking"),
+    ("(y := 1)", "toán tử ':='"),
+    ("len(*x)", "giải nén '\\*'"),
     ("_x", "tên bắt đầu bằng '_'"),
     ("__builtins__", "'__builtins__'"),
 ])

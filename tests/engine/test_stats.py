@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine import stats
+from engine import spreadsheet, stats
 from engine.errors import InvalidInput
 from engine.runtime import Engine
 from tests.conftest import World
@@ -173,7 +173,13 @@ def test_report_exports_to_csv_and_xlsx(engine: Engine, world: World, deployed, 
     text = stats.to_csv(rows)
     assert text.startswith("\ufeffprocedure,name,received,")
     assert "Thủ tục thử nghiệm ba cơ quan" in text and "CA: 1; PCM: 1" in text
-    sheet = load_workbook(io.BytesIO(stats.to_xlsx(rows))).active
-    assert sheet["A1"].value == "procedure" and sheet["B2"].value == "Thủ tục thử nghiệm ba cơ quan"
+    sheet = load_workbook(io.BytesIO(spreadsheet.report_xlsx(rows, "procedure"))).active
+    assert sheet.title == "Thống kê theo thủ tục"
+    assert sheet["A1"].value == "Mã thủ tục" and sheet["B2"].value == "Thủ tục thử nghiệm ba cơ quan"
+    assert sheet["A2"].value == "T.000001" and sheet["A2"].data_type == "s"  # a code stays text
     assert sheet["C2"].value == 5
+    share = next(c for c in sheet[2] if sheet.cell(1, c.column).value == "Tỷ lệ đúng hạn")
+    assert share.number_format == "0.0%" and 0 <= share.value <= 1
+    months = load_workbook(io.BytesIO(spreadsheet.report_xlsx(stats.report(facts(engine), "month"), "month"))).active
+    assert months["A2"].is_date and months["A2"].number_format == "mm/yyyy"
     assert stats.to_csv([]) == "\ufeff"

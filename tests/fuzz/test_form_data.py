@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from engine.definitions import load_definition
 from engine.errors import FormInvalid
-from engine.forms import DEFAULT_MAX_LENGTH, FieldSpec, validate_form
+from engine.forms import DEFAULT_MAX_LENGTH, FieldSpec, date_bound, validate_form
 from tests.conftest import DATA, ROOT
 from tests.engine.test_runtime import APPLICANT
 from tests.security.conftest import snapshot
@@ -60,7 +60,8 @@ def near(spec: FieldSpec) -> st.SearchStrategy[Any]:
         return st.one_of(number, number.map(str), number.map(lambda n: f" {n:,} ".replace(",", ".")),
                          st.sampled_from(["12a", "1.5", "1e3", "", " ", "-", "١٢", "9" * 5000]), st.floats())
     if spec.type == "date":
-        bounds = [date.fromisoformat(spec.constraints[k]) for k in ("min", "max") if spec.constraints.get(k)]
+        bounds = [date_bound(spec, k, date.today()) for k in ("min", "max")]
+        bounds = [b for b in bounds if b is not None]
         edges = [b + timedelta(days=d) for b in bounds or [date(2026, 3, 2)] for d in (-1, 0, 1)]
         day = st.one_of(st.dates(date(1900, 1, 1), date(2100, 12, 31)), st.sampled_from(edges))
         return st.one_of(day.map(date.isoformat), day.map(lambda d: d.strftime("%d/%m/%Y")),

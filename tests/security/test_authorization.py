@@ -212,8 +212,8 @@ def test_api_role_rules(client, engine, scene_deployed):
 # --------------------------------------------------------------------------- every page has a guard
 
 #: Pages anyone may open without logging in.
-PUBLIC = {"portal.index", "portal.procedure", "portal.flowchart_svg", "portal.lookup", "auth.login", "static",
-          "api.public_dossier", "api.openapi", "api.create_token", "documents.public_result"}
+PUBLIC = {"portal.index", "portal.procedure", "portal.flowchart_svg", "portal.favicon", "portal.lookup", "auth.login",
+          "static", "api.public_dossier", "api.openapi", "api.create_token", "documents.public_result"}
 
 
 def test_every_page_but_the_public_ones_needs_a_login(app, client, scene_deployed):

@@ -63,8 +63,10 @@ def test_a_whole_life_issues_no_update_or_delete_on_events(app, client, engine, 
         engine.deploy((DATA / "timer_wait.bpmn").read_bytes(), filename="timer.bpmn")
         # the web pages: receive, claim, unclaim, reassign, complete
         login(client, "clerk")
-        post(client, "/desk", {"procedure": "T.000001", "applicant_name": "Trần C", "field-so_ban_sao": "1"},
-             page="/desk")
+        post(client, "/desk", {"procedure": "T.000001", "applicant_name": "Trần C", "field-so_ban_sao": "1",
+                               "first-du_giay_to": "on"}, page="/desk")  # its first step done at the desk
+        do(engine, world["officer"], "Examine", {"ket_qua": "khong_dat"})
+        engine.start_dossier(world["clerk"], "T.000001", {"name": "Trần D"})  # the API: first step left open
         code = engine.inbox(world["clerk"])[0].dossier_code
         step = engine.inbox(world["clerk"])[0]
         post(client, f"/steps/{step.id}/claim")

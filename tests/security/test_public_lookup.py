@@ -19,7 +19,7 @@ from tests.engine.test_runtime import do, open_step
 APPLICANT = {"name": "Nguyễn Văn An", "id_number": "079123456789", "phone": "0901234567",
              "email": "an.nguyen@example.vn", "address": "12 Trần Hưng Đạo, Phan Thiết"}
 MASKED = "N***** V** A*"
-API_KEYS = {"code", "status", "current_agencies", "due_at", "applicant"}
+API_KEYS = {"code", "status", "current_agencies", "due_at", "applicant", "has_result"}
 
 
 @pytest.fixture

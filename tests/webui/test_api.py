@@ -118,14 +118,18 @@ def test_the_whole_journey_through_the_api(api: Api):
     assert r.status_code == 200
     full = r.get_json()
     assert full == d
-    assert set(full) == {"code", "procedure", "status", "received_at", "due_at", "steps", "events"}
+    assert set(full) == {"code", "procedure", "status", "received_at", "due_at", "data", "steps", "events"}
     for step in full["steps"]:
         assert set(step) == {"id", "name", "agency", "state", "assignee", "ready_at", "due_at", "completed_at",
-                             "timeliness"}
+                             "timeliness", "role", "completed_by", "data", "note"}
         assert step["state"] == "completed" and step["timeliness"] in ("early", "on_time")
         assert ISO.match(step["ready_at"]) and ISO.match(step["completed_at"])
     examine = next(s for s in full["steps"] if s["name"] == "Thẩm định hồ sơ")
     assert examine["assignee"] == "officer" and examine["agency"] == "PCM"
+    # The case travels with the dossier: the reception's values and each step's, with who entered them.
+    assert full["data"] == {"so_ban_sao": 2}
+    decision = next(s for s in full["steps"] if s["name"] == "Ký quyết định")
+    assert decision["data"]["so_quyet_dinh"] == "123/QĐ-UBND" and decision["completed_by"] == "leader"
     events = full["events"]
     assert set(events[0]) == {"id", "action", "at", "actor", "step", "details"}
     assert events[0]["action"] == "dossier.received" and events[0]["actor"] == "clerk"
@@ -150,7 +154,7 @@ def test_include_leaves_out_the_lists_a_client_does_not_read(api: Api):
     assert r.status_code == 200
     lean = r.get_json()["dossier"]
     full = api("GET", f"/dossiers/{code}", "clerk").get_json()
-    assert set(full) == {"code", "procedure", "status", "received_at", "due_at", "steps", "events"}
+    assert set(full) == {"code", "procedure", "status", "received_at", "due_at", "data", "steps", "events"}
     assert lean == {k: v for k, v in full.items() if k != "events"}
     assert api("GET", f"/dossiers/{code}?include=steps,events", "clerk").get_json() == full
     assert api("GET", f"/dossiers/{code}?include=events", "clerk").get_json() == {
@@ -217,7 +221,7 @@ def test_include_open_steps_answers_with_what_to_do_next(api: Api):
     assert r.status_code == 200
     answer = r.get_json()["dossier"]
     valid("Completed", r.get_json())
-    assert set(answer) == {"code", "procedure", "status", "received_at", "due_at", "open_steps"}
+    assert set(answer) == {"code", "procedure", "status", "received_at", "due_at", "data", "open_steps"}
     assert [s["name"] for s in answer["open_steps"]] == ["Thẩm định hồ sơ"]
     assert answer["open_steps"] == open_in(code, "clerk")
 
@@ -239,7 +243,7 @@ def test_include_open_steps_answers_with_what_to_do_next(api: Api):
     assert [s["name"] for s in r.get_json()["dossier"]["open_steps"]] == ["Phòng tổng hợp ý kiến"]
     assert r.get_json()["dossier"]["open_steps"] == open_in(code, "police")
     full = api("GET", f"/dossiers/{code}?include=open_steps", "police").get_json()
-    assert set(full) == {"code", "procedure", "status", "received_at", "due_at", "open_steps"}
+    assert set(full) == {"code", "procedure", "status", "received_at", "due_at", "data", "open_steps"}
     assert full["open_steps"] == open_in(code, "police")
 
 
@@ -450,7 +454,8 @@ def test_public_lookup_masks_everything_personal(api: Api):
     r = api("GET", f"/public/dossiers/{code}")
     assert r.status_code == 200
     assert r.get_json() == {"code": code, "status": "received", "current_agencies": ["Bộ phận Một cửa"],
-                            "due_at": "2026-03-09T08:00:00+07:00", "applicant": "N***** V** A*"}
+                            "due_at": "2026-03-09T08:00:00+07:00", "applicant": "N***** V** A*",
+                            "has_result": False}
     text = r.get_data(as_text=True)
     for secret in (APPLICANT["id_number"], APPLICANT["phone"], "Trần Hưng Đạo", "Nguyễn"):
         assert secret not in text

@@ -89,10 +89,15 @@ def test_admin_adds_agency_official_and_calendar_override(client, engine, admin)
     r = post(client, "/admin/calendar", {"day": "2026-03-09", "working": "0", "note": "Nghỉ bù"}, page="/admin")
     assert r.status_code == 302
     page = client.get("/admin").get_data(as_text=True)
-    assert "Bảo hiểm xã hội tỉnh" in page and "bhxh1" in page and "leader, officer" in page
+    assert "Bảo hiểm xã hội tỉnh" in page and "bhxh1" in page and "Lãnh đạo, Chuyên viên" in page
     assert "09/03/2026" in page and "Nghỉ bù" in page
     assert overrides.list_overrides(engine)[0].working is False
     assert not engine.calendar().is_working_day(date(2026, 3, 9))
+    # An override made by mistake is removed: the day follows the ordinary calendar again.
+    r = post(client, "/admin/calendar/2026-03-09/delete", page="/admin")
+    assert r.status_code == 302 and overrides.list_overrides(engine) == []
+    assert engine.calendar().is_working_day(date(2026, 3, 9))
+    r = post(client, "/admin/calendar", {"day": "2026-03-09", "working": "0", "note": "Nghỉ bù"}, page="/admin")
     # the new official can log in
     client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
     login(client, "bhxh1")
@@ -121,7 +126,7 @@ def test_dashboard_shows_load_overdue_and_rates(client, engine, world, deployed,
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Phòng chuyên môn" in page
     assert two.code in page[page.index("Bước quá hạn"):page.index("Sắp đến hạn</h2>")]
-    assert "100%" in page  # one early step out of one
+    assert "100,0%" in page  # one early step out of one
     assert "T.000001 · Thủ tục thử nghiệm ba cơ quan" in page
 
 
@@ -207,8 +212,8 @@ def test_admin_changes_roles_which_end_the_officials_sessions(app, client, engin
     done = client.post("/admin/officials/officer/roles", data=fields)
     assert done.status_code == 302 and done.headers["Location"].endswith("/admin#officials")
     page = client.get("/admin").get_data(as_text=True)
-    assert "Đã cập nhật vai trò của Officer: leader, officer." in page
-    assert "<td>leader, officer" in _row(page, "officer")
+    assert "Đã cập nhật vai trò của Officer: Lãnh đạo, Chuyên viên." in page
+    assert "<td>Lãnh đạo, Chuyên viên" in _row(page, "officer")
     assert _official(engine, "officer").roles == {"leader", "officer"}
     assert officer.get("/dashboard").status_code == 302  # the session ended: sent to the login page
     login(officer, "officer")

@@ -42,7 +42,7 @@ def test_desk_shows_errors_and_creates_nothing(client, engine, world, deployed):
     response = _receive(client, applicant_name="", **{"field-so_ban_sao": "hai"})
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "bắt buộc nhập họ tên" in text and "0912345678" in text
+    assert "bắt buộc nhập" in text and "0912345678" in text
     assert engine.inbox(world["clerk"]) == []
 
 
@@ -59,7 +59,7 @@ def test_desk_checklist_reads_metadata_defensively():
 
 
 def test_receipt_lists_the_documents_received(client, engine, world):
-    metadata = {"documents": [{"name": "Tờ khai đề nghị", "originals": 1},
+    metadata = {"documents": [{"name": "Tờ khai đề nghị", "originals": 1, "required": False},
                               {"name": "Giấy chứng tử", "originals": 0, "copies": 1}]}
     from tests.conftest import DATA
 
@@ -92,7 +92,7 @@ def test_dossier_page_shows_diagram_and_control_form_with_timeliness(client, eng
     assert "Quá hạn" in rows
     assert "Clerk → Phòng chuyên môn" in rows
     assert re.search(r"Officer → [^<]*Công an tỉnh", rows)
-    assert "Bước đang mở" in page
+    assert "Việc cần làm tiếp" in page
     assert f"/dossiers/{dossier.code}/diagram.svg" in page
     svg = client.get(f"/dossiers/{dossier.code}/diagram.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
@@ -124,3 +124,20 @@ def test_user_data_is_escaped(client, engine, world, deployed):
                  f"/steps/{dossier.open_steps[0].id}"):
         text = client.get(path).get_data(as_text=True)
         assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)" in text, path
+
+
+def test_a_dossier_without_its_required_documents_gets_no_receipt(client, engine, world):
+    metadata = {"documents": [{"name": "Tờ khai đề nghị", "originals": 1},
+                              {"name": "Giấy tờ bổ trợ", "copies": 1, "required": False}]}
+    from tests.conftest import DATA
+
+    engine.deploy((DATA / "three_agencies.bpmn").read_bytes(), filename="t.bpmn", metadata=metadata)
+    login(client, "clerk")
+    form = client.get("/desk?procedure=T.000001").get_data(as_text=True)
+    assert 'id="doc_0" name="doc_0" value="1" checked' in form  # required: offered ticked
+    assert 'id="doc_1" name="doc_1" value="1" >' in form  # optional: starts unticked
+    response = _receive(client)  # the required declaration is not ticked
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Chưa nhận đủ giấy tờ bắt buộc: Tờ khai đề nghị" in text and "Lập phiếu Mẫu 02" in text
+    assert engine.inbox(world["clerk"]) == []

@@ -41,7 +41,7 @@ def test_desk_attaches_scans_matched_to_the_checklist(client, engine, world, doc
     login(client, "clerk")
     form = client.get("/desk?procedure=T.000001").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in form and 'name="doc_0_file"' in form
-    response = _receive(client, {"doc_0_file": (PDF, "to khai.pdf")})
+    response = _receive(client, {"doc_0_file": (PDF, "to khai.pdf")}, doc_1="1")  # the paper copy, not scanned
     assert response.status_code == 302, response.get_data(as_text=True)
     code = response.headers["Location"].rsplit("/", 1)[-1]
     page = client.get(f"/dossiers/{code}").get_data(as_text=True)
@@ -214,4 +214,4 @@ def test_dashboard_shows_the_digitisation_share(client, engine, world, documente
     engine.start_dossier(world["clerk"], "T.000001", {"name": "Nguyễn Văn An"})
     login(client, "leader")
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "Số hóa hồ sơ khi tiếp nhận" in page and "0.0%" in page
+    assert "Số hóa hồ sơ khi tiếp nhận" in page and "0,0%" in page

@@ -63,7 +63,7 @@ def test_claim_and_complete_with_inline_errors(client, engine, world, deployed):
                {"field-so_tien": "-5", "field-ly_do": "Thiếu chữ ký", "note": "Đã xem"}, page=f"/steps/{examine.id}")
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
-    assert "bắt buộc nhập" in text and "phải ≥ 0" in text
+    assert "bắt buộc nhập" in text and "phải từ 0 trở lên" in text
     assert 'value="-5"' in text and "Thiếu chữ ký" in text and "Đã xem" in text
     assert engine.dossier(examine.dossier_code).open_steps[0].id == examine.id
     good = post(client, f"/steps/{examine.id}/complete",

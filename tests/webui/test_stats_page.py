@@ -74,11 +74,11 @@ def test_csv_and_xlsx_downloads_carry_the_counts(client, engine, world, deployed
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     values = list(sheet.values)
     header, body = list(values[0]), [dict(zip(values[0], r, strict=True)) for r in values[1:]]
-    assert header[:2] == ["agency", "name"]
-    pcm = next(r for r in body if r["agency"] == "PCM")
-    assert (pcm["dossiers"], pcm["late"], pcm["caused_late"]) == (2, 2, 1)
-    desk = next(r for r in body if r["agency"] == "000.00.15.H12")
-    assert desk["dossiers"] == 2 and desk["late"] == 0
+    assert header[:2] == ["Mã cơ quan", "Tên"]
+    pcm = next(r for r in body if r["Mã cơ quan"] == "PCM")
+    assert (pcm["Số hồ sơ"], pcm["Quá hạn"], pcm["Số hồ sơ gây quá hạn"]) == (2, 2, 1)
+    desk = next(r for r in body if r["Mã cơ quan"] == "000.00.15.H12")
+    assert desk["Số hồ sơ"] == 2 and desk["Quá hạn"] == 0
 
     month = client.get(f"/stats.csv?by=month&{PERIOD}").data.decode("utf-8-sig")
     assert next(csv.DictReader(io.StringIO(month)))["month"] == "2026-03"
