@@ -18,8 +18,10 @@ from engine import (
     flowchart,
     lanes,
     paperwork,
+    reception,
     review_report,
     reviewing,
+    spreadsheet,
     steptable,
 )
 from engine.accounts import HANDLING_ROLES, LEVELS, ROLES, Actor, AgencyInfo, may_handle
