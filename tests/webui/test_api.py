@@ -537,7 +537,7 @@ def test_deploying_with_metadata_feeds_the_portal(api: Api, client):
     bpmn = (workflows / "mai_tang_phi.bpmn").read_bytes().replace(
         b'<camunda:property name="legal_working_days" value="5" />',
         b'<camunda:property name="legal_working_days" value="5" /><camunda:property name="owner_agency" '
-        b'value="UBNDH.PT" />')
+        b'value="SYT" />')
     toml = (workflows / "mai_tang_phi.toml").read_bytes()
     engine = client.application.extensions["lienthong_engine"]
     with engine.transaction() as s:  # the diagram's lanes bind to the registry's kinds and agencies
@@ -553,9 +553,9 @@ def test_deploying_with_metadata_feeds_the_portal(api: Api, client):
     assert r.status_code == 201 and r.get_json()["code"] == "1.001731"
     assert client.get("/thu-tuc/1.001731").status_code == 404  # not in force before its approval
     with engine.transaction() as s:
-        accounts.add_official(s, "lead_ubndh", full_name="Lãnh đạo", agency_code="UBNDH.PT", roles="leader",
+        accounts.add_official(s, "lead_syt", full_name="Lãnh đạo Sở Y tế", agency_code="SYT", roles="leader",
                               password=PASSWORD, now=engine.now())
-    r = api("POST", "/procedures/1.001731/versions/1/approve", "lead_ubndh",
+    r = api("POST", "/procedures/1.001731/versions/1/approve", "lead_syt",
             json={"decision_number": "15/QĐ-UBND", "decision_date": "2026-03-02"})
     assert r.status_code == 200
     page = client.get("/thu-tuc/1.001731").get_data(as_text=True)
