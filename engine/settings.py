@@ -78,6 +78,8 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = ""
     sms_url: str = ""
+    #: The portal's address, for links in citizen notifications (e.g. https://dichvucong.example.vn).
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         if self.supplement_rule not in SUPPLEMENT_RULES:
@@ -137,6 +139,7 @@ class Settings:
             "smtp_url": ("LIENTHONG_SMTP_URL", str),
             "mail_from": ("LIENTHONG_MAIL_FROM", str),
             "sms_url": ("LIENTHONG_SMS_URL", str),
+            "public_url": ("LIENTHONG_PUBLIC_URL", str),
         }
         for attr, (name, parse) in readers.items():
             raw = get(name)

@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -468,16 +469,26 @@ def to_csv(rows: list[dict[str, object]]) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
-def to_xlsx(rows: list[dict[str, object]], title: str = "Thống kê") -> bytes:
-    """The rows as an XLSX workbook with one sheet."""
+def to_xlsx(rows: list[dict[str, object]], title: str = "Thống kê",
+            more: dict[str, list[dict[str, object]]] | None = None) -> bytes:
+    """The rows as an XLSX workbook: one sheet, and one more per entry of ``more`` (title → rows)."""
     import io
 
     from openpyxl import Workbook
 
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
+    first = book.active
+    assert first is not None
+    for number, (name, sheet_rows) in enumerate([(title, rows), *(more or {}).items()]):
+        sheet = first if number == 0 else book.create_sheet()
+        sheet.title = name[:31]
+        _fill(sheet, sheet_rows)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _fill(sheet: Any, rows: list[dict[str, object]]) -> None:
     if rows:
         headers = list(rows[0])
         sheet.append(headers)
@@ -486,9 +497,6 @@ def to_xlsx(rows: list[dict[str, object]], title: str = "Thống kê") -> bytes:
             for cell in sheet[sheet.max_row]:
                 if cell.data_type == "f":  # openpyxl reads text starting with '=' as a formula: keep it text
                     cell.data_type = "s"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _xlsx_cell(value: object) -> object:

@@ -127,10 +127,11 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         portal,
         stats_page,
         steps,
+        survey,
     )
 
     for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, designer,
-                   admin, api):
+                   admin, survey, api):
         app.register_blueprint(module.bp)
     security.exempt_api(app, api.bp)
     if app.config["TRUSTED_PROXIES"]:

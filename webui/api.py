@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
-from engine import catalog, models, revocation, search, stats, tokens
+from engine import catalog, models, revocation, search, stats, survey, tokens
 from engine.accounts import Actor
 from engine.documents import DocumentCorrupted, DocumentInfo
 from engine.errors import DefinitionError, FormInvalid
@@ -38,6 +38,7 @@ from webui.documents import file_response, get_documents, read_upload
 from webui.extensions import get_engine
 from webui.openapi import document
 from webui.ratelimit import check_public_lookup
+from webui.survey import api_answer
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -548,6 +549,11 @@ def public_dossier(code: str) -> Response:
                    due_at=_iso(found["due_at"]), applicant=found["applicant"])
 
 
+@bp.post("/public/dossiers/<code>/survey")
+def public_survey(code: str) -> tuple[Response, int]:
+    return api_answer(code)
+
+
 def _date_arg(name: str, default: date | None) -> date | None:
     raw = request.args.get(name)
     if not raw:
@@ -570,7 +576,9 @@ def statistics() -> Response:
     assert date_from is not None
     with engine.Session() as session:
         result = stats.compute(session, calendar, date_from, date_to, engine.now())
+        satisfaction = survey.as_dict(survey.index(session, calendar, date_from, date_to))
     return jsonify(
+        satisfaction=satisfaction,
         by_agency=[{"agency": a.code, "name": a.name, "completed": a.completed, "early": a.early,
                     "on_time": a.on_time, "late": a.late, "open": a.open, "overdue": a.overdue}
                    for a in result.by_agency],

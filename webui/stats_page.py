@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, Response, render_template, request
 
-from engine import stats
+from engine import stats, survey
 from engine.errors import InvalidInput
 from webui.auth import roles_required
 from webui.extensions import get_engine
@@ -64,5 +64,9 @@ def csv():  # type: ignore[no-untyped-def]
 def xlsx():  # type: ignore[no-untyped-def]
     by = _grouping()
     date_from, date_to = period_args()
-    body = stats.to_xlsx(stats.report(_facts(date_from, date_to), by), title=f"Thống kê theo {by}")
+    engine = get_engine()
+    with engine.Session() as session:
+        satisfaction = survey.index(session, engine.calendar(), date_from, date_to)
+    body = stats.to_xlsx(stats.report(_facts(date_from, date_to), by), title=f"Thống kê theo {by}",
+                         more={"Mức độ hài lòng": survey.sheet_rows(satisfaction)})
     return _download(body, XLSX, f"thong-ke-{by}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.xlsx")
