@@ -23,6 +23,7 @@ rendered in a sandbox.
 
 from __future__ import annotations
 
+import json
 import smtplib
 import urllib.error
 import urllib.request
@@ -85,7 +86,8 @@ class HttpSms:
             raise InvalidInput("LIENTHONG_SMS_URL phải là địa chỉ http:// hoặc https://")
 
     def send(self, to: str, text: str, key: str) -> None:
-        request = urllib.request.Request(self.url,  # noqa: S310 (http or https, checked above) data=json.dumps({"to": to, "text": text}).encode(),
+        body = json.dumps({"to": to, "text": text}).encode()
+        request = urllib.request.Request(self.url, data=body,  # noqa: S310 (http or https, checked above)
                                          headers={"Content-Type": "application/json", "Idempotency-Key": key},
                                          method="POST")
         try:
@@ -218,9 +220,10 @@ class Notifier:
                 else:
                     assert self.sms is not None
                     self.sms.send(address, text, key)
-            except DeliveryFailed as exc:
-                failures.append(str(exc))
-                self._end(message, channel, error=str(exc))
+            except Exception as exc:  # any failure is recorded, without personal data
+                error = str(exc) if isinstance(exc, DeliveryFailed) else f"{channel}: {type(exc).__name__}"
+                failures.append(error)
+                self._end(message, channel, error=error)
             else:
                 self._end(message, channel)
         if failures:
