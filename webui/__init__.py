@@ -124,6 +124,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         dossiers,
         inbox,
         lifecycle,
+        notice_templates,
         portal,
         stats_page,
         steps,
@@ -131,7 +132,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     )
 
     for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, designer,
-                   admin, survey, api):
+                   admin, notice_templates, survey, api):
         app.register_blueprint(module.bp)
     security.exempt_api(app, api.bp)
     if app.config["TRUSTED_PROXIES"]:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import accounts, flowchart, models, paperwork
+from engine import accounts, flowchart, models, notifications, paperwork
 from engine.errors import InvalidInput, NotFound
 from engine.search import STATUSES, SearchQuery
 from engine.search import search as search_dossiers
@@ -82,10 +82,11 @@ def render_show(code: str, status: int = 200, values: dict[str, str] | None = No
     with engine.Session() as s:
         receiving_agency_id = s.scalar(select(models.Dossier.receiving_agency_id)
                                        .where(models.Dossier.id == dossier.id))
+        notices = notifications.for_dossier(s, dossier.id)
     return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier),
                            now=engine.now(), docs=get_documents().of_dossier(actor(), dossier.code),
                            lifecycle=engine.dossier_lifecycle(dossier.code), values=values or {},
-                           own_desk=actor().agency_id == receiving_agency_id), status
+                           own_desk=actor().agency_id == receiving_agency_id, notices=notices), status
 
 
 @bp.route("/dossiers/<code>")
