@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import db, models, outbox
@@ -150,8 +150,7 @@ def save_template(session: Session, name: str, body: str, now: datetime) -> None
     body = body.replace("\r\n", "\n").strip()
     row = session.get(models.NoticeTemplate, name)
     if not body:
-        if row is not None:
-            session.delete(row)
+        session.execute(delete(models.NoticeTemplate).where(models.NoticeTemplate.name == name))
         return
     if len(body) > MAX_TEMPLATE:
         raise InvalidInput(f"Mẫu thông báo dài tối đa {MAX_TEMPLATE} ký tự")
