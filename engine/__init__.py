@@ -15,14 +15,17 @@ from engine import (
     approval,
     calendar_decisions,
     charts,
+    citizen,
     flowchart,
     lanes,
+    notifications,
     paperwork,
     reception,
     review_report,
     reviewing,
     spreadsheet,
     steptable,
+    survey,
 )
 from engine.accounts import HANDLING_ROLES, LEVELS, ROLES, Actor, AgencyInfo, may_handle
 from engine.admin import change_official, create_agency, create_official
@@ -32,6 +35,7 @@ from engine.bpmn_model import read_bpmn
 from engine.calendar import CalendarConfig, OfficeHours, WorkingCalendar, parse_datetime
 from engine.case import case_entries, case_values
 from engine.catalog import check_metadata
+from engine.citizen import satisfaction_dict, survey_sheet_rows
 from engine.dashboard_queries import agency_dashboard, definition_versions
 from engine.definitions import Definition, StepSpec, choose_process
 from engine.di import has_layout
@@ -161,6 +165,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "charts",
     "check_metadata",
     "choose_process",
+    "citizen",
     "commune_units",
     "content_disposition",
     "count_attempt",
@@ -183,6 +188,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "list_overrides",
     "log_in",
     "may_handle",
+    "notifications",
     "officials",
     "paperwork",
     "parse_datetime",
@@ -197,6 +203,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "review_report",
     "reviewing",
     "revoke_token",
+    "satisfaction_dict",
     "search_dossiers",
     "search_key",
     "session_actor",
@@ -204,6 +211,8 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "spreadsheet",
     "statistics",
     "steptable",
+    "survey",
+    "survey_sheet_rows",
     "to_csv",
     "token_actor",
     "usernames",

@@ -403,10 +403,12 @@ def import_table(table: Path, output: Path, code: str, name: str, legal_days: st
 @click.option("--interval", type=float, default=None, help="Seconds between passes (default: setting)")
 def worker(once: bool, interval: float | None) -> None:
     """Background worker: fire due timers, mark overdue steps, warn before due times."""
+    from engine import notifications
     from engine.worker import run_worker
 
     outbox.load_plugins()
     eng = _engine()
+    notifications.install(eng)
     run_worker(eng, once=once, interval=interval or eng.settings.worker_interval, echo=click.echo)
 
 

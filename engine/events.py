@@ -19,7 +19,7 @@ _EVENT_INSERT = insert(_EVENTS)  # a plain Core insert: no ORM bulk-insert machi
 #: Actions other parts of the system react to (statistics, notifications): they go to the outbox too.
 OUTBOX_ACTIONS = frozenset({
     "dossier.received", "dossier.waiting_supplement", "dossier.supplemented", "dossier.finished",
-    "dossier.withdrawn", "dossier.incident", "dossier.overdue",
+    "dossier.withdrawn", "dossier.incident", "dossier.overdue", "dossier.apology", "dossier.collected",
     "step.ready", "step.claimed", "step.unclaimed", "step.reassigned", "step.completed", "step.cancelled",
     "step.overdue",
 })

@@ -513,3 +513,41 @@ class OutboxDelivery(Base):
     delivered_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class SurveyResponse(Base):
+    """The applicant's one satisfaction survey answer for a dossier (engine.survey)."""
+
+    __tablename__ = "survey_responses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    submitted_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CitizenNotice(Base):
+    """One citizen notification of one outbox message on one channel (engine.notifications):
+    written before sending, marked sent after; the key makes a message go out once per channel."""
+
+    __tablename__ = "citizen_notices"
+    __table_args__ = (UniqueConstraint("outbox_id", "channel", name="uq_citizen_notices_outbox_id_channel"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    #: pending (being sent), sent, failed (given up)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+
+
+class NoticeTemplate(Base):
+    """The admin's edit of one notification template (engine/templates/notifications/<name>)."""
+
+    __tablename__ = "notice_templates"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

@@ -86,6 +86,8 @@ class Settings:
     sms_url: str = ""
     #: The printed forms: "2018" (Circular 01/2018/TT-VPCP) or "2025" (Circular 03/2025/TT-VPCP).
     form_set: str = "2018"
+    #: The portal's address, for links in citizen notifications (e.g. https://dichvucong.example.vn).
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         if self.supplement_rule not in SUPPLEMENT_RULES:
@@ -148,6 +150,7 @@ class Settings:
             "mail_from": ("LIENTHONG_MAIL_FROM", str),
             "sms_url": ("LIENTHONG_SMS_URL", str),
             "form_set": ("LIENTHONG_FORM_SET", str),
+            "public_url": ("LIENTHONG_PUBLIC_URL", str),
         }
         for attr, (name, parse) in readers.items():
             raw = get(name)

@@ -38,8 +38,9 @@ def _value(key: str, value: object) -> object:
     return str(value) if key in TEXT_COLUMNS else value
 
 
-def report_xlsx(rows: list[dict[str, object]], by: str) -> bytes:
-    """The rows of ``engine.stats.report(facts, by)`` as a one-sheet workbook."""
+def report_xlsx(rows: list[dict[str, object]], by: str,
+                more: dict[str, list[dict[str, object]]] | None = None) -> bytes:
+    """The rows of ``engine.stats.report(facts, by)`` as a workbook, and one more sheet per entry of ``more``."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -59,6 +60,13 @@ def report_xlsx(rows: list[dict[str, object]], by: str) -> bytes:
                     cell.number_format = FORMATS[key]
         for i, key in enumerate(keys, start=1):
             sheet.column_dimensions[sheet.cell(1, i).column_letter].width = 40 if key == "name" else 16
+    for title, extra in (more or {}).items():
+        sheet = book.create_sheet(title[:31])
+        if extra:
+            keys = list(extra[0])
+            sheet.append(keys)
+            for row in extra:
+                sheet.append([row.get(k) for k in keys])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

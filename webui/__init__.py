@@ -98,15 +98,18 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         inbox,
         lifecycle,
         modeler,
+        notice_templates,
         portal,
         review,
         stats_page,
         steps,
+        survey,
         time_review,
     )
 
     for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, time_review,
-                   designer, modeler, review, admin, calendar_admin, api, api_lifecycle, api_procedures):
+                   designer, modeler, review, admin, calendar_admin, notice_templates, survey, api, api_lifecycle,
+                   api_procedures):
         app.register_blueprint(module.bp)
     app.register_blueprint(time_review.api_bp)
     security.exempt_api(app, api.bp)

@@ -33,11 +33,13 @@ from engine import (
     SearchQuery,
     StepView,
     check_metadata,
+    citizen,
     dossier_facts,
     error,
     issue_token,
     reception,
     report,
+    satisfaction_dict,
     token_actor,
     usernames,
 )
@@ -56,6 +58,7 @@ from webui.documents import file_response, get_documents, read_upload
 from webui.extensions import get_engine
 from webui.openapi import document
 from webui.ratelimit import check_public_lookup
+from webui.survey import api_answer
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -447,6 +450,11 @@ def public_dossier(code: str) -> Response:
                    due_at=_iso(found["due_at"]), applicant=found["applicant"], has_result=found["has_result"])
 
 
+@bp.post("/public/dossiers/<code>/survey")
+def public_survey(code: str) -> tuple[Response, int]:
+    return api_answer(code)
+
+
 @bp.get("/stats")
 @token_required
 def statistics() -> Response:
@@ -455,7 +463,9 @@ def statistics() -> Response:
     result = compute_statistics(engine, date_from, date_to)
     facts = dossier_facts(engine, date_from, date_to)
     rates = {by: {row[by]: row["on_time_rate"] for row in report(facts, by)} for by in ("agency", "procedure")}
+    satisfaction = satisfaction_dict(citizen.satisfaction(engine, date_from, date_to))
     return jsonify(
+        satisfaction=satisfaction,
         by_agency=[{"agency": a.code, "name": a.name, "completed": a.completed, "early": a.early,
                     "on_time": a.on_time, "late": a.late, "open": a.open, "overdue": a.overdue,
                     "on_time_rate": rates["agency"].get(a.code)}

@@ -13,6 +13,7 @@ from engine import (
     NotFound,
     SearchQuery,
     case_entries,
+    citizen,
     flowchart,
     lanes,
     paperwork,
@@ -81,7 +82,7 @@ def render_show(code: str, status: int = 200, values: dict[str, str] | None = No
                            engine.calendar().localize)
     case = case_entries(engine.definition(dossier.definition_id), dossier)
     return render_template("dossiers/show.html", dossier=dossier, rows=paperwork.handovers(dossier), diagram=diagram,
-                           case=case,
+                           case=case, notices=citizen.dossier_notices(engine, dossier.id),
                            now=engine.now(), docs=get_documents().of_dossier(actor(), dossier.code),
                            lifecycle=engine.dossier_lifecycle(dossier.code), values=values or {},
                            own_desk=actor().agency_id == receiving_agency_id(engine, dossier.code)), status

@@ -226,7 +226,13 @@ SCHEMAS: dict[str, Any] = {
                        "by_procedure": {"type": "array", "items": _ref("ProcedureStats")},
                        "digitisation": {"type": "object", "required": ["by_agency", "by_procedure"], "properties": {
                            "by_agency": {"type": "array", "items": _ref("Digitisation")},
-                           "by_procedure": {"type": "array", "items": _ref("Digitisation")}}}},
+                           "by_procedure": {"type": "array", "items": _ref("Digitisation")}}},
+                       "satisfaction": {"type": "object", "description": "SIPAS satisfaction index: the share "
+                                        "(percent) of survey question answers at 4 or 5 of 5, over the answers "
+                                        "given in the period", "properties": {
+                           "version": {"type": "string"}, "overall": {"type": "object"},
+                           "by_agency": {"type": "array", "items": {"type": "object"}},
+                           "by_procedure": {"type": "array", "items": {"type": "object"}}}}},
     },
     "Document": {
         "type": "object",
@@ -533,6 +539,21 @@ PATHS: dict[str, Any] = {
                       "429": _resp("TooManyRequests")},
         "description": "Limited per client address (PUBLIC_LOOKUP_RATE_LIMIT, default 30 per minute in each "
                        "web process): dossier codes are sequential, and the limit keeps them from being walked.",
+    }},
+    "/api/v1/public/dossiers/{code}/survey": {"post": {
+        "summary": "The applicant rates the service (SIPAS survey) once per finished dossier, with the "
+                   "receipt's secret",
+        "tags": ["public"], "security": _PUBLIC, "parameters": [_CODE],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["secret", "answers"],
+            "properties": {"secret": {"type": "string"}, "answers": {
+                "type": "object", "description": "Question key (workflows/survey/sipas.toml) → 1..5; "
+                                                 "optional 'comment' (at most 1000 characters)"}}}}}},
+        "responses": {"201": _json({"type": "object"}, "Recorded"), "400": _resp("BadRequest"),
+                      "403": _resp("Forbidden"), "404": _resp("NotFound"), "409": _resp("Conflict"),
+                      "429": _resp("TooManyRequests")},
+        "description": "A second answer, or an answer before the dossier is finished, is refused with 409. "
+                       "Limited per client address like the public lookup.",
     }},
     "/api/v1/stats": {"get": {
         "summary": "Early / on-time / late figures per agency and per procedure", "tags": ["statistics"],

@@ -6,7 +6,18 @@ from datetime import date
 
 from flask import Blueprint, Response, render_template, request
 
-from engine import GROUPINGS, DossierFact, InvalidInput, digitisation, dossier_facts, report, spreadsheet, to_csv
+from engine import (
+    GROUPINGS,
+    DossierFact,
+    InvalidInput,
+    citizen,
+    digitisation,
+    dossier_facts,
+    report,
+    spreadsheet,
+    survey_sheet_rows,
+    to_csv,
+)
 from webui.auth import roles_required
 from webui.dates import period_args
 from webui.extensions import get_engine
@@ -65,5 +76,7 @@ def csv():  # type: ignore[no-untyped-def]
 def xlsx():  # type: ignore[no-untyped-def]
     by = _grouping()
     date_from, date_to = period_args()
-    body = spreadsheet.report_xlsx(report(_facts(date_from, date_to), by), by)
+    satisfaction = citizen.satisfaction(get_engine(), date_from, date_to)
+    body = spreadsheet.report_xlsx(report(_facts(date_from, date_to), by), by,
+                                   more={"Mức độ hài lòng": survey_sheet_rows(satisfaction)})
     return _download(body, XLSX, f"thong-ke-{by}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.xlsx")

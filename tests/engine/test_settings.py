@@ -31,6 +31,7 @@ def test_every_variable_is_read(tmp_path: Path):
         "LIENTHONG_MAX_DOCUMENT_BYTES": "1000", "LIENTHONG_SECURE_COOKIES": "1",
         "LIENTHONG_TRUSTED_PROXIES": "1", "LIENTHONG_MAX_STATE_BYTES": "100000",
         "LIENTHONG_SMTP_URL": "smtp://mail", "LIENTHONG_MAIL_FROM": "a@b", "LIENTHONG_SMS_URL": "https://sms",
+        "LIENTHONG_PUBLIC_URL": "https://dichvucong.example.vn",
     })
     assert s.database_url.startswith("postgresql") and s.document_dir == tmp_path.resolve() / "documents"
     assert s.office_hours == ((time(8), time(12)), (time(13), time(17, 30)))
@@ -38,6 +39,7 @@ def test_every_variable_is_read(tmp_path: Path):
     assert (s.supplement_rule, s.warn_lead_days, s.login_rate_limit) == ("pause", Decimal(2), RateLimit(5, 60))
     assert (s.max_document_bytes, s.secure_cookies, s.trusted_proxies, s.max_state_bytes) == (1000, True, 1, 100000)
     assert (s.smtp_url, s.mail_from, s.sms_url) == ("smtp://mail", "a@b", "https://sms")
+    assert s.public_url == "https://dichvucong.example.vn"
 
 
 @pytest.mark.parametrize("name, value", [

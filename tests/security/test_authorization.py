@@ -213,7 +213,8 @@ def test_api_role_rules(client, engine, scene_deployed):
 
 #: Pages anyone may open without logging in.
 PUBLIC = {"portal.index", "portal.procedure", "portal.flowchart_svg", "portal.favicon", "portal.lookup", "auth.login",
-          "static", "api.public_dossier", "api.openapi", "api.create_token", "documents.public_result"}
+          "static", "api.public_dossier", "api.openapi", "api.create_token", "documents.public_result", "survey.page",
+          "api.public_survey"}
 
 
 def test_every_page_but_the_public_ones_needs_a_login(app, client, scene_deployed):
@@ -240,4 +241,5 @@ def test_every_page_but_the_public_ones_needs_a_login(app, client, scene_deploye
             response.close()
             assert APPLICANT["name"] not in body and APPLICANT["id_number"] not in body, rule.rule
     assert seen_public == {e for e in PUBLIC if e in app.view_functions} - {"api.create_token",
-                                                                            "documents.public_result"}
+                                                                            "documents.public_result",
+                                                                            "api.public_survey"}

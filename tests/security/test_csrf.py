@@ -104,7 +104,7 @@ def test_only_the_api_blueprints_are_exempt(app):
 
 
 def api_rules(app: Any) -> list[Any]:
-    open_to_all = {"api.create_token", "api.public_dossier", "api.openapi"}
+    open_to_all = {"api.create_token", "api.public_dossier", "api.openapi", "api.public_survey"}
     return [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/") and r.endpoint not in open_to_all]
 
 
