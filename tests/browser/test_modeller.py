@@ -151,12 +151,14 @@ def test_a_designed_procedure_is_approved_and_receives_dossiers(page: Any, serve
     assert engine.dossier(code).procedure_code == "T.000900"
     assert engine.procedure("T.000900").decision_number == "45/QĐ-UBND"
 
-    # The dossier's diagram is drawn as designed, its open step marked with its budget and due date.
+    # The dossier's diagram is drawn as designed. The desk's first step was done with the reception (one
+    # reception); the open step is marked with its budget and due date.
     page.goto(f"/dossiers/{code}")
     page.wait_for_selector("#dossier-diagram[data-ready='1']")
-    active = page.locator(f"#dossier-diagram .djs-overlays[data-container-id='{t1}'] .lt-mark-active")
-    assert active.inner_text().startswith("0,5 ngày · hạn ")
-    assert page.locator(f"#dossier-diagram g.djs-element.lt-state-active[data-element-id='{t1}']").count() == 1
-    assert page.locator("#dossier-diagram .lt-mark").count() == 1
+    active = page.locator(f"#dossier-diagram .djs-overlays[data-container-id='{t2}'] .lt-mark-active")
+    assert active.inner_text().startswith("1,5 ngày · hạn ")
+    assert page.locator(f"#dossier-diagram g.djs-element.lt-state-active[data-element-id='{t2}']").count() == 1
+    assert page.locator(f"#dossier-diagram g.djs-element.lt-state-done[data-element-id='{t1}']").count() == 1
+    assert page.locator("#dossier-diagram .lt-mark-active").count() == 1
     shot(page, "dossier-diagram-bpmnjs")
     assert errors == []
