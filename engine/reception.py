@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from engine import accounts
 from engine.accounts import Actor
 from engine.definitions import HUMAN_KINDS, Definition, StepSpec
-from engine.errors import FormInvalid, InvalidInput
+from engine.errors import FormInvalid, InvalidInput, LienThongError
 from engine.forms import check_applicant, validate_form
 from engine.views import DossierView
 
@@ -44,9 +43,12 @@ def desk_first_step(engine: Engine, actor: Actor, definition: Definition) -> Ste
     spec = first_step(definition)
     if spec is None or spec.role not in ("", "clerk"):
         return None
-    with engine.Session() as session:
-        agency = accounts.agency_for_lane(session, spec.lane)
-    return spec if agency is not None and agency.id == actor.agency_id else None
+    desk = engine.directory().agencies.get(actor.agency_id)
+    try:  # a lane naming a kind means the desk's own commune's agency of that kind
+        agency_id, _code = engine.core.lane_agency(spec.lane, (desk.admin_unit if desk else None) or "")
+    except LienThongError:
+        return None
+    return spec if agency_id == actor.agency_id else None
 
 
 def receive(engine: Engine, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],

@@ -23,11 +23,11 @@ from tests.conftest import PASSWORD, ROOT
 pytestmark = pytest.mark.browser
 
 CODE = "1.001731"
-COMMUNE, OFFICE, CITY = "UBNDX.PN", "UBNDH.PT.PLDTBXH", "UBNDH.PT"
+COMMUNE, OFFICE, CITY = "UBNDX.LH", "UBNDX.LH.VHXH", "UBNDX.LH.LD"
 SIGNED = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 LONG_NAME = "Nguyễn" + "A" * 249  # 255 characters, one unbreakable word
 APPLICANT = {"name": "Trần Thị Hoa", "id_number": "060190001234", "phone": "0912345678",
-             "address": "Thôn 1, xã Phong Nẫm"}
+             "address": "Thôn 1, xã Liên Hương"}
 START = {"ho_ten_nguoi_mat": "Trần Văn Cường", "ngay_mat": "2026-11-25",
          "doi_tuong_nguoi_mat": "ho_ngheo_can_ngheo", "quan_he_voi_nguoi_mat": "Con"}
 FIRST = {"co_to_khai_mau_04": True, "co_ban_sao_giay_chung_tu": True}
