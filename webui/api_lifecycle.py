@@ -136,6 +136,8 @@ def supplement_received(code: str) -> Response:
     data, note = _data(payload), _text(payload, "note", required=False)
     actor = _actor()
     dossier = get_engine().dossier(code, actor, with_events=False)
+    if not any(s.agency_code == actor.agency_code for s in dossier.open_steps):
+        raise PermissionDenied(_("Cơ quan của bạn không giữ bước nào của hồ sơ này"))
     waiting = [s for s in dossier.open_steps if s.step_kind == SUPPLEMENT_KIND]
     if not waiting:
         raise StateError(_("Hồ sơ không chờ bổ sung"))

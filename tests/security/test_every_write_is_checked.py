@@ -32,6 +32,19 @@ NOT_DOSSIER_WRITES = {
     "admin.add_override": "administration",
     "api.create_token": "signs in", "api.revoke_token": "signs out", "api.deploy": "a procedure, no dossier",
     "api.create_dossier": "receives a new dossier at the caller's own desk",
+    "admin.remove_override": "administration", "calendar_admin.add_decision": "administration",
+    "calendar_admin.confirm_decision": "administration", "notice_templates.save": "administration",
+    "designer.submit": "a procedure, no dossier", "api_procedures.submit": "a procedure, no dossier",
+    "modeler.save": "a draft diagram, no dossier", "modeler.submit": "a procedure, no dossier",
+    "modeler.validate": "checks a diagram, writes nothing",
+    "review.approve": "a procedure change (tests/engine/test_approval.py)",
+    "review.send_back": "a procedure change (tests/engine/test_approval.py)",
+    "api_procedures.approve": "a procedure change (tests/engine/test_approval.py)",
+    "api_procedures.send_back": "a procedure change (tests/engine/test_approval.py)",
+    "time_review.what_if": "a prediction, writes nothing", "time_review.report": "a report, writes nothing",
+    "time_review_api.api_what_if": "a prediction, writes nothing",
+    "survey.page": "the applicant's answer, behind the receipt's secret (tests/webui/test_survey.py)",
+    "api.public_survey": "the applicant's answer, behind the receipt's secret (tests/webui/test_survey.py)",
 }
 #: Writes an agency taking part may make (the rules in engine/authorization.py).
 PARTICIPANT_MAY = {"documents.attach", "api.attach_document"}
@@ -82,8 +95,17 @@ def _api(client: Any, rule: Any, path: str, token: str) -> Any:
     if rule.endpoint == "api.attach_document":
         return client.post(path, headers=auth, data={"file": (io.BytesIO(PDF), "a.pdf")},
                            content_type="multipart/form-data")
-    body = {"data": {"ket_qua": "dat"}} if rule.endpoint == "api.complete" else {}
-    return client.post(path, headers=auth, json=body)
+    bodies: dict[str, dict[str, Any]] = {
+        "api.complete": {"data": {"ket_qua": "dat"}},
+        "api_lifecycle.apology": {"new_due_at": "2026-12-31T10:00:00+07:00", "reason": "Chậm do thiếu hồ sơ"},
+        "api_lifecycle.withdrawal": {"reason": "Công dân rút"}, "api_lifecycle.result_collected": {"method": "desk"},
+        "api_lifecycle.supplement_request": {"reason": "Thiếu giấy tờ"}, "api_lifecycle.reassign": {"to": "clerk"},
+        "api.public_survey": {"secret": "WRONG1", "answers": {}},
+        "time_review_api.api_what_if": {"changes": [{"legal_working_days": 3}]},
+        "api_procedures.approve": {"decision_number": "1/QĐ", "decision_date": "2026-03-01"},
+        "api_procedures.send_back": {"reason": "Thiếu căn cứ"},
+    }
+    return client.post(path, headers=auth, json=bodies.get(rule.endpoint, {}))
 
 
 def test_every_writing_route_is_classified(app):
@@ -111,7 +133,7 @@ def test_another_agency_is_refused_every_dossier_write_and_nothing_changes(app, 
         with app.test_request_context():
             from flask import url_for
 
-            values = {arg: (step_id if arg == "step_id" else code) for arg in rule.arguments}
+            values = {arg: (step_id if arg == "step_id" else 1 if arg == "version" else code) for arg in rule.arguments}
             path = url_for(rule.endpoint, **values)
         if rule.rule.startswith("/api/"):
             response = _api(client, rule, path, token)
