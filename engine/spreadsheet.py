@@ -13,13 +13,13 @@ HEADERS = {
     "agency": "Mã cơ quan", "procedure": "Mã thủ tục", "month": "Tháng", "name": "Tên",
     "received": "Số hồ sơ tiếp nhận", "dossiers": "Số hồ sơ", "early": "Trước hạn", "on_time": "Đúng hạn",
     "late": "Quá hạn", "overdue": "Quá hạn, đang xử lý", "open": "Đang xử lý", "withdrawn": "Rút hồ sơ",
-    "caused_late": "Số hồ sơ gây quá hạn", "on_time_share": "Tỷ lệ đúng hạn",
+    "caused_late": "Số hồ sơ gây quá hạn", "on_time_rate": "Tỷ lệ đúng hạn",
     "average_working_days": "Số ngày làm việc trung bình", "late_by_agency": "Quá hạn do cơ quan",
 }
 #: What each grouping is called in a sheet's title.
 GROUPING_NAMES = {"agency": "cơ quan", "procedure": "thủ tục", "month": "tháng"}
 TEXT_COLUMNS = frozenset({"agency", "procedure", "name", "late_by_agency"})
-FORMATS = {"on_time_share": "0.0%", "average_working_days": "0.00", "month": "mm/yyyy"}
+FORMATS = {"on_time_rate": "0.0%", "average_working_days": "0.00", "month": "mm/yyyy"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -28,7 +28,7 @@ def _value(key: str, value: object) -> object:
         return None
     if isinstance(value, dict):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
-    if key == "on_time_share":
+    if key == "on_time_rate":
         return float(Decimal(str(value)) / 100)
     if key == "average_working_days":
         return float(Decimal(str(value)))
