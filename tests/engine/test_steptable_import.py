@@ -17,7 +17,7 @@ from lxml import etree
 from openpyxl import Workbook
 
 from engine.bpmn_model import read_bpmn
-from engine.catalog import load_agency_registry
+from engine.catalog import load_agency_registry, load_kinds
 from engine.errors import InvalidInput
 from engine.steptable_import import MAX_BYTES, MAX_ROWS, import_table, parse_time, read_steps
 from engine.validation import AgencyRef, validate_bpmn
@@ -129,12 +129,13 @@ def test_csv_and_xlsx_copies_of_the_table_read_the_same():
 def test_the_imported_diagram_validates_and_is_laid_out(name: str):
     data = convert((TABLES / name).read_bytes(), name)
     registry = [AgencyRef(a.code, a.name) for a in load_agency_registry(ROOT / "workflows" / "agencies.toml")]
+    registry += [AgencyRef(k.code, k.name, kind=True) for k in load_kinds(ROOT / "workflows" / "agencies.toml")]
     assert validate_bpmn(data, registry, file=name) == []
     doc = read_bpmn(data)
     (process,) = doc.processes
     assert process.properties == {"procedure_code": "1.001731", "legal_working_days": "5"}
     assert [lane.name for lane in process.lanes] == [
-        "UBND xã Phong Nẫm", "Phòng LĐ-TB&XH thành phố Phan Thiết", "UBND thành phố Phan Thiết"]
+        "UBND cấp xã", "Phòng Văn hóa – Xã hội cấp xã", "Lãnh đạo UBND cấp xã"]
     tasks = [n for n in process.nodes.values() if n.kind == "userTask"]
     assert [t.properties["working_days"] for t in tasks] == ["0.5", "1", "0.5", "1.5", "0.5", "1", "0"]
     assert tasks[3].lane_id == process.lanes[1].id
