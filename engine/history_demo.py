@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from engine.accounts import Actor
+from engine.accounts import Actor, may_handle
 from engine.calendar import WorkingCalendar
 from engine.errors import Conflict, FormInvalid, InvalidInput, LienThongError, PermissionDenied, StateError
 from engine.forms import FieldSpec
@@ -82,6 +82,7 @@ class _Job:
     element: str = field(compare=False)
     agency_id: int = field(compare=False)
     budget: Decimal = field(compare=False)
+    role: str = field(default="", compare=False)
     refused: set[int] = field(default_factory=set, compare=False)
 
 
@@ -106,7 +107,8 @@ class _Office:
             job = heapq.heappop(queue)
             owner = self.slow_official.get(job.agency_id)
             mine = job.element == slow_element
-            if actor.id in job.refused or (owner is not None and (owner == actor.id) != mine):
+            if (actor.id in job.refused or not may_handle(actor, job.role)
+                    or (owner is not None and (owner == actor.id) != mine)):
                 skipped.append(job)
                 continue
             found = job
@@ -149,10 +151,12 @@ def generate(engine: DemoEngine, clock: SimClock, officials: list[Actor], plan: 
             if not slow and step.step_kind != "receive" and step.working_days > 0:
                 slow = step.element_id
             heapq.heappush(office.queues.setdefault(step.agency_id, []),
-                           _Job(step.ready_at, step.id, step.element_id, step.agency_id, step.working_days))
+                           _Job(step.ready_at, step.id, step.element_id, step.agency_id, step.working_days,
+                                step.role))
             pool = office.by_agency.get(step.agency_id, [])
-            if step.element_id == slow and pool:
-                office.slow_official.setdefault(step.agency_id, pool[0].id)
+            able = [a for a in pool if may_handle(a, step.role)]
+            if step.element_id == slow and able:
+                office.slow_official.setdefault(step.agency_id, able[0].id)
             for actor in pool:
                 if actor.id not in office.busy:
                     push(clock.now, "free", actor)
@@ -245,12 +249,12 @@ def _work_seconds(cal: WorkingCalendar, rng: random.Random, job: _Job, slow: boo
     """Working time spent on a step, spread around a mean.
 
     The slow step's one official is kept busy about 80 % of the time (mean service 0.8 / arrivals per
-    day), so a queue builds up in front of it as in a short-staffed office; other steps take about half
-    their budget (half an hour for a step without one), at least 15 minutes."""
+    day), so a queue builds up in front of it as in a short-staffed office; other steps take about two fifths of
+    their budget (15 minutes for a step without one), at least 15 minutes."""
     day = int(cal.config.seconds_per_day)
     if slow:  # lognormal with mean 1 (mu = -sigma**2 / 2): mean service = 0.8 / arrivals per day
         return max(900, int(0.8 * day / (sum(ARRIVALS) / 5) * rng.lognormvariate(-0.245, 0.7)))
-    mean = 0.5 * (cal.budget_seconds(days=job.budget) or day // 16)
+    mean = 0.4 * (cal.budget_seconds(days=job.budget) or day // 8)
     return max(900, int(mean * rng.lognormvariate(-0.08, 0.4)))
 
 
