@@ -103,7 +103,7 @@ class Shared:
     owner: dict[str, int] = field(default_factory=dict)  # code → creating client
     finished: set[str] = field(default_factory=set)
     ledger: list[tuple[int, int, int]] = field(default_factory=list)  # 200 to complete: step, official, client
-    acks: list[tuple[int, int, int]] = field(default_factory=list)  # 409 "already completed" after a retry
+    acks: list[tuple[int, int, int]] = field(default_factory=list)  # 409 "Bước đã hoàn thành" (already completed) after a retry
     races: list[list[int]] = field(default_factory=list)
     anomalies: list[str] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
@@ -308,7 +308,7 @@ class Client(threading.Thread):
             if retryable(reply):
                 time.sleep(0.02 * (attempt + 1))
                 continue
-            if reply.status == 409 and "already completed" in reply.error and maybe_done:
+            if reply.status == 409 and reply.error.startswith("Bước đã hoàn thành") and maybe_done:
                 with self.shared.lock:  # acknowledged only if the database says we did it (checked at the end)
                     self.shared.acks.append((step_id, official, self.idx))
                 return
