@@ -103,7 +103,7 @@ class Shared:
     owner: dict[str, int] = field(default_factory=dict)  # code → creating client
     finished: set[str] = field(default_factory=set)
     ledger: list[tuple[int, int, int]] = field(default_factory=list)  # 200 to complete: step, official, client
-    acks: list[tuple[int, int, int]] = field(default_factory=list)  # 409 "Bước đã hoàn thành" (already completed) after a retry
+    acks: list[tuple[int, int, int]] = field(default_factory=list)  # 409 "Bước đã hoàn thành" after a retry
     races: list[list[int]] = field(default_factory=list)
     anomalies: list[str] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
