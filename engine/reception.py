@@ -38,14 +38,18 @@ def first_step(definition: Definition) -> StepSpec | None:
     return definition.steps.get(target.id)
 
 
-def desk_first_step(engine: Engine, actor: Actor, definition: Definition) -> StepSpec | None:
-    """The first step when the receiving desk (``actor``'s agency, a clerk) does it, else None."""
+def desk_first_step(engine: Engine, actor: Actor, definition: Definition,
+                    commune: str | None = None) -> StepSpec | None:
+    """The first step when the receiving desk (``actor``'s agency, a clerk) does it for a dossier of
+    ``commune`` (default: the desk's own unit), else None: a dossier received for another commune
+    leaves its first step to that commune's agency."""
     spec = first_step(definition)
     if spec is None or spec.role not in ("", "clerk"):
         return None
     desk = engine.directory().agencies.get(actor.agency_id)
-    try:  # a lane naming a kind means the desk's own commune's agency of that kind
-        agency_id, _code = engine.core.lane_agency(spec.lane, (desk.admin_unit if desk else None) or "")
+    chosen = (commune or "").strip() or ((desk.admin_unit if desk else None) or "")
+    try:  # a lane naming a kind means that commune's agency of that kind
+        agency_id, _code = engine.core.lane_agency(spec.lane, chosen)
     except LienThongError:
         return None
     return spec if agency_id == actor.agency_id else None
@@ -61,7 +65,7 @@ def receive(engine: Engine, actor: Actor, procedure_code: str, applicant: Mappin
     if first is None and not pending:
         return engine.start_dossier(actor, procedure_code, applicant, data, with_history=with_history, commune=commune)
     definition = engine.definition(engine.procedure(procedure_code).definition_id)
-    spec = desk_first_step(engine, actor, definition) if first is not None else None
+    spec = desk_first_step(engine, actor, definition, commune) if first is not None else None
     if first is not None and spec is None:
         raise InvalidInput("Bước đầu tiên của thủ tục này không do bộ phận một cửa của bạn thực hiện; "
                            "hãy bỏ first_step")

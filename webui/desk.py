@@ -69,12 +69,13 @@ def _chosen(code: str) -> ProcedureSummary | None:
 FIRST_PREFIX = "first-"
 
 
-def _first_step(summary: ProcedureSummary | None) -> StepSpec | None:
-    """The procedure's first step when this desk does it: its fields join the reception form."""
+def _first_step(summary: ProcedureSummary | None, commune: str | None = None) -> StepSpec | None:
+    """The procedure's first step when this desk does it for the dossier's commune: its fields join
+    the reception form."""
     if summary is None:
         return None
     engine = get_engine()
-    return reception.desk_first_step(engine, actor(), engine.definition(summary.definition_id))
+    return reception.desk_first_step(engine, actor(), engine.definition(summary.definition_id), commune)
 
 
 def _render(summary: ProcedureSummary | None, applicant: dict[str, str] | None = None,
@@ -123,7 +124,8 @@ def receive():  # type: ignore[no-untyped-def]
     fields = engine.definition(summary.definition_id).start_fields
     applicant = {k: request.form.get(f"applicant_{k}", "") for k in APPLICANT_FIELDS}
     values = forms_render.read_values(fields, request.form)
-    spec = _first_step(summary)
+    commune = _commune(request.form.get("commune", ""))
+    spec = _first_step(summary, commune or None)
     first = forms_render.read_values(spec.fields, request.form, FIRST_PREFIX) if spec else None
     docs = checklist(summary)
     scans, scan_errors = _scans(summary, len(docs))
@@ -134,7 +136,6 @@ def receive():  # type: ignore[no-untyped-def]
                                      "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02).", names="; ".join(missing))
     received = [ReceivedDocument(docs[i]["name"], _count(request.form.get(f"doc_{i}_originals")),
                                  _count(request.form.get(f"doc_{i}_copies"))) for i in checked]
-    commune = _commune(request.form.get("commune", ""))
     try:
         dossier = reception.receive(engine, actor(), summary.code, applicant, values, first,
                                     pending=scan_errors, with_history=False, commune=commune or None)

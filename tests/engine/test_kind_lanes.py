@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from engine import lanes, succession, units
+from engine import lanes, reception, succession, units
 from engine.errors import InvalidInput, PermissionDenied
 from engine.runtime import Engine
 from tests import kind_world
@@ -59,6 +59,21 @@ def test_the_commune_given_at_reception_decides_not_the_desk(engine: Engine, peo
     d = engine.start_dossier(people["x01.clerk"], code, APPLICANT, commune="X02")
     assert [s.agency_code for s in d.open_steps] == ["UBND.X02"]
     assert engine.inbox(people["x01.clerk"]) == []
+
+
+def test_one_reception_for_another_commune_leaves_the_first_step_to_that_commune(engine: Engine, people: dict,
+                                                                                  code: str):
+    # The desk fills in its own first step's form; for another commune's dossier that step is not its own,
+    # so the dossier is received and the step waits in that commune's inbox (no refusal, no foreign claim).
+    definition = engine.definition(engine.procedure(code).definition_id)
+    assert reception.desk_first_step(engine, people["x01.clerk"], definition) is not None
+    assert reception.desk_first_step(engine, people["x01.clerk"], definition, "X02") is None
+    own = reception.receive(engine, people["x01.clerk"], code, APPLICANT, {}, {}, commune="X01")
+    assert [s.element_id for s in own.open_steps] == ["Examine"]
+    with pytest.raises(InvalidInput, match="first_step"):
+        reception.receive(engine, people["x01.clerk"], code, APPLICANT, {}, {}, commune="X02")
+    other = reception.receive(engine, people["x01.clerk"], code, APPLICANT, {}, None, commune="X02")
+    assert [(s.element_id, s.agency_code) for s in other.open_steps] == [("Receive", "UBND.X02")]
 
 
 def test_a_commune_without_an_agency_of_the_kind_is_refused_at_reception(engine: Engine, people: dict, code: str):
