@@ -1,0 +1,5 @@
+"""``python -m engine``: the ``lienthong`` command."""
+
+from engine.cli import run
+
+run()
