@@ -1,9 +1,12 @@
 """The dossier lifecycle in the JSON API (/api/v1): supplement request and supplement received,
-apology (Mẫu 04), withdrawal, result collection, and a leader's reassignment of a step.
+refusal, apology (Mẫu 04), withdrawal, result collection, and a leader's reassignment of a step.
 
-A supplement request during processing and the applicant's supplement are steps of the
+A supplement request during processing, a refusal and the applicant's supplement are steps of the
 procedure's diagram: the request completes the caller's open step whose decision field offers the
-value ``bo_sung`` (docs/modelling.md), with that value and the reason as the handover note; the
+value ``bo_sung`` (docs/modelling.md), with that value and the reason as the handover note; a
+refusal likewise with a refusal value (``khong_dat``, ``khong_dong_y``, ``tu_choi``), the reason also
+filling the step's empty reason field (``ly_do…``), so the diagram routes the dossier to its refusal
+branch (the signed refusal letter, then its return at the desk); the
 supplement received completes the dossier's open step of kind ``supplement`` (its decision field
 set to ``da_bo_sung`` when it has one). Both claim the step for the caller first when it is free.
 
@@ -26,6 +29,8 @@ from webui.extensions import get_engine
 SUPPLEMENT_KIND = "supplement"
 #: Decision values that mean "ask for a supplement" and "the supplement arrived" (docs/modelling.md).
 ASK_VALUE, RECEIVED_VALUE = "bo_sung", "da_bo_sung"
+#: Decision values that mean "refuse" (the appraisal's "not met", the leader's "do not agree").
+REFUSAL_VALUES = ("khong_dat", "khong_dong_y", "tu_choi")
 
 bp = Blueprint("api_lifecycle", __name__, url_prefix="/api/v1")
 
@@ -96,11 +101,14 @@ def _data(payload: dict[str, Any]) -> dict[str, Any]:
     return dict(data)
 
 
-def _decision_field(step: StepView, value: str) -> str | None:
-    """The step's enum field offering ``value``, if any."""
-    for spec in get_engine().step_form(_actor(), step.id).fields:
-        if any(option == value for option, _label in spec.enum_values):
-            return spec.id
+def _decision_field(step: StepView, values: tuple[str, ...]) -> tuple[str, str, list[str]] | None:
+    """The step's enum field offering one of ``values``: (field, value, the step's reason fields)."""
+    fields = get_engine().step_form(_actor(), step.id).fields
+    reasons = [f.id for f in fields if f.id.startswith("ly_do") and not f.enum_values]
+    for spec in fields:
+        offered = [option for option, _label in spec.enum_values if option in values]
+        if offered:
+            return spec.id, offered[0], reasons
     return None
 
 
@@ -111,9 +119,8 @@ def _complete(step: StepView, data: dict[str, Any], note: str) -> Response:
     return _json(_dossier_json(engine.complete(actor, step.id, data, note)))
 
 
-@bp.post("/dossiers/<code>/supplement-request")
-@token_required
-def supplement_request(code: str) -> Response:
+def _decide(code: str, values: tuple[str, ...], refused: str) -> Response:
+    """Complete the caller's open step whose decision offers one of ``values``, the reason as its note."""
     payload = _body()
     reason, data = _text(payload, "reason"), _data(payload)
     actor = _actor()
@@ -121,12 +128,28 @@ def supplement_request(code: str) -> Response:
     mine = [s for s in dossier.open_steps if s.step_kind != SUPPLEMENT_KIND and s.agency_code == actor.agency_code
             and s.assignee_id in (None, actor.id)]
     for step in mine:
-        field = _decision_field(step, ASK_VALUE)
-        if field is not None:
-            return _complete(step, {**data, field: ASK_VALUE}, reason)
+        found = _decision_field(step, values)
+        if found is not None:
+            field, value, reason_fields = found
+            for name in reason_fields:
+                if not str(data.get(name) or "").strip():
+                    data[name] = reason
+            return _complete(step, {**data, field: value}, reason)
     if not any(s.agency_code == actor.agency_code for s in dossier.open_steps):
         raise PermissionDenied(_("Cơ quan của bạn không giữ bước nào của hồ sơ này"))
-    raise StateError(_("Không có bước nào của bạn trong hồ sơ này cho phép yêu cầu bổ sung"))
+    raise StateError(refused)
+
+
+@bp.post("/dossiers/<code>/supplement-request")
+@token_required
+def supplement_request(code: str) -> Response:
+    return _decide(code, (ASK_VALUE,), _("Không có bước nào của bạn trong hồ sơ này cho phép yêu cầu bổ sung"))
+
+
+@bp.post("/dossiers/<code>/refusal")
+@token_required
+def refusal(code: str) -> Response:
+    return _decide(code, REFUSAL_VALUES, _("Không có bước nào của bạn trong hồ sơ này cho phép từ chối giải quyết"))
 
 
 @bp.post("/dossiers/<code>/supplement-received")
@@ -144,7 +167,7 @@ def supplement_received(code: str) -> Response:
     step = next((s for s in waiting if s.agency_code == actor.agency_code), None)
     if step is None:
         raise PermissionDenied(_("Việc nhận hồ sơ bổ sung thuộc cơ quan khác"))
-    field = _decision_field(step, RECEIVED_VALUE)
-    if field is not None:
-        data.setdefault(field, RECEIVED_VALUE)
+    found = _decision_field(step, (RECEIVED_VALUE,))
+    if found is not None:
+        data.setdefault(found[0], RECEIVED_VALUE)
     return _complete(step, data, note)

@@ -511,6 +511,13 @@ PATHS: dict[str, Any] = {
             "type": "object", "required": ["reason"],
             "properties": {"reason": {"type": "string"},
                            "data": {"type": "object", "description": "Other fields of the step's form"}}})},
+    "/api/v1/dossiers/{code}/refusal": {"post": _lifecycle_action(
+        "Refuse to resolve the dossier during processing: completes the caller's open step whose decision field "
+        "offers a refusal ('khong_dat', 'khong_dong_y' or 'tu_choi'), the reason as its note and in the step's "
+        "empty reason field ('ly_do...'); the diagram routes the dossier to its refusal branch", {
+            "type": "object", "required": ["reason"],
+            "properties": {"reason": {"type": "string"},
+                           "data": {"type": "object", "description": "Other fields of the step's form"}}})},
     "/api/v1/dossiers/{code}/supplement-received": {"post": _lifecycle_action(
         "The applicant's supplement arrived: completes the dossier's open supplement step (caller's agency); "
         "the time limit restarts (or resumes) as the settings say", {

@@ -95,6 +95,7 @@ def test_the_lifecycle_endpoints_are_in_the_openapi_document(api: Api):
     paths = api("GET", "/openapi.json").get_json()["paths"]
     for path in ("/api/v1/dossiers/{code}/apology", "/api/v1/dossiers/{code}/withdrawal",
                  "/api/v1/dossiers/{code}/supplement-request", "/api/v1/dossiers/{code}/supplement-received",
+                 "/api/v1/dossiers/{code}/refusal",
                  "/api/v1/dossiers/{code}/result-collected", "/api/v1/steps/{step_id}/reassign"):
         assert set(paths[path]["post"]["responses"]) >= {"200", "400", "401", "403", "404", "409"}
     assert api("POST", "/dossiers/X/apology", json={}).status_code == 401
@@ -121,3 +122,24 @@ def test_supplement_request_and_received_through_the_api(api: Api):
     assert r.get_json()["status"] == "processing"
     actions = events_of(api, code)
     assert "dossier.waiting_supplement" in actions and "dossier.supplemented" in actions
+
+
+def test_refusal_during_processing_through_the_api(api: Api, engine):
+    code = receive(api)
+    url = f"/dossiers/{code}/refusal"
+    assert api("POST", url, "officer", json={"reason": "Không đủ điều kiện"}).status_code == 403  # no step yet
+    # the desk's reception step offers no refusal
+    assert api("POST", url, "clerk", json={"reason": "Không đủ điều kiện"}).status_code == 409
+    api.handle("clerk", "Tiếp nhận, chuyển hồ sơ")
+    assert api("POST", url, "officer", json={}).status_code == 400
+    assert api("POST", url, "officer", json={"reason": "x", "data": "no"}).status_code == 400
+    assert api("POST", url, "police", json={"reason": "x"}).status_code == 403
+    assert engine.dossier(code).status == "processing"  # nothing changed by the refused calls
+    r = api("POST", url, "officer", json={"reason": "Người đề nghị không thuộc diện hưởng"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["status"] == "refused"
+    examine = next(s for s in engine.dossier(code).steps if s.element_id == "Examine")
+    assert examine.form_data is not None and examine.note == "Người đề nghị không thuộc diện hưởng"
+    assert examine.form_data["ket_qua"] == "khong_dat"
+    assert examine.form_data["ly_do"] == "Người đề nghị không thuộc diện hưởng"
+    assert api("POST", url, "officer", json={"reason": "Lần nữa"}).status_code == 403  # nothing of theirs is open
