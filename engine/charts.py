@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from hashlib import blake2s
 from html import escape
 
 WIDTH = 640
@@ -22,6 +23,12 @@ MAX_LABEL = 30
 class Series:
     name: str
     values: Sequence[float | None]
+
+
+def _ids(title: str) -> tuple[str, str]:
+    """Ids for the chart's title and description, distinct per title, so several charts share a page."""
+    key = "chart-" + blake2s(title.encode("utf-8"), digest_size=5).hexdigest()
+    return f"{key}-t", f"{key}-d"
 
 
 def _label(text: str) -> str:
@@ -46,10 +53,11 @@ def bars(title: str, labels: Sequence[str], series: Sequence[Series], *, fmt: Fo
     legend = 22 if len(series) > 1 else 0
     height = 30 + legend + per_row * len(labels) + 10
     plot = WIDTH - LABEL_WIDTH - 70
+    tid, did = _ids(title)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
-             f'width="100%" preserveAspectRatio="xMinYMin meet" aria-labelledby="t d">',
-             f'<title id="t">{escape(title)}</title>',
-             f'<desc id="d">{escape(_describe(labels, series, fmt))}</desc>',
+             f'width="100%" preserveAspectRatio="xMinYMin meet" aria-labelledby="{tid} {did}">',
+             f'<title id="{tid}">{escape(title)}</title>',
+             f'<desc id="{did}">{escape(_describe(labels, series, fmt))}</desc>',
              f'<text x="0" y="18" font-size="15" font-weight="bold">{escape(title)}</text>']
     if legend:
         for k, s in enumerate(series):
@@ -81,10 +89,11 @@ def line(title: str, labels: Sequence[str], series: Series, *, fmt: Format = vi_
     plot_w = WIDTH - left - 20
     plot_h = height - bottom - top_pad
     step = plot_w / max(len(labels) - 1, 1)
+    tid, did = _ids(title)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
-             f'width="100%" preserveAspectRatio="xMinYMin meet" aria-labelledby="lt ld">',
-             f'<title id="lt">{escape(title)}</title>',
-             f'<desc id="ld">{escape(_describe(labels, [series], fmt))}</desc>',
+             f'width="100%" preserveAspectRatio="xMinYMin meet" aria-labelledby="{tid} {did}">',
+             f'<title id="{tid}">{escape(title)}</title>',
+             f'<desc id="{did}">{escape(_describe(labels, [series], fmt))}</desc>',
              f'<text x="0" y="18" font-size="15" font-weight="bold">{escape(title)}</text>']
     for tick in (0, 0.25, 0.5, 0.75, 1):
         y = top_pad + plot_h * (1 - tick)

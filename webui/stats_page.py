@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
 
 from engine import (
     GROUPINGS,
     DossierFact,
     InvalidInput,
+    charts,
     citizen,
     digitisation,
     dossier_facts,
@@ -38,6 +40,27 @@ def _grouping() -> str:
     return by
 
 
+def _rate(row: dict[str, object]) -> float | None:
+    value = row.get("on_time_rate")
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _charts(reports: dict[str, list[dict[str, object]]]) -> dict[str, str]:
+    """The on-time rate (QĐ 766) drawn: over the months, per procedure and per agency (SVG; tables below)."""
+    out: dict[str, str] = {}
+    months = reports.get("month", [])
+    if months:
+        out["months"] = charts.line(_("Tỷ lệ đúng hạn theo tháng (%)"), [str(r["month"]) for r in months],
+                                    charts.Series(_("Tỷ lệ đúng hạn"), [_rate(r) for r in months]))
+    for by, title in (("procedure", _("Tỷ lệ đúng hạn theo thủ tục (%)")),
+                      ("agency", _("Tỷ lệ đúng hạn theo cơ quan (%)"))):
+        rows = reports.get(by, [])
+        if rows:
+            out[by] = charts.bars(title, [str(r["name"] or r[by]) for r in rows],
+                                  [charts.Series(_("Tỷ lệ đúng hạn"), [_rate(r) for r in rows])], maximum=100)
+    return out
+
+
 @bp.route("/stats")
 @roles_required("leader", "admin")
 def index():  # type: ignore[no-untyped-def]
@@ -47,12 +70,12 @@ def index():  # type: ignore[no-untyped-def]
     except InvalidInput as exc:  # reversed or unreadable dates: say so beside the form, nothing else
         today = engine.today()
         return render_template("stats/index.html", date_from=today.replace(day=1), date_to=today, reports={},
-                               digitised=None, total=0, period_error=str(exc)), 400
+                               digitised=None, total=0, charts={}, period_error=str(exc)), 400
     facts = _facts(date_from, date_to)
     reports = {by: report(facts, by) for by in GROUPINGS}
     digitised = digitisation(engine, date_from, date_to)
     return render_template("stats/index.html", date_from=date_from, date_to=date_to, reports=reports,
-                           digitised=digitised, total=len(facts))
+                           digitised=digitised, total=len(facts), charts=_charts(reports))
 
 
 def _download(body: bytes, mimetype: str, name: str) -> Response:

@@ -109,3 +109,21 @@ def test_stats_page_in_english(client, engine, world, deployed, clock):
     text = client.get(f"/stats?{PERIOD}").get_data(as_text=True)
     assert "Dossier handling statistics" in text and "By agency" in text and "Agency at fault" in text
     assert "Download XLSX" in text and "Thống kê giải quyết hồ sơ" not in text
+
+
+def test_stats_page_draws_the_on_time_rate_with_the_tables_figures(client, engine, world, deployed, clock):
+    import re
+
+    journey(engine, world, deployed, clock)  # A early, B overdue: 1 of 2 on time (QĐ 766) → 50,0 %
+    login(client, "leader")
+    text = client.get(f"/stats?{PERIOD}").get_data(as_text=True)
+    figures = re.findall(r'<svg [^>]*class="chart"[^>]*>.*?</svg>', text, re.S)
+    assert len(figures) == 3  # months, agencies, procedures
+    procedure = next(f for f in figures if "theo thủ tục" in f)
+    assert "Tỷ lệ đúng hạn: 50,0" in procedure and "<rect" in procedure
+    months = next(f for f in figures if "theo tháng" in f)
+    assert "2026-03 (Tỷ lệ đúng hạn: 50,0)" in months
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert len(ids) == len(set(ids))  # several charts on one page, each title and description its own id
+    empty = client.get("/stats?from=2025-01-01&to=2025-01-31").get_data(as_text=True)
+    assert 'class="chart"' not in empty
