@@ -25,7 +25,8 @@ TASK_PADDING = 5.0
 TASK_ICON_ROW = 15.0  #: a task's type icon sits in its top-left corner: the name keeps clear of that row
 LABEL_CHAR_W = 5.7  #: estimated width of a character of an external label (11 px Arial)
 LABEL_LINE_H = 13.2
-LABEL_WRAP_W = 90.0  #: bpmn-js wraps external labels at this width
+LABEL_WRAP_W = 90.0  #: the width Camunda Modeler gives an external label; bpmn-js wraps it at its DI width
+LABEL_PAD = 8.0  #: room for the short words whose capitals and accents the average underestimates
 _SLACK = 1.0  #: touching is not overlapping
 
 Point = tuple[float, float]
@@ -82,7 +83,7 @@ def label_size(text: str) -> tuple[float, float]:
     """Width and height of an external label as bpmn-js draws it (estimated)."""
     lines = wrap(text, LABEL_WRAP_W, LABEL_CHAR_W)
     widest = max((len(line) for line in lines), default=0) * LABEL_CHAR_W
-    return min(LABEL_WRAP_W, widest), len(lines) * LABEL_LINE_H
+    return min(LABEL_WRAP_W, widest + LABEL_PAD), len(lines) * LABEL_LINE_H
 
 
 def _overlap(a: Bounds, b: Bounds) -> bool:

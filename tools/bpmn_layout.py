@@ -233,7 +233,9 @@ class _Router:
         # A flow meets its own ends only at a port, straight on (not along the border).
         self.straight_on = {node: {(pt, side in "RL") for pt, side, _ in ports} for node, ports in self.ports.items()}
         self.cores = {node: _core(box, kinds[node]) for node, box in boxes.items()}
-        self.boxes, self.soft = boxes, soft
+        self.boxes = boxes
+        self._margins = {n: (b.x - 6, b.y - 6, b.right + 6, b.bottom + 6) for n, b in boxes.items()}
+        self._soft = [(b.x, b.y, b.right, b.bottom) for b in soft]
         self.taken: set[tuple[Point, Point]] = set()  # unit segments of routed flows
         self.points: set[Point] = set()  # grid points routed flows pass
         self.used: set[Point] = set()  # ports already met by a flow
@@ -253,11 +255,14 @@ class _Router:
 
     def _static(self, p: Point, q: Point) -> tuple[frozenset[str], float]:
         """The nodes a unit segment comes too near, and what running under labels' places costs."""
-        key = (p, q)
-        if key not in self._blockers:
-            near = frozenset(n for n, box in self.boxes.items() if box.crossed_by(p, q, 6))
-            self._blockers[key] = near, sum(SOFT for b in self.soft if b.crossed_by(p, q))
-        return self._blockers[key]
+        key = (p, q) if p <= q else (q, p)
+        found = self._blockers.get(key)
+        if found is None:
+            (x0, y0), (x1, y1) = key  # a unit segment is horizontal or vertical: its ends are ordered
+            near = frozenset(n for n, (a, b, c, d) in self._margins.items() if x0 < c and x1 > a and y0 < d and y1 > b)
+            soft = sum(SOFT for (a, b, c, d) in self._soft if x0 < c and x1 > a and y0 < d and y1 > b)
+            found = self._blockers[key] = near, soft
+        return found
 
     def step(self, p: Point, q: Point, ends: tuple[str, str]) -> float | None:
         """What moving from p to q costs, None when it is not allowed."""
