@@ -50,6 +50,7 @@ class Shape:
     marker_visible: bool = False
     expanded: bool | None = None
     line: int = 0
+    label: Bounds | None = None  # where the name is drawn outside the shape (events, gateways)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Edge:
     element: str
     waypoints: tuple[tuple[float, float], ...]
     line: int = 0
+    label: Bounds | None = None  # where the flow's name is drawn
 
 
 @dataclass
@@ -94,6 +96,18 @@ def _flag(value: str | None) -> bool | None:
     return value.strip().lower() == "true"
 
 
+def _bounds(box: etree._Element | None) -> Bounds | None:
+    if box is None:
+        return None
+    return Bounds(_float(box.get("x")), _float(box.get("y")),
+                  max(0.0, _float(box.get("width"))), max(0.0, _float(box.get("height"))))
+
+
+def _label(item: etree._Element) -> Bounds | None:
+    label = next(item.iterchildren(_DI + "BPMNLabel"), None)
+    return _bounds(next(label.iterchildren(_DC + "Bounds"), None)) if label is not None else None
+
+
 def _ref(value: str | None) -> str:
     return (value or "").strip().rpartition(":")[2]
 
@@ -119,16 +133,14 @@ def read_diagrams(root: etree._Element) -> list[Diagram]:
             if not ref:
                 continue
             if item.tag == _DI + "BPMNShape":
-                box = next(item.iterchildren(_DC + "Bounds"), None)
-                if box is None:
+                bounds = _bounds(next(item.iterchildren(_DC + "Bounds"), None))
+                if bounds is None:
                     continue
-                bounds = Bounds(_float(box.get("x")), _float(box.get("y")),
-                                max(0.0, _float(box.get("width"))), max(0.0, _float(box.get("height"))))
                 diagram.shapes.setdefault(ref, Shape(
                     ref, bounds, horizontal=_flag(item.get("isHorizontal")),
                     marker_visible=bool(_flag(item.get("isMarkerVisible"))),
-                    expanded=_flag(item.get("isExpanded")), line=item.sourceline or 0))
+                    expanded=_flag(item.get("isExpanded")), line=item.sourceline or 0, label=_label(item)))
             else:
                 points = tuple((_float(p.get("x")), _float(p.get("y"))) for p in item.iterchildren(_WP))
-                diagram.edges.setdefault(ref, Edge(ref, points, line=item.sourceline or 0))
+                diagram.edges.setdefault(ref, Edge(ref, points, line=item.sourceline or 0, label=_label(item)))
     return diagrams

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import unicodedata
 import zipfile
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from xml.sax.saxutils import escape, quoteattr
 
+from engine.di_check import label_size
 from engine.errors import InvalidInput
 from engine.paths import HOURS_PER_DAY
 
@@ -52,6 +54,7 @@ _TIME = re.compile(r"^(\d{1,4}(?:[.,]\d{1,3})?|\d{1,2}/\d{1,2})\s*(ngày|giờ)(
 POOL_X, POOL_Y, POOL_HEADER, LANE_HEADER = 160, 80, 30, 30
 LANE_H, COL_W = 140, 210
 TASK_W, TASK_H, EVENT = 160, 90, 36
+EVENT_NAMES = {"StartEvent_1": "Tiếp nhận hồ sơ", "EndEvent_1": "Trả kết quả"}
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,7 @@ def to_bpmn(steps: Sequence[Step], *, code: str, name: str, legal_days: Decimal)
         x += [f"        <bpmn:flowNodeRef>{nid}</bpmn:flowNodeRef>\n" for nid, _, ln in nodes if ln == index]
         x.append("      </bpmn:lane>\n")
     x.append("    </bpmn:laneSet>\n")
-    x.append(f'    <bpmn:startEvent id="StartEvent_1" name="Tiếp nhận hồ sơ">\n'
+    x.append(f'    <bpmn:startEvent id="StartEvent_1" name="{EVENT_NAMES["StartEvent_1"]}">\n'
              f"      <bpmn:outgoing>{outgoing['StartEvent_1']}</bpmn:outgoing>\n    </bpmn:startEvent>\n")
     for index, step in enumerate(steps, start=1):
         nid = f"Task_{index}"
@@ -297,7 +300,7 @@ def to_bpmn(steps: Sequence[Step], *, code: str, name: str, legal_days: Decimal)
                  + _props(props, "      ")
                  + f"      <bpmn:incoming>{incoming[nid]}</bpmn:incoming>\n"
                  f"      <bpmn:outgoing>{outgoing[nid]}</bpmn:outgoing>\n    </bpmn:userTask>\n")
-    x.append('    <bpmn:endEvent id="EndEvent_1" name="Trả kết quả">\n'
+    x.append(f'    <bpmn:endEvent id="EndEvent_1" name="{EVENT_NAMES["EndEvent_1"]}">\n'
              + _props({"outcome": "returned"}, "      ")
              + f"      <bpmn:incoming>{incoming['EndEvent_1']}</bpmn:incoming>\n    </bpmn:endEvent>\n")
     x += [f'    <bpmn:sequenceFlow id="{fid}" sourceRef="{s}" targetRef="{t}" />\n' for fid, s, t in flows]
@@ -310,7 +313,10 @@ def to_bpmn(steps: Sequence[Step], *, code: str, name: str, legal_days: Decimal)
                                               pool_w - POOL_HEADER, LANE_H), horizontal=True))
     for nid, kind, _ in nodes:
         bx, by, bw, bh = bounds[nid]
-        label = (bx - 22, by + bh + 6, bw + 44, 27) if kind != "userTask" else None
+        label = None
+        if kind != "userTask":  # under the event, as large as its name needs (engine.di_check)
+            lw, lh = (math.ceil(v) for v in label_size(EVENT_NAMES[nid]))
+            label = (bx + bw / 2 - lw / 2, by + bh + 6, lw, lh)
         x.append(_shape(nid, bounds[nid], label=label))
     for fid, source, target in flows:
         x.append(_edge(fid, _route(bounds[source], bounds[target])))

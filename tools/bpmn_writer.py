@@ -6,22 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-#: Sizes of the shapes, as Camunda Modeler draws them.
-SIZES = {
-    "userTask": (100, 80),
-    "exclusiveGateway": (50, 50),
-    "parallelGateway": (50, 50),
-    "inclusiveGateway": (50, 50),
-    "startEvent": (36, 36),
-    "endEvent": (36, 36),
-    "intermediateCatchEvent": (36, 36),
-    "boundaryEvent": (36, 36),
-}
-POOL_X, POOL_Y = 160, 80
-POOL_HEADER = 30
-COL_W = 150
-ROW_H = 130
-FIRST_COL_X = POOL_X + POOL_HEADER + 40
+from bpmn_layout import Box, layout
 
 
 @dataclass
@@ -145,143 +130,17 @@ class Procedure:
             self.flow(a, b)
 
 
-# --------------------------------------------------------------------------- layout
-
-
-@dataclass
-class Box:
-    """A shape's bounds."""
-
-    x: float
-    y: float
-    w: float
-    h: float
-
-    @property
-    def cx(self) -> float:
-        return self.x + self.w / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y + self.h / 2
-
-    @property
-    def right(self) -> float:
-        return self.x + self.w
-
-    @property
-    def bottom(self) -> float:
-        return self.y + self.h
-
-
-def _back_edges(proc: Procedure) -> set[str]:
-    """Flows that close a loop (found by depth-first search from the start events)."""
-    out: dict[str, list[Flow]] = {n: [] for n in proc.nodes}
-    for f in proc.flows:
-        out[f.source].append(f)
-    for n in proc.nodes.values():
-        if n.attached_to:
-            out[n.attached_to].append(Flow(f"_attach_{n.id}", n.attached_to, n.id))
-    back: set[str] = set()
-    state: dict[str, int] = {}
-
-    def visit(node: str) -> None:
-        state[node] = 1
-        for f in out[node]:
-            s = state.get(f.target, 0)
-            if s == 1:
-                back.add(f.id)
-            elif s == 0:
-                visit(f.target)
-        state[node] = 2
-
-    for n in proc.nodes.values():
-        if n.kind == "startEvent":
-            visit(n.id)
-    return back
-
-
-def layout(proc: Procedure) -> tuple[dict[str, Box], dict[str, Box], Box, dict[str, list[tuple[float, float]]]]:
-    """Compute shapes of nodes and lanes, the pool, and edge waypoints."""
-    back = _back_edges(proc)
-    preds: dict[str, list[str]] = {n: [] for n in proc.nodes}
-    for f in proc.flows:
-        if f.id not in back:
-            preds[f.target].append(f.source)
-    col: dict[str, int] = {}
-
-    def column(node_id: str) -> int:
-        if node_id not in col:
-            node = proc.nodes[node_id]
-            if node.attached_to:
-                col[node_id] = column(node.attached_to)
-            else:
-                ps = preds[node_id]
-                col[node_id] = max((column(p) + 1 for p in ps), default=0)
-        return col[node_id]
-
-    for n in proc.nodes:
-        column(n)
-    # Stack nodes sharing a lane and a column; boundary events ride on their task.
-    slot: dict[str, int] = {}
-    used: dict[tuple[str, int], int] = {}
-    for n in proc.nodes.values():
-        if n.attached_to:
-            continue
-        key = (n.lane, col[n.id])
-        slot[n.id] = used.get(key, 0)
-        used[key] = slot[n.id] + 1
-    rows = {lane: max([c for (ln, _), c in used.items() if ln == lane], default=1) for lane in proc.lanes}
-    max_col = max(col.values())
-    lane_w = (max_col + 1) * COL_W + 80
-    lanes: dict[str, Box] = {}
-    y = POOL_Y
-    for lane in proc.lanes:
-        h = rows[lane] * ROW_H
-        lanes[lane] = Box(POOL_X + POOL_HEADER, y, lane_w, h)
-        y += h
-    pool = Box(POOL_X, POOL_Y, lane_w + POOL_HEADER, y - POOL_Y)
-    boxes: dict[str, Box] = {}
-    for n in proc.nodes.values():
-        if n.attached_to:
-            continue
-        w, h = SIZES[n.kind]
-        cx = FIRST_COL_X + col[n.id] * COL_W + COL_W / 2
-        cy = lanes[n.lane].y + slot[n.id] * ROW_H + ROW_H / 2
-        boxes[n.id] = Box(cx - w / 2, cy - h / 2, w, h)
-    for n in proc.nodes.values():
-        if n.attached_to:
-            t = boxes[n.attached_to]
-            boxes[n.id] = Box(t.right - 36 - 12, t.bottom - 18, 36, 36)
-    waypoints = {f.id: _route(proc, f, boxes, f.id in back) for f in proc.flows}
-    return boxes, lanes, pool, waypoints
-
-
-def _route(proc: Procedure, f: Flow, boxes: dict[str, Box], back: bool) -> list[tuple[float, float]]:
-    s, t = boxes[f.source], boxes[f.target]
-    src, tgt = proc.nodes[f.source], proc.nodes[f.target]
-    if back:
-        low = max(s.bottom, t.bottom) + 22
-        return [(s.cx, s.bottom), (s.cx, low), (t.cx, low), (t.cx, t.bottom)]
-    if src.kind == "boundaryEvent":
-        return [(s.cx, s.bottom), (s.cx, t.cy), (t.x, t.cy)]
-    if abs(s.cy - t.cy) < 1:
-        return [(s.right, s.cy), (t.x, t.cy)]
-    if src.kind.endswith("Gateway"):
-        sy = s.bottom if t.cy > s.cy else s.y
-        return [(s.cx, sy), (s.cx, t.cy), (t.x, t.cy)]
-    if tgt.kind.endswith("Gateway"):
-        ty = t.bottom if s.cy > t.cy else t.y
-        return [(s.right, s.cy), (t.cx, s.cy), (t.cx, ty)]
-    mid = s.right + (t.x - s.right) / 2 if t.x > s.right else s.right + 20
-    return [(s.right, s.cy), (mid, s.cy), (mid, t.cy), (t.x, t.cy)]
-
-
 # --------------------------------------------------------------------------- XML
 
 
 def _n(v: float) -> str:
     return str(round(v))
+
+
+def _label(box: Box) -> list[str]:
+    return ["        <bpmndi:BPMNLabel>",
+            f'          <dc:Bounds x="{_n(box.x)}" y="{_n(box.y)}" width="{_n(box.w)}" height="{_n(box.h)}" />',
+            "        </bpmndi:BPMNLabel>"]
 
 
 def _field_xml(fd: Field, ind: str) -> list[str]:
@@ -325,7 +184,8 @@ def to_xml(proc: Procedure) -> str:
     for f in proc.flows:
         if f.source not in proc.nodes or f.target not in proc.nodes:
             raise ValueError(f"{proc.slug}: flow {f.id} names an unknown node")
-    boxes, lanes, pool, waypoints = layout(proc)
+    drawn = layout(proc)
+    boxes, lanes, pool, waypoints = drawn.boxes, drawn.lanes, drawn.pool, drawn.waypoints
     lane_ids = {name: f"Lane_{i + 1}" for i, name in enumerate(proc.lanes)}
     collab, part = f"Collaboration_{proc.slug}", f"Participant_{proc.slug}"
     out = [
@@ -412,21 +272,15 @@ def to_xml(proc: Procedure) -> str:
         pts = waypoints[f.id]
         out += [f'        <di:waypoint x="{_n(x)}" y="{_n(y)}" />' for x, y in pts]
         if f.name:
-            (x1, y1), (x2, y2) = pts[0], pts[1]
-            lx, ly = (x1 + x2) / 2, (y1 + y2) / 2
-            out += ["        <bpmndi:BPMNLabel>",
-                    f'          <dc:Bounds x="{_n(lx + 4)}" y="{_n(ly - 18)}" width="70" height="14" />',
-                    "        </bpmndi:BPMNLabel>"]
+            out += _label(drawn.flow_labels[f.id])
         out.append("      </bpmndi:BPMNEdge>")
     for n in proc.nodes.values():
         b = boxes[n.id]
         extra = ' isMarkerVisible="true"' if n.kind == "exclusiveGateway" else ""
         out += [f'      <bpmndi:BPMNShape id="{n.id}_di" bpmnElement="{n.id}"{extra}>',
                 f'        <dc:Bounds x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.w)}" height="{_n(b.h)}" />']
-        if n.kind != "userTask" and n.name:
-            out += ["        <bpmndi:BPMNLabel>",
-                    f'          <dc:Bounds x="{_n(b.cx - 50)}" y="{_n(b.bottom + 6)}" width="100" height="27" />',
-                    "        </bpmndi:BPMNLabel>"]
+        if n.id in drawn.node_labels:
+            out += _label(drawn.node_labels[n.id])
         out.append("      </bpmndi:BPMNShape>")
     out += ["    </bpmndi:BPMNPlane>", "  </bpmndi:BPMNDiagram>", "</bpmn:definitions>", ""]
     return "\n".join(out)

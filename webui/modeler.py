@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import AgencyRef, DefinitionError, LienThongError, approval, validate_bpmn
+from engine import DefinitionError, LienThongError, approval, lane_refs, validate_bpmn
 from engine import agencies as registry
 from webui.auth import actor, roles_required
 from webui.errors import status_of
@@ -61,8 +61,21 @@ def published(code: str):  # type: ignore[no-untyped-def]
 @bp.route("/designer/api/agencies")
 @roles_required("designer", "admin")
 def agencies():  # type: ignore[no-untyped-def]
-    found = registry(get_engine())
-    return jsonify(agencies=[{"code": a.code, "name": a.name, "level": a.level} for a in found])
+    """What a lane may name, for the lane picker: agency kinds (the lane resolves, per dossier, to the
+    agency of that kind serving the dossier's commune) and agencies; the picker's own words."""
+    engine = get_engine()
+    found = registry(engine)
+    kinds = sorted(engine.directory(fresh=True).kinds.values(), key=lambda k: k.name)
+    return jsonify(
+        agencies=[{"code": a.code, "name": a.name, "level": a.level} for a in found],
+        kinds=[{"code": k.code, "name": k.name, "level": k.level, "public_name": k.public_name,
+                "label": _("Loại cơ quan: %(name)s", name=k.name)} for k in kinds],
+        labels={"lane": _("Cơ quan hoặc loại cơ quan của làn"),
+                "choose": _("(chọn cơ quan hoặc loại cơ quan)"),
+                "kinds": _("Loại cơ quan: cơ quan loại này của xã, phường nơi nộp từng hồ sơ"),
+                "agencies": _("Cơ quan trong danh mục"),
+                "help": _("Tên làn là tên một loại cơ quan hoặc một cơ quan trong danh mục; "
+                          "làn mang tên loại cơ quan được giao cho cơ quan loại đó của xã, phường của hồ sơ.")})
 
 
 def _diagram_bytes() -> bytes:
@@ -88,7 +101,7 @@ def _json_diagram() -> tuple[bytes, int | None]:
 @roles_required("designer", "admin")
 def validate():  # type: ignore[no-untyped-def]
     data = _diagram_bytes()
-    refs = [AgencyRef(a.code, a.name) for a in registry(get_engine())]
+    refs = lane_refs(get_engine().directory(fresh=True))  # a lane may name an agency kind too
     return jsonify(problems=[p.as_dict() for p in validate_bpmn(data, refs)])
 
 

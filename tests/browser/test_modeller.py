@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from engine import approval, read_bpmn
 from engine.runtime import Engine
+from tests import kind_world
 from tests.browser.test_journey import login, logout, shot
 from tests.conftest import World
 
@@ -162,3 +164,46 @@ def test_a_designed_procedure_is_approved_and_receives_dossiers(page: Any, serve
     assert page.locator("#dossier-diagram .lt-mark-active").count() == 1
     shot(page, "dossier-diagram-bpmnjs")
     assert errors == []
+
+
+def test_a_lane_picked_as_an_agency_kind_is_validated_and_saved(page: Any, server: tuple[str, Engine, World]) -> None:
+    _, engine, _world = server
+    kind_world.build(engine)
+    login(page, "designer")
+    page.goto("/designer/modeler")
+    page.wait_for_selector("body[data-modeler-ready='1']", timeout=30000)
+    ids = page.evaluate(DRAW)
+    pool, (desk_lane, division_lane), tasks = ids["pool"], ids["lanes"], ids["tasks"]
+    select(page, pool)
+    field(page, "lienthong-procedure-code").fill("T.000901")
+    field(page, "lienthong-legal-days").fill("3")
+    field(page, "lienthong-owner-agency").select_option("PCM")
+
+    # The picker offers the kinds, labelled as kinds, then the agencies.
+    select(page, desk_lane)
+    picker = field(page, "lienthong-agency")
+    groups = picker.locator("optgroup")
+    assert groups.count() == 2 and groups.nth(0).get_attribute("label").startswith("Loại cơ quan")
+    assert groups.nth(0).locator("option[value='kind:ubnd_xa']").inner_text() == "Loại cơ quan: UBND cấp xã"
+    assert groups.nth(1).locator("option[value='UBND.X01']").count() == 1
+    picker.select_option("kind:ubnd_xa")
+    select(page, division_lane)
+    field(page, "lienthong-agency").select_option("PCM")
+    for task in tasks:
+        select(page, task)
+        field(page, "lienthong-working-days").fill("1")
+        field(page, "lienthong-role").select_option("officer")
+    wait_validated(page)
+    assert page.locator("#modeler-problems").inner_text().strip() == "Không có lỗi."
+
+    # The lane carries the kind's name, which the engine resolves per dossier; the picker reads it back.
+    name = "id => window.lienthongModeler.get('elementRegistry').get(id).businessObject.name"
+    assert page.evaluate(name, desk_lane) == "UBND cấp xã"
+    select(page, desk_lane)
+    assert field(page, "lienthong-agency").input_value() == "kind:ubnd_xa"
+
+    page.click("#modeler-save")
+    page.wait_for_selector(".lt-status-ok:has-text('Đã lưu bản nháp')")
+    draft_id = int(page.url.rsplit("draft=", 1)[1])
+    lanes = [lane.name for p in read_bpmn(approval.draft(engine, draft_id).bpmn).processes for lane in p.lanes]
+    assert lanes[0] == "UBND cấp xã"

@@ -1,5 +1,5 @@
 // LienThong's own fields as forms in the properties panel (group «LienThong»): the process's
-// procedure code and limits, a step's working days, kind and role, a lane's agency. They are stored
+// procedure code and limits, a step's working days, kind and role, a lane's agency or agency kind. They are stored
 // as the engine reads them: camunda:property elements (name/value) and camunda:candidateGroups.
 import { SelectEntry, TextFieldEntry, isSelectEntryEdited, isTextFieldEntryEdited } from "@bpmn-io/properties-panel";
 import { useService } from "bpmn-js-properties-panel";
@@ -108,24 +108,42 @@ function RoleSelect(props) {
   });
 }
 
+// The lane's name, as the engine binds it: case, spaces and Unicode form do not matter.
+function laneKey(text) {
+  return (text || "").normalize("NFC").split(/\s+/).filter(Boolean).join(" ").toLowerCase();
+}
+
+// A lane names an agency kind ("UBND cấp xã": each dossier's step goes to the agency of that kind
+// serving the dossier's commune, engine/lanes.py) or one agency. Kinds are offered as "kind:CODE",
+// agencies by their code; the lane's name becomes the kind's or the agency's name.
 function LaneAgency(props) {
-  const { element, agencies } = props;
+  const { element, registry } = props;
+  const { agencies, kinds, labels } = registry;
   const modeling = useService("modeling");
   const bo = element.businessObject;
   return SelectEntry({
-    element, id: "lienthong-agency", label: "Cơ quan của làn",
-    description: "Tên làn là tên cơ quan trong danh mục; động cơ gắn làn với cơ quan theo tên này.",
+    element, id: "lienthong-agency", label: labels.lane, description: labels.help,
     getValue: () => {
-      const name = (bo.name || "").trim().toLowerCase();
-      const found = agencies.find((a) => a.name.toLowerCase() === name || a.code.toLowerCase() === name);
+      const name = laneKey(bo.name);
+      if (!name) return "";
+      const kind = kinds.find((k) => laneKey(k.name) === name || laneKey(k.code) === name);
+      if (kind) return `kind:${kind.code}`;
+      const found = agencies.find((a) => laneKey(a.name) === name || laneKey(a.code) === name);
       return found ? found.code : "";
     },
-    setValue: (code) => {
-      const found = agencies.find((a) => a.code === code);
+    setValue: (value) => {
+      const found = value.startsWith("kind:")
+        ? kinds.find((k) => `kind:${k.code}` === value) : agencies.find((a) => a.code === value);
       if (found) modeling.updateProperties(element, { name: found.name });
     },
-    getOptions: () => [{ value: "", label: "(chọn cơ quan)" }].concat(
-      agencies.map((a) => ({ value: a.code, label: `${a.name} (${a.code})` }))),
+    getOptions: () => {
+      const options = [{ value: "", label: labels.choose }];
+      if (kinds.length) {
+        options.push({ label: labels.kinds, children: kinds.map((k) => ({ value: `kind:${k.code}`, label: k.label })) });
+      }
+      options.push({ label: labels.agencies, children: agencies.map((a) => ({ value: a.code, label: `${a.name} (${a.code})` })) });
+      return options;
+    },
   });
 }
 
@@ -142,7 +160,8 @@ function OwnerAgency(props) {
   });
 }
 
-function entriesFor(element, agencies) {
+function entriesFor(element, registry) {
+  const { agencies } = registry;
   const entries = [];
   const isEdited = isTextFieldEntryEdited;
   if (processOf(element)) {
@@ -172,15 +191,25 @@ function entriesFor(element, agencies) {
     );
   }
   if (is(element, "bpmn:Lane")) {
-    entries.push({ id: "lienthong-agency", component: LaneAgency, isEdited: isSelectEntryEdited, element, agencies });
+    entries.push({ id: "lienthong-agency", component: LaneAgency, isEdited: isSelectEntryEdited, element, registry });
   }
   return entries;
 }
 
+// Used when the server sends no words of its own (they come translated with the registry).
+const LABELS = {
+  lane: "Cơ quan hoặc loại cơ quan của làn", choose: "(chọn cơ quan hoặc loại cơ quan)",
+  kinds: "Loại cơ quan", agencies: "Cơ quan", help: "",
+};
+
 function LienThongPropertiesProvider(propertiesPanel, config) {
-  const agencies = (config && config.agencies) || [];
+  const registry = {
+    agencies: (config && config.agencies) || [],
+    kinds: (config && config.kinds) || [],
+    labels: { ...LABELS, ...((config && config.labels) || {}) },
+  };
   this.getGroups = (element) => (groups) => {
-    const entries = entriesFor(element, agencies);
+    const entries = entriesFor(element, registry);
     if (entries.length) {
       groups.splice(1, 0, { id: "lienthong", label: "LienThong", entries });
     }

@@ -46,7 +46,7 @@ async function start() {
     additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule,
       CamundaBehaviorsModule, LienThongPropertiesModule],
     moddleExtensions: { camunda: camundaModdle },
-    lienthong: { agencies: agencies.agencies },
+    lienthong: { agencies: agencies.agencies, kinds: agencies.kinds, labels: agencies.labels },
   });
   window.lienthongModeler = modeler; // for the browser tests and the curious
   let draftId = config.draft_id;
