@@ -19,6 +19,7 @@ from engine import (
     ProcedureSummary,
     agencies_named,
     flowchart,
+    guides,
     lane_agencies,
     search_key,
     steptable,
@@ -76,6 +77,12 @@ def _entry(summary: ProcedureSummary) -> CatalogueEntry:
 def _internal(summary: ProcedureSummary) -> bool:
     """An internal process (level "internal" in its metadata) is not a citizen's procedure."""
     return summary.metadata.get("level") == "internal"
+
+
+def public_procedures() -> list[tuple[str, str]]:
+    """(code, name in the page's language) of every citizens' procedure in force, by name."""
+    entries = [_entry(s) for s in get_engine().procedures() if not _internal(s)]
+    return [(e.code, e.name) for e in sorted(entries, key=lambda e: search_key(e.name))]
 
 
 def matches(entry: CatalogueEntry, query: str) -> bool:
@@ -181,13 +188,15 @@ def procedure(code: str) -> str:
     reduction = _reduction(meta)
     fee = meta.get("fee") if isinstance(meta.get("fee"), dict) else None
     svg_url = url_for("portal.flowchart_svg", code=summary.code, v=_svg_version(summary, names))
+    found_guides = guides.guides_of(summary.code)
+    guide_forms = {f.id for f in found_guides.forms} if found_guides else set()
     return render_template(
         "portal/procedure.html", summary=summary, name=_display_name(summary), meta=meta, table=table,
         step_total=steptable.total_days(rows), agencies=agencies, reduction=reduction, fee=fee,
         documents=[d for d in _list(meta, "documents") if isinstance(d, dict)],
         forms=[f for f in _list(meta, "forms") if isinstance(f, dict)],
         legal_basis=_list(meta, "legal_basis"), submission=_list(meta, "submission"),
-        notes=_list(meta, "notes"), lead_code=meta.get("lead_agency"), svg_url=svg_url)
+        notes=_list(meta, "notes"), lead_code=meta.get("lead_agency"), svg_url=svg_url, guide_forms=guide_forms)
 
 
 @bp.route("/thu-tuc/<code>/so-do.svg")

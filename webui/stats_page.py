@@ -13,6 +13,7 @@ from engine import (
     citizen,
     digitisation,
     dossier_facts,
+    feedback_stats,
     report,
     spreadsheet,
     survey_sheet_rows,
@@ -47,12 +48,13 @@ def index():  # type: ignore[no-untyped-def]
     except InvalidInput as exc:  # reversed or unreadable dates: say so beside the form, nothing else
         today = engine.today()
         return render_template("stats/index.html", date_from=today.replace(day=1), date_to=today, reports={},
-                               digitised=None, total=0, period_error=str(exc)), 400
+                               digitised=None, total=0, pakn=None, period_error=str(exc)), 400
     facts = _facts(date_from, date_to)
     reports = {by: report(facts, by) for by in GROUPINGS}
     digitised = digitisation(engine, date_from, date_to)
+    pakn = feedback_stats.figures(engine, date_from, date_to)
     return render_template("stats/index.html", date_from=date_from, date_to=date_to, reports=reports,
-                           digitised=digitised, total=len(facts))
+                           digitised=digitised, total=len(facts), pakn=pakn)
 
 
 def _download(body: bytes, mimetype: str, name: str) -> Response:
@@ -78,5 +80,7 @@ def xlsx():  # type: ignore[no-untyped-def]
     date_from, date_to = period_args()
     satisfaction = citizen.satisfaction(get_engine(), date_from, date_to)
     body = spreadsheet.report_xlsx(report(_facts(date_from, date_to), by), by,
-                                   more={"Mức độ hài lòng": survey_sheet_rows(satisfaction)})
+                                   more={"Mức độ hài lòng": survey_sheet_rows(satisfaction),
+                                         "Phản ánh, kiến nghị": feedback_stats.sheet_rows(
+                                             feedback_stats.figures(get_engine(), date_from, date_to))})
     return _download(body, XLSX, f"thong-ke-{by}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.xlsx")
