@@ -73,7 +73,7 @@ def rate(reference: str) -> tuple[Response, int]:
     check_result_secret(reference)
     feedback.rate(get_engine(), reference, secret, payload.get("rating"))
     right_secret(reference)
-    return jsonify(reference=reference, rating=payload.get("rating"), status="closed"), 201
+    return jsonify(reference=reference, rating=int(payload["rating"]), status="closed"), 201
 
 
 @bp.get("/public/feedback")

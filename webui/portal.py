@@ -18,6 +18,7 @@ from engine import (
     NotFound,
     ProcedureSummary,
     agencies_named,
+    feedback_contacts,
     flowchart,
     guides,
     lane_agencies,
@@ -136,12 +137,6 @@ def _responsible(meta: dict[str, Any], lanes: dict[str, AgencyInfo]) -> list[Age
     return found
 
 
-def _feedback_officials(agency: AgencyInfo) -> list[dict[str, str]]:
-    raw = agency.contacts.get("feedback_officials") or []
-    return [{k: _text(o.get(k, "")) for k in ("name", "title", "phone", "email")}
-            for o in raw if isinstance(o, dict) and _text(o.get("name", ""))]
-
-
 def _list(meta: dict[str, Any], key: str) -> list[Any]:
     value = meta.get(key)
     return list(value) if isinstance(value, list) else []
@@ -184,7 +179,7 @@ def procedure(code: str) -> str:
     rows = steptable.step_rows(definition.process, names)
     table = Markup(steptable.to_html(rows))  # noqa: S704 - to_html escapes every cell itself
     meta = summary.metadata
-    agencies = [(a, _feedback_officials(a)) for a in _responsible(meta, lanes)]
+    agencies = [(a, feedback_contacts.contacts_of(a)) for a in _responsible(meta, lanes)]
     reduction = _reduction(meta)
     fee = meta.get("fee") if isinstance(meta.get("fee"), dict) else None
     svg_url = url_for("portal.flowchart_svg", code=summary.code, v=_svg_version(summary, names))
