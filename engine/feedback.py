@@ -372,14 +372,20 @@ def answer(engine: Engine, actor: Actor, reference: str, text: Any, publish: Any
         authorize_write(session, actor, Write.FEEDBACK, feedback=row)
         if row.status != "received":
             raise Conflict("Phản ánh, kiến nghị này đã được trả lời")
-        row.answer, row.answered_by, row.answered_at, row.status = text.strip(), actor.id, now, "answered"
-        row.published = publish
+        clean = text.strip()
+        values: dict[str, Any] = {"answer": clean, "answered_by": actor.id, "answered_at": now, "status": "answered",
+                                  "published": publish}
         if publish:
-            row.published_text = redact(row.text, name=row.name, contact=row.contact)
-            row.published_answer = redact(row.answer, name=row.name, contact=row.contact)
-        session.flush()
+            values |= {"published_text": redact(row.text, name=row.name, contact=row.contact),
+                       "published_answer": redact(clean, name=row.name, contact=row.contact)}
+        # Conditional, so that of two officials answering at once (SQLite takes no row lock) one wins.
+        done = session.connection().execute(update(models.Feedback).where(
+            models.Feedback.id == row.id, models.Feedback.status == "received").values(**values)).rowcount
+        if not done:
+            raise Conflict("Phản ánh, kiến nghị này đã được trả lời")
         record(session, "feedback.answered", now, actor_id=actor.id,
                details={"feedback": row.reference, "feedback_id": row.id})
+        session.refresh(row)
         return _view(session, row)
 
 

@@ -198,3 +198,41 @@ def test_sending_is_rate_limited_per_address(api: Api, app, engine):
     codes = [api("POST", "/public/feedback", json=GOOD).status_code for _ in range(3)]
     assert codes == [201, 201, 429]
     assert stored(engine) == 2
+
+
+def test_an_administrator_reads_every_queue_and_answers_none(api: Api, admin):
+    first, second = send(api), send(api, agency="PCM")
+    listed = {f["reference"] for f in api("GET", "/feedback", "admin").get_json()}
+    assert listed == {first["reference"], second["reference"]}
+    r = api("POST", f"/feedback/{first['reference']}/answer", "admin", json={"answer": "Quản trị trả lời"})
+    assert r.status_code == 403
+
+
+def test_wrong_secrets_are_rate_limited(api: Api, app):
+    app.config["RESULT_SECRET_RATE_LIMIT"] = (2, 300)
+    sent = send(api)
+    codes = [api("GET", f"/public/feedback/{sent['reference']}?secret=WRONG234").status_code for _ in range(3)]
+    assert codes == [403, 403, 429]
+
+
+def test_two_officials_answering_at_once_one_wins(api: Api, engine, world):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine import Conflict, feedback
+    from engine.errors import RetryableConflict
+
+    sent = send(api)
+
+    def answer(who: str) -> str:
+        try:
+            feedback.answer(engine, world[who], sent["reference"], f"Trả lời của {who}")
+        except (Conflict, RetryableConflict):
+            return "refused"
+        return "answered"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(answer, ["clerk", "clerk2"]))
+    assert outcomes == ["answered", "refused"]
+    with engine.Session() as s:
+        assert s.scalar(select(func.count()).select_from(models.Event)
+                        .where(models.Event.action == "feedback.answered")) == 1
