@@ -36,6 +36,7 @@ def test_send_follow_and_answer_on_a_phone(phone: Any, server: tuple[str, Engine
     too_wide = {}
     page.goto("/thu-tuc/T.000001")
     page.click("text=Gửi phản ánh, kiến nghị >> nth=-1")
+    page.select_option("#agency", "000.00.15.H12")
     page.fill("#name", "Trần Thị Bình")
     page.fill("#contact", "binh@example.vn")
     page.fill("#text", TEXT)
