@@ -1,11 +1,12 @@
 """Filling guides (hướng dẫn kê khai) on the portal: ``/guides`` lists every form of every published
 citizens' procedure; ``/guides/<code>/<form>`` shows each field with its guide and sample;
 ``/guides/<code>/<form>/blank.pdf`` and ``…/sample.pdf`` are the blank form and the filled-in sample
-(engine.guides). No account needed; the URLs stay the same across versions of the procedure."""
+(engine.guides); ``/api/v1/public/procedures/<code>/guides`` gives the same as JSON, with each online
+application field's guide (``guide_for``). No account needed; the URLs stay the same across versions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, jsonify, render_template, url_for
 
 from engine import NotFound, guides
 from webui.extensions import get_engine
@@ -60,3 +61,21 @@ def blank_pdf(code: str, form_id: str) -> Response:
 @bp.route("/guides/<code>/<form_id>/sample.pdf")
 def sample_pdf(code: str, form_id: str) -> Response:
     return _pdf(code, form_id, filled=True)
+
+
+@bp.route("/api/v1/public/procedures/<code>/guides")
+def api_guides(code: str) -> Response:
+    """The procedure's forms with their fields, and ``fields``: each online-application field's guide."""
+    names = dict(public_procedures())
+    found = guides.guides_of(code[:MAX_CODE]) if code in names else None
+    if found is None:
+        response = jsonify(error="Không có hướng dẫn kê khai cho thủ tục này")
+        response.status_code = 404
+        return response
+    return jsonify(procedure=code, fields=guides.guide_for(get_engine(), code), forms=[{
+        "id": form.id, "title": form.title, "source": None if form.unconfirmed else form.source,
+        "unconfirmed": form.unconfirmed,
+        "blank_pdf": url_for("guides.blank_pdf", code=code, form_id=form.id),
+        "sample_pdf": url_for("guides.sample_pdf", code=code, form_id=form.id),
+        "fields": [{"id": f.id, "label": f.label, "guide": f.guide, "sample": f.sample} for f in form.fields]}
+        for form in found.forms])

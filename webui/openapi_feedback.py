@@ -41,6 +41,21 @@ FEEDBACK_SCHEMAS: dict[str, Any] = {
 }
 
 FEEDBACK_PATHS: dict[str, Any] = {
+    "/api/v1/public/procedures/{code}/guides": {"get": {
+        "summary": "Filling guides of a procedure's forms, and each online-application field's guide",
+        "tags": ["public"], "security": _PUBLIC,
+        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json({"type": "object", "properties": {
+            "procedure": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "Start-form field id or applicant.<field> → guide text"},
+            "forms": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "string"}, "title": {"type": "string"},
+                "source": {"type": ["string", "null"], "description": "null while unconfirmed"},
+                "unconfirmed": {"type": "boolean"}, "blank_pdf": {"type": "string"},
+                "sample_pdf": {"type": "string"}, "fields": {"type": "array", "items": {"type": "object"}}}}}}},
+            "Guides"), "404": _r("NotFound")},
+    }},
     "/api/v1/public/feedback": {
         "post": {
             "summary": "A citizen sends feedback on a procedure, or on a dossier proved with its receipt secret",

@@ -106,7 +106,8 @@ def test_only_the_api_blueprints_are_exempt(app):
 def api_rules(app: Any) -> list[Any]:
     open_to_all = {"api.create_token", "api.public_dossier", "api.openapi", "api.public_survey",
                    # a citizen's feedback: public, behind its own secret (tests/webui/test_feedback_api.py)
-                   "feedback_api.submit", "feedback_api.public_status", "feedback_api.rate", "feedback_api.published"}
+                   "feedback_api.submit", "feedback_api.public_status", "feedback_api.rate", "feedback_api.published",
+                   "guides.api_guides"}
     return [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/") and r.endpoint not in open_to_all]
 
 

@@ -59,3 +59,17 @@ def test_guide_for_gives_the_online_application_each_fields_guide(engine, publis
                           "applicant.name", "applicant.id_number", "applicant.address", "applicant.phone"}
     assert found["ngay_mat"].startswith("Ghi ngày, tháng, năm chết")
     assert guides.guide_for(engine, "T.UNKNOWN") == {}
+
+
+def test_the_guides_as_json_for_the_online_application(client, engine, published):
+    r = client.get("/api/v1/public/procedures/1.001731/guides")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["fields"] == guides.guide_for(engine, "1.001731")
+    [form] = body["forms"]
+    assert form["id"] == "mau_04" and form["unconfirmed"] is True and form["source"] is None
+    assert form["blank_pdf"] == "/guides/1.001731/mau_04/blank.pdf"
+    assert [f["id"] for f in form["fields"]][:2] == ["ho_ten_nguoi_mat", "paper.so_dinh_danh_nguoi_mat"]
+    for missing in ("BTH.NB.01", "1.001776", "NOPE"):
+        r = client.get(f"/api/v1/public/procedures/{missing}/guides")
+        assert r.status_code == 404 and r.get_json()["error"]
