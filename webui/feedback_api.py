@@ -20,6 +20,14 @@ from webui.extensions import get_engine
 from webui.ratelimit import check_feedback_submission, check_result_secret, right_secret
 
 bp = Blueprint("feedback_api", __name__, url_prefix="/api/v1")
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """The secret (on sending) and the senders' personal data are never kept by a cache."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
 MAX_REFERENCE = 32
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -32,6 +32,15 @@ from webui.portal import MAX_CODE, public_procedures
 from webui.ratelimit import check_feedback_submission, check_result_secret, right_secret
 
 bp = Blueprint("feedback", __name__)
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Secrets (the sent page, the follow page) and senders' personal data (the officials' pages) are
+    never kept by a browser or a proxy."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
 
 FORM_KEYS = ("procedure", "dossier", "secret", "agency", "name", "contact", "text")
 MAX_REFERENCE = 32

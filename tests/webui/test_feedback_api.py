@@ -33,7 +33,9 @@ def send(api: Api, **changes) -> dict:
 
 
 def test_send_then_follow_with_the_secret(api: Api, engine):
-    sent = send(api)
+    r = api("POST", "/public/feedback", json=GOOD)
+    assert r.status_code == 201 and r.headers["Cache-Control"] == "private, no-store"
+    sent = r.get_json()
     assert set(sent) == {"reference", "secret", "due_at", "agency"}
     assert sent["agency"] == "Bộ phận Một cửa"  # the procedure's first responsible agency
     # Monday 2 March 2026 08:00 + 10 working days (Settings.feedback_working_days)

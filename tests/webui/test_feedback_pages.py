@@ -48,7 +48,7 @@ def test_send_follow_answer_and_rate_through_the_pages(api: Api, client, app, en
     html = bad.get_data(as_text=True)
     assert 'aria-invalid="true"' in html and "Nội dung từ 10 đến 4000 ký tự" in html
     sent = send_page(client)
-    assert sent.status_code == 201
+    assert sent.status_code == 201 and sent.headers["Cache-Control"] == "private, no-store"
     reference, secret = codes_in(sent.get_data(as_text=True))
     assert "16/03/2026" in sent.get_data(as_text=True)
 
