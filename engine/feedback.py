@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from engine import accounts, approval, lanes, models
 from engine.accounts import AgencyInfo
 from engine.actor import Actor
-from engine.authorization import Write, authorize_write
+from engine.authorization import HANDLING, Write, authorize_write
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotFound, PermissionDenied
 from engine.events import record
 from engine.redaction import redact
@@ -328,12 +328,19 @@ def _view(session: Session, row: models.Feedback) -> FeedbackView:
                         row.answered_at, row.published, row.rating)
 
 
+def _reader(actor: Actor) -> None:
+    """Feedback (with the senders' personal data) is read by the handling roles and administrators only."""
+    if not actor.active or not actor.has("admin", *HANDLING):
+        raise PermissionDenied("Chỉ cán bộ một cửa, chuyên viên, lãnh đạo và quản trị viên xem phản ánh, kiến nghị")
+
+
 def _visible(actor: Actor, row: models.Feedback) -> bool:
-    return actor.active and (actor.has("admin") or row.agency_id == actor.agency_id)
+    return actor.has("admin") or row.agency_id == actor.agency_id
 
 
 def queue(engine: Engine, actor: Actor, status: str = "") -> list[FeedbackView]:
     """The feedback of the official's agency (every agency's for an administrator), open ones first by deadline."""
+    _reader(actor)
     if status and status not in STATUSES:
         raise InvalidInput(f"Trạng thái: {', '.join(STATUSES)}")
     stmt = select(models.Feedback)
@@ -347,6 +354,7 @@ def queue(engine: Engine, actor: Actor, status: str = "") -> list[FeedbackView]:
 
 
 def get(engine: Engine, actor: Actor, reference: str) -> FeedbackView:
+    _reader(actor)
     with engine.Session() as session:
         row = session.scalar(select(models.Feedback).where(models.Feedback.reference == reference.strip()[:32]))
         if row is None:

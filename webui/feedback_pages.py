@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from engine import (
     Conflict,
@@ -160,7 +159,7 @@ def answers() -> str:
 
 
 @bp.route("/feedback")
-@login_required
+@roles_required("clerk", "officer", "leader", "admin")
 def queue() -> str:
     status = request.args.get("status", "")
     if status not in ("", *feedback.STATUSES):
@@ -170,7 +169,7 @@ def queue() -> str:
 
 
 @bp.route("/feedback/<reference>", methods=["GET", "POST"])
-@login_required
+@roles_required("clerk", "officer", "leader", "admin")
 def item(reference: str) -> tuple[str, int] | Any:
     engine = get_engine()
     reference = reference[:MAX_REFERENCE]

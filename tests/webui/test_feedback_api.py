@@ -109,6 +109,7 @@ def test_the_queue_is_the_agencys_and_only_it_answers(api: Api, engine):
     assert desk[0]["name"] == GOOD["name"] and desk[0]["contact"] == GOOD["contact"]
     assert [f["reference"] for f in api("GET", "/feedback", "officer").get_json()] == [to_division["reference"]]
     assert api("GET", "/feedback").status_code == 401
+    assert api("GET", "/feedback", "designer").status_code == 403  # not a handling role: no personal data
     assert api("GET", f"/feedback/{to_desk['reference']}", "officer").status_code == 403
     r = api("POST", f"/feedback/{to_desk['reference']}/answer", "officer", json={"answer": "Trả lời", "publish": True})
     assert r.status_code == 403
