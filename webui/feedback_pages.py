@@ -50,7 +50,7 @@ def _messages() -> dict[str, str]:
         "procedure": _("Chọn một thủ tục hoặc ghi mã một hồ sơ (chỉ một trong hai)."),
         "dossier": _("Mã hồ sơ tối đa 64 ký tự."),
         "secret": _("Cần mã bí mật in trên giấy tiếp nhận và hẹn trả kết quả."),
-        "agency": _("Cơ quan này không giải quyết thủ tục đã chọn."),
+        "agency": _("Chọn cơ quan giải quyết thủ tục đã chọn."),
         "name": _("Ghi họ tên (tối đa 120 ký tự; mỗi cơ quan tối đa 10 người)."),
         "contact": _("Ghi một địa chỉ thư điện tử hoặc một số điện thoại (hoặc để trống)."),
         "text": _("Nội dung từ 10 đến 4000 ký tự."),
@@ -98,6 +98,8 @@ def send() -> tuple[str, int]:
         if given["dossier"]:
             check_result_secret(given["dossier"])
         try:
+            if len(choices) > 1 and not given["agency"]:  # the page never picks an agency for the citizen
+                raise FormInvalid({"agency": "Chọn cơ quan"})
             receipt = feedback.submit(engine, {k: v for k, v in given.items() if v})
         except FormInvalid as exc:
             errors, status = _field_errors(exc), 400

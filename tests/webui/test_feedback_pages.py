@@ -29,8 +29,8 @@ def count(engine) -> int:
 def send_page(client, **fields):
     page = client.get("/pakn/gui?procedure=T.000001")
     assert page.status_code == 200
-    data = {"procedure": "T.000001", "name": "Trần Thị Bình", "contact": "0912 345 678", "text": TEXT,
-            "csrf_token": csrf(page.get_data(as_text=True)), **fields}
+    data = {"procedure": "T.000001", "agency": "000.00.15.H12", "name": "Trần Thị Bình", "contact": "0912 345 678",
+            "text": TEXT, "csrf_token": csrf(page.get_data(as_text=True)), **fields}
     return client.post("/pakn/gui", data=data)
 
 
@@ -43,6 +43,9 @@ def codes_in(html: str) -> tuple[str, str]:
 def test_send_follow_answer_and_rate_through_the_pages(api: Api, client, app, engine):
     assert client.post("/pakn/gui", data={"procedure": "T.000001", "name": "X", "text": TEXT}).status_code == 400
     assert count(engine) == 0  # no CSRF token, nothing stored
+    unchosen = send_page(client, agency="")
+    assert unchosen.status_code == 400 and count(engine) == 0  # several agencies: the citizen chooses
+    assert 'id="agency"' in unchosen.get_data(as_text=True)
     bad = send_page(client, text="ngắn", name="")
     assert bad.status_code == 400 and count(engine) == 0
     html = bad.get_data(as_text=True)
