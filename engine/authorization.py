@@ -11,6 +11,7 @@ apology        officer, leader             an agency holding the dossier or late
 withdraw       clerk                       the desk that received it
 collect        clerk                       the desk that received it
 desk_papers    clerk                       the desk that received it
+feedback       clerk, officer, leader      the agency a citizen's feedback (PAKN) was sent to
 =============  ==========================  =================================================
 
 An administrator reads everything and writes none of these. The check runs before any state rule, so
@@ -44,6 +45,13 @@ class DossierFacts(Protocol):
     def receiving_agency_id(self) -> int | None: ...
 
 
+class FeedbackFacts(Protocol):
+    """What the check reads of a citizen's feedback: the agency responsible for answering it."""
+
+    @property
+    def agency_id(self) -> int: ...
+
+
 class Write(StrEnum):
     STEP = "step"
     ATTACH = "attach"
@@ -51,6 +59,7 @@ class Write(StrEnum):
     WITHDRAW = "withdraw"
     COLLECT = "collect"
     DESK_PAPERS = "desk_papers"
+    FEEDBACK = "feedback"
 
 
 HANDLING = ("clerk", "officer", "leader")
@@ -62,6 +71,7 @@ RULES: dict[Write, tuple[tuple[str, ...], str]] = {
     Write.WITHDRAW: (("clerk",), "Chỉ bộ phận một cửa đã tiếp nhận hồ sơ được nhận yêu cầu rút hồ sơ"),
     Write.COLLECT: (("clerk",), "Chỉ bộ phận một cửa đã tiếp nhận hồ sơ ghi việc trả kết quả"),
     Write.DESK_PAPERS: (("clerk",), "Chỉ bộ phận đã tiếp nhận hồ sơ được ghi giấy tờ"),
+    Write.FEEDBACK: (HANDLING, "Chỉ cơ quan tiếp nhận phản ánh, kiến nghị này được trả lời"),
 }
 
 
@@ -74,9 +84,11 @@ def takes_part(session: Session, actor: Actor, dossier: DossierFacts) -> bool:
 
 
 def _owns(session: Session, actor: Actor, write: Write, dossier: DossierFacts | None,
-          step: models.Step | None, now: datetime | None) -> bool:
+          step: models.Step | None, now: datetime | None, feedback: FeedbackFacts | None) -> bool:
     if write is Write.STEP:
         return step is not None and step.agency_id == actor.agency_id
+    if write is Write.FEEDBACK:
+        return feedback is not None and feedback.agency_id == actor.agency_id
     assert dossier is not None
     if write is Write.ATTACH:
         return takes_part(session, actor, dossier)
@@ -87,8 +99,9 @@ def _owns(session: Session, actor: Actor, write: Write, dossier: DossierFacts | 
 
 
 def authorize_write(session: Session, actor: Actor, write: Write, *, dossier: DossierFacts | None = None,
-                    step: models.Step | None = None, now: datetime | None = None) -> None:
-    """:class:`PermissionDenied` unless ``actor`` may make ``write`` to ``dossier`` (or ``step``)."""
+                    step: models.Step | None = None, now: datetime | None = None,
+                    feedback: FeedbackFacts | None = None) -> None:
+    """:class:`PermissionDenied` unless ``actor`` may make ``write`` to ``dossier`` (or ``step``, ``feedback``)."""
     roles, message = RULES[write]
-    if not actor.active or not actor.has(*roles) or not _owns(session, actor, write, dossier, step, now):
+    if not actor.active or not actor.has(*roles) or not _owns(session, actor, write, dossier, step, now, feedback):
         raise PermissionDenied(message)

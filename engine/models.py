@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -551,3 +552,34 @@ class NoticeTemplate(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class Feedback(Base):
+    """A citizen's feedback or petition (PAKN) on a procedure or a dossier (engine.feedback): the
+    responsible agency answers it by ``due_at``; the citizen follows it with the reference and secret."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_agency_id", "agency_id", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    #: SHA-256 (hex) of the secret given to the citizen; the secret itself is never stored.
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    procedure_code: Mapped[str] = mapped_column(String(64))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    contact: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    #: received, answered, closed
+    status: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    due_at: Mapped[datetime]
+    answer: Mapped[str] = mapped_column(Text, default="", server_default="")
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    answered_at: Mapped[datetime | None]
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The question and answer as published, personal data removed (empty while unpublished).
+    published_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    published_answer: Mapped[str] = mapped_column(Text, default="", server_default="")
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rated_at: Mapped[datetime | None]

@@ -2,7 +2,8 @@
 e-mail (SMTP, standard library) and an SMS (a provider interface with one HTTP adapter).
 
 Which messages (``KINDS``): reception (code, appointment, lookup link), supplement request (what is
-missing), refusal, apology with the new date, result ready, result collected. A dossier gets an
+missing), refusal, apology with the new date, result ready, result collected, and the answer to a
+citizen's feedback (engine.feedback: to its contact when that is an e-mail address or a phone number). A dossier gets an
 e-mail when it has an address and ``LIENTHONG_SMTP_URL`` is set, an SMS when it has a phone
 number and ``LIENTHONG_SMS_URL`` is set.
 
@@ -47,11 +48,11 @@ from engine.settings import Settings
 SUBSCRIBER = "notifications"
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "notifications"
 CHANNELS = ("email", "sms")
-KINDS = ("reception", "supplement", "refusal", "apology", "result", "collected")
+KINDS = ("reception", "supplement", "refusal", "apology", "result", "collected", "feedback")
 MAX_TEMPLATE = 4000
 TIMEOUT_SECONDS = 10.0
 _SIMPLE = {"dossier.received": "reception", "dossier.waiting_supplement": "supplement",
-           "dossier.apology": "apology", "dossier.collected": "collected"}
+           "dossier.apology": "apology", "dossier.collected": "collected", "feedback.answered": "feedback"}
 _NOTICE = models.CitizenNotice
 _ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
 
@@ -167,7 +168,8 @@ def save_template(session: Session, name: str, body: str, now: datetime) -> None
 SAMPLE = {"code": "000.00.15.H12-260302-0001", "procedure": "Đăng ký khai sinh", "due_at": "09/03/2026 08:00",
           "new_due_at": "12/03/2026 08:00", "reason": "Thiếu bản sao giấy chứng sinh",
           "lookup_url": "https://dichvucong.example.vn/tra-cuu?code=000.00.15.H12-260302-0001",
-          "survey_url": "https://dichvucong.example.vn/lookup/000.00.15.H12-260302-0001/survey"}
+          "survey_url": "https://dichvucong.example.vn/lookup/000.00.15.H12-260302-0001/survey",
+          "reference": "PA260302-ABC234", "feedback_url": "https://dichvucong.example.vn/pakn/theo-doi?reference=PA260302-ABC234"}
 
 
 def render(session: Session, kind: str, channel: str, context: dict[str, str]) -> tuple[str, str]:
@@ -196,6 +198,9 @@ class Notifier:
 
     def __call__(self, message: outbox.Message) -> None:
         kind = kind_of(message.topic, message.payload)
+        if kind == "feedback":
+            self._feedback(message)
+            return
         if kind is None or message.dossier_id is None:
             return
         with self.sessions() as session:
@@ -207,6 +212,35 @@ class Notifier:
                 return
             context = self._context(session, dossier, message)
             texts = {channel: render(session, kind, channel, context) for channel in targets}
+        self._send(message, kind, targets, texts)
+
+    def _feedback(self, message: outbox.Message) -> None:
+        """The answer to a citizen's feedback, to the contact it gave (e-mail or phone)."""
+        from engine.feedback import looks_like_email, looks_like_phone
+
+        with self.sessions() as session:
+            row = session.get(models.Feedback, message.payload.get("feedback_id"))
+            if row is None:
+                return
+            targets = {}
+            if self.settings.smtp_url and self.settings.mail_from and looks_like_email(row.contact):
+                targets["email"] = row.contact.strip()
+            if self.sms is not None and looks_like_phone(row.contact):
+                targets["sms"] = row.contact.strip()
+            if not targets:
+                return
+            name = session.scalar(select(models.DefinitionVersion.name).where(
+                models.DefinitionVersion.procedure_code == row.procedure_code)
+                .order_by(models.DefinitionVersion.id.desc()).limit(1)) or row.procedure_code
+            base = self.settings.public_url.rstrip("/")
+            context = dict.fromkeys(SAMPLE, "") | {
+                "procedure": name, "reference": row.reference,
+                "feedback_url": f"{base}/pakn/theo-doi?reference={row.reference}"}
+            texts = {channel: render(session, "feedback", channel, context) for channel in targets}
+        self._send(message, "feedback", targets, texts)
+
+    def _send(self, message: outbox.Message, kind: str, targets: dict[str, str],
+              texts: dict[str, tuple[str, str]]) -> None:
         failures = []
         for channel, address in targets.items():
             if not self._begin(message, channel, kind):

@@ -88,6 +88,11 @@ class Settings:
     form_set: str = "2018"
     #: The portal's address, for links in citizen notifications (e.g. https://dichvucong.example.vn).
     public_url: str = ""
+    #: Working days an agency has to answer a citizen's feedback (PAKN); Decree 20/2008/NĐ-CP gives
+    #: ten for handling a feedback (not confirmed against the decree in force: docs/citizens.md).
+    feedback_working_days: Decimal = Decimal(10)
+    #: Feedback a client address may send per window (the portal form and the API together).
+    feedback_rate_limit: RateLimit = RateLimit(5, 3600)
 
     def __post_init__(self) -> None:
         if self.supplement_rule not in SUPPLEMENT_RULES:
@@ -101,6 +106,8 @@ class Settings:
             raise InvalidInput("trusted_proxies không được âm")
         self.calendar_config()  # office hours, time zone and day length checked now
         check_form_set(self.form_set)
+        if not Decimal(0) < self.feedback_working_days <= Decimal(60):
+            raise InvalidInput("feedback_working_days phải lớn hơn 0 và tối đa 60 ngày làm việc")
 
     @property
     def document_dir(self) -> Path:
@@ -151,6 +158,8 @@ class Settings:
             "sms_url": ("LIENTHONG_SMS_URL", str),
             "form_set": ("LIENTHONG_FORM_SET", str),
             "public_url": ("LIENTHONG_PUBLIC_URL", str),
+            "feedback_working_days": ("LIENTHONG_FEEDBACK_DAYS", _decimal),
+            "feedback_rate_limit": ("LIENTHONG_FEEDBACK_RATE_LIMIT", _rate),
         }
         for attr, (name, parse) in readers.items():
             raw = get(name)

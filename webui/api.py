@@ -36,6 +36,7 @@ from engine import (
     citizen,
     dossier_facts,
     error,
+    feedback_stats,
     issue_token,
     reception,
     report,
@@ -466,6 +467,7 @@ def statistics() -> Response:
     satisfaction = satisfaction_dict(citizen.satisfaction(engine, date_from, date_to))
     return jsonify(
         satisfaction=satisfaction,
+        pakn=feedback_stats.as_dict(feedback_stats.figures(engine, date_from, date_to)),
         by_agency=[{"agency": a.code, "name": a.name, "completed": a.completed, "early": a.early,
                     "on_time": a.on_time, "late": a.late, "open": a.open, "overdue": a.overdue,
                     "on_time_rate": rates["agency"].get(a.code)}

@@ -31,6 +31,8 @@ DOCUMENT_KIND = {"original": _l("Bản chính"), "certified": _l("Bản sao có 
 COLLECTION = {"desk": _l("Nhận trực tiếp tại Bộ phận Một cửa"), "post": _l("Qua dịch vụ bưu chính công ích"),
               "online": _l("Nhận trực tuyến")}
 TIMELINESS = {"early": _l("Trước hạn"), "on_time": _l("Đúng hạn"), "late": _l("Quá hạn")}
+FEEDBACK_STATUS = {"received": _l("Đang chờ trả lời"), "answered": _l("Đã trả lời"),
+                   "closed": _l("Đã trả lời, đã đánh giá")}
 EVENT_ACTION = {
     "dossier.received": _l("Tiếp nhận hồ sơ"),
     "dossier.documents": _l("Ghi nhận giấy tờ"),
@@ -180,6 +182,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda v: _label(DOSSIER_STATUS, v), "status_label")
     app.add_template_filter(lambda v: _label(STEP_STATE, v), "state_label")
     app.add_template_filter(lambda v: _label(TIMELINESS, v), "timeliness_label")
+    app.add_template_filter(lambda v: _label(FEEDBACK_STATUS, v), "feedback_status")
     app.add_template_filter(lambda v: _label(EVENT_ACTION, v), "action_label")
     app.add_template_filter(lambda v: _label(COLLECTION, v), "collection_label")
     app.add_template_filter(role_label, "role_label")

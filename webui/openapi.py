@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from webui.openapi_feedback import FEEDBACK_PATHS, FEEDBACK_SCHEMAS
 from webui.openapi_review import REVIEW_PATHS, REVIEW_SCHEMAS
 
 VERSION = "1.0.0"
@@ -232,7 +233,8 @@ SCHEMAS: dict[str, Any] = {
                                         "given in the period", "properties": {
                            "version": {"type": "string"}, "overall": {"type": "object"},
                            "by_agency": {"type": "array", "items": {"type": "object"}},
-                           "by_procedure": {"type": "array", "items": {"type": "object"}}}}},
+                           "by_procedure": {"type": "array", "items": {"type": "object"}}}},
+                       "pakn": _ref("PaknFigures")},
     },
     "Document": {
         "type": "object",
@@ -579,8 +581,8 @@ PATHS: dict[str, Any] = {
     }},
 }
 
-PATHS |= REVIEW_PATHS
-SCHEMAS |= REVIEW_SCHEMAS
+PATHS |= REVIEW_PATHS | FEEDBACK_PATHS
+SCHEMAS |= REVIEW_SCHEMAS | FEEDBACK_SCHEMAS
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -596,7 +598,7 @@ DOCUMENT: dict[str, Any] = {
     "servers": [{"url": "/"}],
     "security": [{"bearer": []}],
     "tags": [{"name": n} for n in ("auth", "procedures", "dossiers", "steps", "public", "statistics", "review",
-                                   "meta")],
+                                   "feedback", "meta")],
     "paths": PATHS,
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

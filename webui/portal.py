@@ -18,7 +18,9 @@ from engine import (
     NotFound,
     ProcedureSummary,
     agencies_named,
+    feedback_contacts,
     flowchart,
+    guides,
     lane_agencies,
     search_key,
     steptable,
@@ -78,6 +80,12 @@ def _internal(summary: ProcedureSummary) -> bool:
     return summary.metadata.get("level") == "internal"
 
 
+def public_procedures() -> list[tuple[str, str]]:
+    """(code, name in the page's language) of every citizens' procedure in force, by name."""
+    entries = [_entry(s) for s in get_engine().procedures() if not _internal(s)]
+    return [(e.code, e.name) for e in sorted(entries, key=lambda e: search_key(e.name))]
+
+
 def matches(entry: CatalogueEntry, query: str) -> bool:
     """Every word of the query, diacritics and case ignored ('mai tang' finds 'Mai táng')."""
     return all(word in entry.key for word in search_key(query).split())
@@ -129,12 +137,6 @@ def _responsible(meta: dict[str, Any], lanes: dict[str, AgencyInfo]) -> list[Age
     return found
 
 
-def _feedback_officials(agency: AgencyInfo) -> list[dict[str, str]]:
-    raw = agency.contacts.get("feedback_officials") or []
-    return [{k: _text(o.get(k, "")) for k in ("name", "title", "phone", "email")}
-            for o in raw if isinstance(o, dict) and _text(o.get("name", ""))]
-
-
 def _list(meta: dict[str, Any], key: str) -> list[Any]:
     value = meta.get(key)
     return list(value) if isinstance(value, list) else []
@@ -177,17 +179,19 @@ def procedure(code: str) -> str:
     rows = steptable.step_rows(definition.process, names)
     table = Markup(steptable.to_html(rows))  # noqa: S704 - to_html escapes every cell itself
     meta = summary.metadata
-    agencies = [(a, _feedback_officials(a)) for a in _responsible(meta, lanes)]
+    agencies = [(a, feedback_contacts.contacts_of(a)) for a in _responsible(meta, lanes)]
     reduction = _reduction(meta)
     fee = meta.get("fee") if isinstance(meta.get("fee"), dict) else None
     svg_url = url_for("portal.flowchart_svg", code=summary.code, v=_svg_version(summary, names))
+    found_guides = guides.guides_of(summary.code)
+    guide_forms = {f.id for f in found_guides.forms} if found_guides else set()
     return render_template(
         "portal/procedure.html", summary=summary, name=_display_name(summary), meta=meta, table=table,
         step_total=steptable.total_days(rows), agencies=agencies, reduction=reduction, fee=fee,
         documents=[d for d in _list(meta, "documents") if isinstance(d, dict)],
         forms=[f for f in _list(meta, "forms") if isinstance(f, dict)],
         legal_basis=_list(meta, "legal_basis"), submission=_list(meta, "submission"),
-        notes=_list(meta, "notes"), lead_code=meta.get("lead_agency"), svg_url=svg_url)
+        notes=_list(meta, "notes"), lead_code=meta.get("lead_agency"), svg_url=svg_url, guide_forms=guide_forms)
 
 
 @bp.route("/thu-tuc/<code>/so-do.svg")

@@ -52,3 +52,11 @@ def check_result_secret(code: str) -> None:
 def right_secret(code: str) -> None:
     """The secret was right: the attempt does not count against this address."""
     forgive_attempt(get_engine(), [secret_key(code)])
+
+
+def check_feedback_submission() -> None:
+    """Abort with 429 when this client address has sent too much feedback lately (FEEDBACK_RATE_LIMIT)."""
+    try:
+        count_attempt(get_engine(), {f"feedback:{_address()}": _limit("FEEDBACK_RATE_LIMIT")})
+    except TooManyAttempts:
+        abort(429, _("Gửi quá nhiều phản ánh trong thời gian ngắn; hãy thử lại sau."))

@@ -15,6 +15,7 @@ from engine import (
     citizen,
     digitisation,
     dossier_facts,
+    feedback_stats,
     report,
     spreadsheet,
     survey_sheet_rows,
@@ -70,12 +71,13 @@ def index():  # type: ignore[no-untyped-def]
     except InvalidInput as exc:  # reversed or unreadable dates: say so beside the form, nothing else
         today = engine.today()
         return render_template("stats/index.html", date_from=today.replace(day=1), date_to=today, reports={},
-                               digitised=None, total=0, charts={}, period_error=str(exc)), 400
+                               digitised=None, total=0, charts={}, pakn=None, period_error=str(exc)), 400
     facts = _facts(date_from, date_to)
     reports = {by: report(facts, by) for by in GROUPINGS}
     digitised = digitisation(engine, date_from, date_to)
+    pakn = feedback_stats.figures(engine, date_from, date_to)
     return render_template("stats/index.html", date_from=date_from, date_to=date_to, reports=reports,
-                           digitised=digitised, total=len(facts), charts=_charts(reports))
+                           digitised=digitised, total=len(facts), charts=_charts(reports), pakn=pakn)
 
 
 def _download(body: bytes, mimetype: str, name: str) -> Response:
@@ -101,5 +103,7 @@ def xlsx():  # type: ignore[no-untyped-def]
     date_from, date_to = period_args()
     satisfaction = citizen.satisfaction(get_engine(), date_from, date_to)
     body = spreadsheet.report_xlsx(report(_facts(date_from, date_to), by), by,
-                                   more={"Mức độ hài lòng": survey_sheet_rows(satisfaction)})
+                                   more={"Mức độ hài lòng": survey_sheet_rows(satisfaction),
+                                         "Phản ánh, kiến nghị": feedback_stats.sheet_rows(
+                                             feedback_stats.figures(get_engine(), date_from, date_to))})
     return _download(body, XLSX, f"thong-ke-{by}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.xlsx")

@@ -214,7 +214,11 @@ def test_api_role_rules(client, engine, scene_deployed):
 #: Pages anyone may open without logging in.
 PUBLIC = {"portal.index", "portal.procedure", "portal.flowchart_svg", "portal.favicon", "portal.lookup", "auth.login",
           "static", "api.public_dossier", "api.openapi", "api.create_token", "documents.public_result", "survey.page",
-          "api.public_survey"}
+          "api.public_survey",
+          # feedback and petitions, filling guides (docs/citizens.md): no account needed
+          "feedback.contacts", "feedback.send", "feedback.follow", "feedback.answers", "feedback_api.submit",
+          "feedback_api.public_status", "feedback_api.rate", "feedback_api.published", "guides.index",
+          "guides.form_page", "guides.blank_pdf", "guides.sample_pdf", "guides.api_guides"}
 
 
 def test_every_page_but_the_public_ones_needs_a_login(app, client, scene_deployed):
@@ -242,4 +246,6 @@ def test_every_page_but_the_public_ones_needs_a_login(app, client, scene_deploye
             assert APPLICANT["name"] not in body and APPLICANT["id_number"] not in body, rule.rule
     assert seen_public == {e for e in PUBLIC if e in app.view_functions} - {"api.create_token",
                                                                             "documents.public_result",
-                                                                            "api.public_survey"}
+                                                                            "api.public_survey",
+                                                                            "feedback_api.submit",
+                                                                            "feedback_api.rate"}

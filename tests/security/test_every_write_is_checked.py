@@ -45,6 +45,13 @@ NOT_DOSSIER_WRITES = {
     "time_review_api.api_what_if": "a prediction, writes nothing",
     "survey.page": "the applicant's answer, behind the receipt's secret (tests/webui/test_survey.py)",
     "api.public_survey": "the applicant's answer, behind the receipt's secret (tests/webui/test_survey.py)",
+    "feedback.send": "a citizen's feedback, a dossier proved by its secret (tests/webui/test_feedback_pages.py)",
+    "feedback.follow": "a rating behind the feedback's own secret (tests/webui/test_feedback_pages.py)",
+    "feedback.item": "a feedback's answer, Write.FEEDBACK (tests/webui/test_feedback_api.py)",
+    "feedback.edit_contacts": "administration",
+    "feedback_api.submit": "a citizen's feedback, a dossier proved by its secret (tests/webui/test_feedback_api.py)",
+    "feedback_api.rate": "a rating behind the feedback's own secret (tests/webui/test_feedback_api.py)",
+    "feedback_api.answer": "a feedback's answer, Write.FEEDBACK (tests/webui/test_feedback_api.py)",
 }
 #: Writes an agency taking part may make (the rules in engine/authorization.py).
 PARTICIPANT_MAY = {"documents.attach", "api.attach_document"}
