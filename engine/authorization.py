@@ -11,6 +11,7 @@ apology        officer, leader             an agency holding the dossier or late
 withdraw       clerk                       the desk that received it
 collect        clerk                       the desk that received it
 desk_papers    clerk                       the desk that received it
+application    clerk                       the desk receiving an online application
 =============  ==========================  =================================================
 
 An administrator reads everything and writes none of these. The check runs before any state rule, so
@@ -51,6 +52,7 @@ class Write(StrEnum):
     WITHDRAW = "withdraw"
     COLLECT = "collect"
     DESK_PAPERS = "desk_papers"
+    APPLICATION = "application"
 
 
 HANDLING = ("clerk", "officer", "leader")
@@ -62,6 +64,7 @@ RULES: dict[Write, tuple[tuple[str, ...], str]] = {
     Write.WITHDRAW: (("clerk",), "Chỉ bộ phận một cửa đã tiếp nhận hồ sơ được nhận yêu cầu rút hồ sơ"),
     Write.COLLECT: (("clerk",), "Chỉ bộ phận một cửa đã tiếp nhận hồ sơ ghi việc trả kết quả"),
     Write.DESK_PAPERS: (("clerk",), "Chỉ bộ phận đã tiếp nhận hồ sơ được ghi giấy tờ"),
+    Write.APPLICATION: (("clerk",), "Hồ sơ trực tuyến này do bộ phận một cửa của cơ quan khác tiếp nhận"),
 }
 
 

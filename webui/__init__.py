@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         LOGIN_RATE_LIMIT=(settings.login_rate_limit.count, settings.login_rate_limit.seconds),
         PUBLIC_LOOKUP_RATE_LIMIT=(settings.public_lookup_rate_limit.count, settings.public_lookup_rate_limit.seconds),
         RESULT_SECRET_RATE_LIMIT=(settings.result_secret_rate_limit.count, settings.result_secret_rate_limit.seconds),
+        APPLICATION_RATE_LIMIT=(settings.application_rate_limit.count, settings.application_rate_limit.seconds),
         # Reverse proxies in front (nginx: 1); their X-Forwarded-For/-Proto then give the client's
         # address (login rate limits) and scheme. 0: headers ignored, so clients cannot forge them.
         TRUSTED_PROXIES=settings.trusted_proxies,
