@@ -87,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from webui import (
         admin,
         api,
+        api_applications,
         api_lifecycle,
         api_procedures,
         auth,
@@ -110,12 +111,13 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
 
     for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, time_review,
                    designer, modeler, review, admin, calendar_admin, notice_templates, survey, api, api_lifecycle,
-                   api_procedures):
+                   api_procedures, api_applications):
         app.register_blueprint(module.bp)
     app.register_blueprint(time_review.api_bp)
     security.exempt_api(app, api.bp)
     security.exempt_api(app, api_lifecycle.bp)
     security.exempt_api(app, api_procedures.bp)
+    security.exempt_api(app, api_applications.bp)
     security.exempt_api(app, time_review.api_bp)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

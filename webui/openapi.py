@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from webui.openapi_applications import APPLICATION_PATHS, APPLICATION_SCHEMAS, ONLINE_SHARE
 from webui.openapi_review import REVIEW_PATHS, REVIEW_SCHEMAS
 
 VERSION = "1.0.0"
@@ -572,8 +573,9 @@ PATHS: dict[str, Any] = {
     }},
 }
 
-PATHS |= REVIEW_PATHS
-SCHEMAS |= REVIEW_SCHEMAS
+PATHS |= REVIEW_PATHS | APPLICATION_PATHS
+SCHEMAS |= REVIEW_SCHEMAS | APPLICATION_SCHEMAS
+SCHEMAS["Digitisation"]["properties"] |= ONLINE_SHARE
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
