@@ -90,11 +90,13 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         api_applications,
         api_lifecycle,
         api_procedures,
+        applications,
         auth,
         calendar_admin,
         dashboard,
         designer,
         desk,
+        desk_applications,
         documents,
         dossiers,
         inbox,
@@ -109,9 +111,9 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         time_review,
     )
 
-    for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, time_review,
-                   designer, modeler, review, admin, calendar_admin, notice_templates, survey, api, api_lifecycle,
-                   api_procedures, api_applications):
+    for module in (auth, portal, applications, inbox, steps, desk, desk_applications, dossiers, lifecycle, documents,
+                   dashboard, stats_page, time_review, designer, modeler, review, admin, calendar_admin,
+                   notice_templates, survey, api, api_lifecycle, api_procedures, api_applications):
         app.register_blueprint(module.bp)
     app.register_blueprint(time_review.api_bp)
     security.exempt_api(app, api.bp)

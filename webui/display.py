@@ -33,6 +33,7 @@ COLLECTION = {"desk": _l("Nhận trực tiếp tại Bộ phận Một cửa"), 
 TIMELINESS = {"early": _l("Trước hạn"), "on_time": _l("Đúng hạn"), "late": _l("Quá hạn")}
 EVENT_ACTION = {
     "dossier.received": _l("Tiếp nhận hồ sơ"),
+    "application.accepted": _l("Tiếp nhận hồ sơ nộp trực tuyến"),
     "dossier.documents": _l("Ghi nhận giấy tờ"),
     "document.attached": _l("Đính kèm tài liệu"),
     "step.ready": _l("Chuyển đến bước"),
