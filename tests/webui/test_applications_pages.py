@@ -183,3 +183,24 @@ def test_supplement_then_resubmission_then_refusal_through_the_pages(client, app
     assert r.status_code == 302 and "/desk/notices/" in r.headers["Location"]
     refused = client.get("/desk/applications?status=refused").get_data(as_text=True)
     assert reference in refused and "Không thuộc thẩm quyền" in refused
+
+
+def test_the_stats_page_and_workbook_show_the_online_share(client, engine, world, clock, procedure):
+    from openpyxl import load_workbook
+
+    from tests.engine.test_applications import APPLICANT
+
+    for _ in range(3):
+        engine.start_dossier(world["clerk"], "T.000001", APPLICANT, {"so_ban_sao": 1})
+    reference, _secret = shown(apply(client, clock))
+    engine.accept_application(world["clerk"], reference)
+    login(client, "leader")
+    page = client.get("/stats?from=2026-03-01&to=2026-03-31").get_data(as_text=True)
+    assert "Tỷ lệ trực tuyến" in page
+    assert re.search(r'class="num online-share">25[,.]0', page), page
+    xlsx = client.get("/stats.xlsx?by=agency&from=2026-03-01&to=2026-03-31")
+    sheet = load_workbook(io.BytesIO(xlsx.data))["Số hóa, trực tuyến"]
+    values = list(sheet.values)
+    rows = [dict(zip(values[0], r, strict=True)) for r in values[1:]]
+    desk = next(r for r in rows if r["Theo"] == "cơ quan")
+    assert (desk["Tiếp nhận"], desk["Nộp trực tuyến"], desk["Tỷ lệ trực tuyến (%)"]) == (4, 1, 25.0)
