@@ -214,7 +214,7 @@ def test_api_role_rules(client, engine, scene_deployed):
 #: Pages anyone may open without logging in.
 PUBLIC = {"portal.index", "portal.procedure", "portal.flowchart_svg", "portal.favicon", "portal.lookup", "auth.login",
           "static", "api.public_dossier", "api.openapi", "api.create_token", "documents.public_result", "survey.page",
-          "api.public_survey"}
+          "api.public_survey", "applications.new", "applications.status_form", "api_applications.public_status"}
 
 
 def test_every_page_but_the_public_ones_needs_a_login(app, client, scene_deployed):

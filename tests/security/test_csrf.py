@@ -95,7 +95,7 @@ def test_only_the_api_blueprints_are_exempt(app):
     """Only the bearer-token API (/api/v1) is exempt; every route of it is under /api/v1."""
     from webui.security import csrf as protector
 
-    api = {"api", "api_lifecycle", "api_procedures", "time_review_api"}
+    api = {"api", "api_lifecycle", "api_procedures", "time_review_api", "api_applications"}
     assert {bp.name for bp in protector._exempt_blueprints} == api
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] in api:
@@ -104,7 +104,8 @@ def test_only_the_api_blueprints_are_exempt(app):
 
 
 def api_rules(app: Any) -> list[Any]:
-    open_to_all = {"api.create_token", "api.public_dossier", "api.openapi", "api.public_survey"}
+    open_to_all = {"api.create_token", "api.public_dossier", "api.openapi", "api.public_survey",
+                   "api_applications.submit", "api_applications.public_status", "api_applications.resubmit"}
     return [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/") and r.endpoint not in open_to_all]
 
 
