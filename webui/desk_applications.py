@@ -26,10 +26,13 @@ def index():  # type: ignore[no-untyped-def]
     if chosen not in STATUSES:
         chosen = ApplicationStatus.SUBMITTED
     apps = engine.applications(actor(), chosen)
-    documents = {a.reference: requirements(engine.procedure(a.procedure_code).metadata) for a in apps
+    summaries = {code: engine.procedure(code) for code in {a.procedure_code for a in apps}}
+    documents = {a.reference: requirements(summaries[a.procedure_code].metadata) for a in apps
                  if chosen == ApplicationStatus.SUBMITTED}
+    fields = {code: {f.id: f for f in engine.definition(s.definition_id).start_fields}
+              for code, s in summaries.items()}
     return render_template("desk/applications.html", applications=apps, chosen=chosen, statuses=STATUSES,
-                           requirements=documents)
+                           requirements=documents, fields=fields)
 
 
 @bp.route("/desk/applications/<reference>/documents/<int:document_id>")

@@ -104,7 +104,13 @@ class Submitted:
 
 
 def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.strip().encode("utf-8")).hexdigest()
+    """SHA-256 of the secret as typed, spaces and letter case aside (it is read out and typed by people)."""
+    return hashlib.sha256("".join(secret.split()).upper().encode("utf-8")).hexdigest()
+
+
+def new_secret() -> str:
+    """16 letters and digits without ambiguous ones (about 78 random bits), shown to the applicant once."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(16))
 
 
 def new_reference() -> str:
@@ -149,7 +155,7 @@ class Applications:
             raise FormInvalid(errors)
         stored = [(key, name, filename, size, media_type, documents.store.put(body))
                   for key, name, filename, size, media_type, body in checked]
-        secret = secrets.token_urlsafe(12)
+        secret = new_secret()
         with self.core.unit() as unit:
             session = unit.session
             reference = new_reference()

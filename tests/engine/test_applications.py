@@ -61,6 +61,8 @@ def test_submission_stores_the_application_and_its_documents(engine, docs):
     assert [(d.requirement_key, d.media_type) for d in app.documents] == [
         ("to-khai-de-nghi", "application/pdf"), ("giay-chung-tu", "image/png")]
     assert docs.store.get(app.documents[0].sha256) == PDF
+    typed = engine.public_application(done.reference.lower(), " ".join(done.secret.lower()))
+    assert typed.reference == done.reference  # read out and typed: case and spaces aside
     with engine.Session() as s:  # the secret is kept only as its hash
         assert s.scalar(select(Application.secret_hash)) != done.secret
 

@@ -140,6 +140,7 @@ def test_the_desk_accepts_and_prints_the_receipt(client, app, engine, clock, pro
     login(client, "clerk")
     queue = client.get("/desk/applications").get_data(as_text=True)
     assert f'id="accept-{reference}"' in queue and "Trần Thị Bình" in queue and "to-khai.pdf" in queue
+    assert "Số bản sao" in queue  # the reception form's labels, not its field ids
     assert "Hồ sơ trực tuyến" in client.get("/desk").get_data(as_text=True)  # in the menu
     doc = re.search(rf'/desk/applications/{reference}/documents/(\d+)', queue)
     assert doc and client.get(doc.group(0)).data == PDF
