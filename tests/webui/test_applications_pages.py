@@ -87,6 +87,8 @@ def test_submit_shows_reference_and_secret_then_status_behind_the_secret(client,
     right = client.post(f"/applications/{reference}", data={"csrf_token": token, "secret": secret})
     assert right.status_code == 200 and 'data-status="submitted"' in right.get_data(as_text=True)
     assert client.post(f"/applications/{reference}", data={"secret": secret}).status_code == 400  # no CSRF token
+    english = client.get(f"/applications/{reference}?lang=en").get_data(as_text=True)
+    assert f"Online application {reference}" in english and "Secret (given when you applied)" in english
 
 
 @pytest.mark.parametrize("changes", [
