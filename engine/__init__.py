@@ -86,6 +86,7 @@ from engine.reports import digitisation, dossier_facts, search_dossiers, statist
 from engine.review import Review
 from engine.runtime import Engine
 from engine.search import STATUSES, SearchPage, SearchQuery
+from engine.services.applications import ApplicationView, Upload, UploadedDocument
 from engine.sessions import end_sessions, log_in, session_actor
 from engine.settings import RateLimit, Settings
 from engine.stats import (
@@ -98,7 +99,7 @@ from engine.stats import (
     report,
     to_csv,
 )
-from engine.statuses import DossierStatus, StepState
+from engine.statuses import ApplicationStatus, DossierStatus, StepState
 from engine.validation import AgencyRef, lane_refs, validate_bpmn
 from engine.views import DeployResult, DossierView, EventView, ProcedureSummary, StepForm, StepView
 
@@ -107,6 +108,8 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "Actor",
     "AgencyInfo",
     "AgencyRef",
+    "ApplicationStatus",
+    "ApplicationView",
     "CalendarConfig",
     "Conflict",
     "Definition",
@@ -157,6 +160,8 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "StepState",
     "StepView",
     "TooManyAttempts",
+    "Upload",
+    "UploadedDocument",
     "WorkingCalendar",
     "agencies",
     "agencies_named",

@@ -12,6 +12,7 @@ withdraw       clerk                       the desk that received it
 collect        clerk                       the desk that received it
 desk_papers    clerk                       the desk that received it
 feedback       clerk, officer, leader      the agency a citizen's feedback (PAKN) was sent to
+application    clerk                       the desk receiving an online application
 =============  ==========================  =================================================
 
 An administrator reads everything and writes none of these. The check runs before any state rule, so
@@ -60,6 +61,7 @@ class Write(StrEnum):
     COLLECT = "collect"
     DESK_PAPERS = "desk_papers"
     FEEDBACK = "feedback"
+    APPLICATION = "application"
 
 
 HANDLING = ("clerk", "officer", "leader")
@@ -72,6 +74,7 @@ RULES: dict[Write, tuple[tuple[str, ...], str]] = {
     Write.COLLECT: (("clerk",), "Chỉ bộ phận một cửa đã tiếp nhận hồ sơ ghi việc trả kết quả"),
     Write.DESK_PAPERS: (("clerk",), "Chỉ bộ phận đã tiếp nhận hồ sơ được ghi giấy tờ"),
     Write.FEEDBACK: (HANDLING, "Chỉ cơ quan tiếp nhận phản ánh, kiến nghị này được trả lời"),
+    Write.APPLICATION: (("clerk",), "Hồ sơ trực tuyến này do bộ phận một cửa của cơ quan khác tiếp nhận"),
 }
 
 

@@ -21,7 +21,7 @@ OUTBOX_ACTIONS = frozenset({
     "dossier.received", "dossier.waiting_supplement", "dossier.supplemented", "dossier.finished",
     "dossier.withdrawn", "dossier.incident", "dossier.overdue", "dossier.apology", "dossier.collected",
     "step.ready", "step.claimed", "step.unclaimed", "step.reassigned", "step.completed", "step.cancelled",
-    "step.overdue", "feedback.answered",
+    "step.overdue", "feedback.answered", "application.supplement_requested", "application.refused",
 })
 
 

@@ -208,6 +208,8 @@ class Dossier(Base):
     commune_code: Mapped[str] = mapped_column(String(64), server_default="", default="")
     #: Why the workflow cannot go on by itself (a bounded loop ran out); empty when all is well.
     incident: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    #: How it was received: ``counter`` (at the desk) or ``online`` (an accepted online application).
+    channel: Mapped[str] = mapped_column(String(16), default="counter", server_default="counter")
 
 
 class WorkflowState(Base):

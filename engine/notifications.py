@@ -42,6 +42,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import db, models, outbox
+from engine.application_models import Application
 from engine.errors import InvalidInput
 from engine.settings import Settings
 
@@ -52,7 +53,9 @@ KINDS = ("reception", "supplement", "refusal", "apology", "result", "collected",
 MAX_TEMPLATE = 4000
 TIMEOUT_SECONDS = 10.0
 _SIMPLE = {"dossier.received": "reception", "dossier.waiting_supplement": "supplement",
-           "dossier.apology": "apology", "dossier.collected": "collected", "feedback.answered": "feedback"}
+           "dossier.apology": "apology", "dossier.collected": "collected", "feedback.answered": "feedback",
+           # an online application the desk sent back for a supplement (Mẫu 02) or refused (Mẫu 03)
+           "application.supplement_requested": "supplement", "application.refused": "refusal"}
 _NOTICE = models.CitizenNotice
 _ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
 
@@ -201,16 +204,18 @@ class Notifier:
         if kind == "feedback":
             self._feedback(message)
             return
-        if kind is None or message.dossier_id is None:
+        if kind is None:
             return
         with self.sessions() as session:
-            dossier = session.get(models.Dossier, message.dossier_id)
-            if dossier is None:
+            if message.topic.startswith("application."):
+                found = self._application(session, message)
+            else:
+                dossier = session.get(models.Dossier, message.dossier_id) if message.dossier_id else None
+                found = (self._targets(dossier.applicant_email, dossier.applicant_phone),
+                         self._context(session, dossier, message)) if dossier is not None else None
+            if found is None or not found[0]:
                 return
-            targets = self._targets(dossier)
-            if not targets:
-                return
-            context = self._context(session, dossier, message)
+            targets, context = found
             texts = {channel: render(session, kind, channel, context) for channel in targets}
         self._send(message, kind, targets, texts)
 
@@ -262,13 +267,28 @@ class Notifier:
         if failures:
             raise DeliveryFailed("; ".join(failures))
 
-    def _targets(self, dossier: models.Dossier) -> dict[str, str]:
+    def _targets(self, email: str, phone: str) -> dict[str, str]:
         out = {}
-        if self.settings.smtp_url and self.settings.mail_from and dossier.applicant_email:
-            out["email"] = dossier.applicant_email
-        if self.sms is not None and dossier.applicant_phone:
-            out["sms"] = dossier.applicant_phone
+        if self.settings.smtp_url and self.settings.mail_from and email:
+            out["email"] = email
+        if self.sms is not None and phone:
+            out["sms"] = phone
         return out
+
+    def _application(self, session: Session, message: outbox.Message
+                     ) -> tuple[dict[str, str], dict[str, str]] | None:
+        """Targets and context of an online application's message (it has no dossier yet)."""
+        app = session.get(Application, message.payload.get("application") or 0)
+        if app is None:
+            return None
+        person = dict(app.applicant or {})
+        name = session.scalar(select(models.DefinitionVersion.name)
+                              .where(models.DefinitionVersion.id == app.definition_id)) or app.procedure_code
+        base = self.settings.public_url.rstrip("/")
+        context = {"code": app.reference, "procedure": name, "due_at": "", "new_due_at": "",
+                   "reason": str(message.payload.get("reason") or "")[:500],
+                   "lookup_url": f"{base}/applications/{app.reference}", "survey_url": ""}
+        return self._targets(str(person.get("email") or ""), str(person.get("phone") or "")), context
 
     def _context(self, session: Session, dossier: models.Dossier, message: outbox.Message) -> dict[str, str]:
         details = message.payload.get("details") or message.payload

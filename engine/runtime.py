@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.applicants import mask_name, search_key
 from engine.calendar import WorkingCalendar
+from engine.services.applications import Applications
 from engine.services.deadlines import Deadlines
 from engine.services.deployment import Deployment
 from engine.services.lifecycle import Lifecycle
@@ -54,6 +55,7 @@ class Engine:
         deadlines = Deadlines(core, progress)
         timers = Timers(core, progress)
         reads = Reads(core)
+        applications = Applications(core, reception)
         # deployment
         self.definition = deployment.definition
         self.deploy = deployment.deploy
@@ -65,6 +67,16 @@ class Engine:
         self.refuse_at_desk = reception.refuse_at_desk
         self.desk_notice = reception.desk_notice
         self.desk_notices = reception.desk_notices
+        # online applications
+        self.submit_application = applications.submit
+        self.resubmit_application = applications.resubmit
+        self.public_application = applications.public_application
+        self.applications = applications.applications
+        self.application = applications.application
+        self.application_document = applications.uploaded
+        self.accept_application = applications.accept
+        self.request_application_supplement = applications.request_supplement
+        self.refuse_application = applications.refuse
         # steps
         self.claim = steps.claim
         self.unclaim = steps.unclaim

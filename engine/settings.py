@@ -68,6 +68,8 @@ class Settings:
     public_lookup_rate_limit: RateLimit = RateLimit(30, 60)
     #: Wrong receipt secrets per dossier code and client address on the result download.
     result_secret_rate_limit: RateLimit = RateLimit(10, 300)
+    #: Online applications submitted per client address (page and API together).
+    application_rate_limit: RateLimit = RateLimit(10, 3600)
     max_document_bytes: int = 20 * 1024 * 1024
     max_request_bytes: int = 64 * 1024 * 1024
     #: The saved workflow state of one dossier may not grow beyond this.
@@ -144,6 +146,7 @@ class Settings:
             "login_rate_limit": ("LIENTHONG_LOGIN_RATE_LIMIT", _rate),
             "public_lookup_rate_limit": ("LIENTHONG_LOOKUP_RATE_LIMIT", _rate),
             "result_secret_rate_limit": ("LIENTHONG_RESULT_SECRET_RATE_LIMIT", _rate),
+            "application_rate_limit": ("LIENTHONG_APPLICATION_RATE_LIMIT", _rate),
             "max_document_bytes": ("LIENTHONG_MAX_DOCUMENT_BYTES", _int),
             "max_request_bytes": ("LIENTHONG_MAX_REQUEST_BYTES", _int),
             "max_state_bytes": ("LIENTHONG_MAX_STATE_BYTES", _int),

@@ -15,7 +15,9 @@ Per procedure (QĐ 766 "progress" and "average handling time"):
 
 Digitisation (QĐ 766): of the dossiers received in the period whose procedure lists required
 documents, the share whose required documents were all attached as scans at reception (by the
-receiving desk, before the dossier left it), per receiving agency and per procedure.
+receiving desk, before the dossier left it), per receiving agency and per procedure; and the
+online share: of the dossiers received in the period, those received online (an online application
+accepted by the desk, ``dossiers.channel = 'online'``), as a percentage of all received.
 
 A period is given as local calendar dates, both included.
 """
@@ -76,13 +78,20 @@ class ProcedureStats:
 @dataclass(frozen=True)
 class DigitisationStats:
     """Dossiers received (``received``), those whose procedure lists required documents
-    (``with_list``), and of these the ones fully digitised at reception (``digitised``)."""
+    (``with_list``), and of these the ones fully digitised at reception (``digitised``); of the
+    received, those received online (``online``)."""
 
     code: str
     name: str
     received: int = 0
     with_list: int = 0
     digitised: int = 0
+    online: int = 0
+
+    @property
+    def online_share(self) -> float | None:
+        """Percentage of the received dossiers received online (QĐ 766), one decimal; None when none."""
+        return _share(self.online, self.received)
 
     @property
     def share(self) -> float | None:
@@ -138,7 +147,7 @@ def _digitisation(session: Session, start: datetime,
     from engine.documents import requirements
 
     D, Doc = models.Dossier, models.Document
-    dossiers = session.execute(select(D.id, D.definition_id, D.procedure_code, D.receiving_agency_id)
+    dossiers = session.execute(select(D.id, D.definition_id, D.procedure_code, D.receiving_agency_id, D.channel)
                                .where(D.received_at >= start, D.received_at < end)).all()
     if not dossiers:
         return [], []
@@ -164,6 +173,7 @@ def _digitisation(session: Session, start: datetime,
         keys = required.get(d.definition_id, set())
         for counts in (agencies[d.receiving_agency_id], procedures[d.procedure_code]):
             counts["received"] += 1
+            counts["online"] += d.channel == "online"
             if keys:
                 counts["with_list"] += 1
                 counts["digitised"] += keys <= attached.get(d.id, set())
@@ -177,7 +187,7 @@ def _digitisation(session: Session, start: datetime,
     return by_agency, by_procedure
 
 
-_DIGITISATION = ("received", "with_list", "digitised")
+_DIGITISATION = ("received", "with_list", "digitised", "online")
 
 
 def _by_agency(session: Session, start: datetime, end: datetime, now: datetime) -> list[AgencyStats]:
@@ -283,6 +293,8 @@ FORMULAS = {
     "carried_over": "dossiers received before the period and not finished when it began",
     "average_working_days": "working time from the start of counting to the finish, less the applicant's "
                             "supplement time, averaged over the dossiers finished in the period",
+    "online_share": "online / received × 100, one decimal (QĐ 766): of the dossiers received in the period, "
+                    "those received online (an online application accepted by the desk)",
 }
 
 

@@ -2,14 +2,15 @@
 
     dossier: received → processing ⇄ waiting_supplement → completed | returned | refused | withdrawn
     step:    ready ⇄ claimed → completed;  ready | claimed → cancelled
+    online application: submitted ⇄ supplement_requested;  submitted → accepted | refused
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["FINISHED_STATUSES", "OPEN_STATES", "OPEN_STATUSES", "OUTCOME_PRIORITY", "RESULT_STATUSES", "DossierStatus",
-           "StepState"]
+__all__ = ["FINISHED_STATUSES", "OPEN_STATES", "OPEN_STATUSES", "OUTCOME_PRIORITY", "RESULT_STATUSES",
+           "ApplicationStatus", "DossierStatus", "StepState"]
 
 
 class DossierStatus(StrEnum):
@@ -20,6 +21,15 @@ class DossierStatus(StrEnum):
     RETURNED = "returned"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+
+
+class ApplicationStatus(StrEnum):
+    """An online application (engine.services.applications) before the desk receives it."""
+
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    REFUSED = "refused"
 
 
 class StepState(StrEnum):

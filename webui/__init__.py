@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         PUBLIC_LOOKUP_RATE_LIMIT=(settings.public_lookup_rate_limit.count, settings.public_lookup_rate_limit.seconds),
         RESULT_SECRET_RATE_LIMIT=(settings.result_secret_rate_limit.count, settings.result_secret_rate_limit.seconds),
         FEEDBACK_RATE_LIMIT=(settings.feedback_rate_limit.count, settings.feedback_rate_limit.seconds),
+        APPLICATION_RATE_LIMIT=(settings.application_rate_limit.count, settings.application_rate_limit.seconds),
         # Reverse proxies in front (nginx: 1); their X-Forwarded-For/-Proto then give the client's
         # address (login rate limits) and scheme. 0: headers ignored, so clients cannot forge them.
         TRUSTED_PROXIES=settings.trusted_proxies,
@@ -87,13 +88,16 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
     from webui import (
         admin,
         api,
+        api_applications,
         api_lifecycle,
         api_procedures,
+        applications,
         auth,
         calendar_admin,
         dashboard,
         designer,
         desk,
+        desk_applications,
         documents,
         dossiers,
         feedback_api,
@@ -111,15 +115,17 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Settings | N
         time_review,
     )
 
-    for module in (auth, portal, inbox, steps, desk, dossiers, lifecycle, documents, dashboard, stats_page, time_review,
-                   designer, modeler, review, admin, calendar_admin, notice_templates, survey, api, api_lifecycle,
-                   api_procedures, feedback_pages, feedback_api, guides):
+    for module in (auth, portal, applications, inbox, steps, desk, desk_applications, dossiers, lifecycle, documents,
+                   dashboard, stats_page, time_review, designer, modeler, review, admin, calendar_admin,
+                   notice_templates, survey, api, api_lifecycle, api_procedures, api_applications, feedback_pages,
+                   feedback_api, guides):
         app.register_blueprint(module.bp)
     app.register_blueprint(time_review.api_bp)
     security.exempt_api(app, api.bp)
     security.exempt_api(app, api_lifecycle.bp)
     security.exempt_api(app, api_procedures.bp)
     security.exempt_api(app, feedback_api.bp)
+    security.exempt_api(app, api_applications.bp)
     security.exempt_api(app, time_review.api_bp)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

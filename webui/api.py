@@ -485,7 +485,7 @@ def statistics() -> Response:
 
 def _digitisation_json(key: str, row: DigitisationStats) -> dict[str, Any]:
     return {key: row.code, "name": row.name, "received": row.received, "with_list": row.with_list,
-            "digitised": row.digitised, "share": row.share}
+            "digitised": row.digitised, "share": row.share, "online": row.online, "online_share": row.online_share}
 
 
 @bp.get("/openapi.json")

@@ -35,6 +35,7 @@ FEEDBACK_STATUS = {"received": _l("Đang chờ trả lời"), "answered": _l("Đ
                    "closed": _l("Đã trả lời, đã đánh giá")}
 EVENT_ACTION = {
     "dossier.received": _l("Tiếp nhận hồ sơ"),
+    "application.accepted": _l("Tiếp nhận hồ sơ nộp trực tuyến"),
     "dossier.documents": _l("Ghi nhận giấy tờ"),
     "document.attached": _l("Đính kèm tài liệu"),
     "step.ready": _l("Chuyển đến bước"),

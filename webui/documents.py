@@ -61,9 +61,14 @@ def read_upload(upload: FileStorage | None) -> bytes:
 
 def file_response(info: DocumentInfo, data: bytes) -> Response:
     """Always a download: attachment with an RFC 5987 name, the detected type, nosniff, sandboxed."""
-    media_type = info.media_type if info.media_type in ACCEPTED else "application/octet-stream"
+    return file_response_of(info.filename, info.media_type, data)
+
+
+def file_response_of(filename: str, media_type: str, data: bytes) -> Response:
+    """``file_response`` for any stored file (an online application's uploads too)."""
+    media_type = media_type if media_type in ACCEPTED else "application/octet-stream"
     response = Response(data, mimetype=media_type)
-    response.headers["Content-Disposition"] = _disposition(info.filename)
+    response.headers["Content-Disposition"] = _disposition(filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     response.headers["Cache-Control"] = "private, no-store"

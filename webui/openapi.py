@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from webui.openapi_feedback import FEEDBACK_PATHS, FEEDBACK_SCHEMAS
+from webui.openapi_applications import APPLICATION_PATHS, APPLICATION_SCHEMAS, ONLINE_SHARE
 from webui.openapi_review import REVIEW_PATHS, REVIEW_SCHEMAS
 
 VERSION = "1.0.0"
@@ -581,8 +582,9 @@ PATHS: dict[str, Any] = {
     }},
 }
 
-PATHS |= REVIEW_PATHS | FEEDBACK_PATHS
-SCHEMAS |= REVIEW_SCHEMAS | FEEDBACK_SCHEMAS
+PATHS |= REVIEW_PATHS | FEEDBACK_PATHS | APPLICATION_PATHS
+SCHEMAS |= REVIEW_SCHEMAS | FEEDBACK_SCHEMAS | APPLICATION_SCHEMAS
+SCHEMAS["Digitisation"]["properties"] |= ONLINE_SHARE
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",

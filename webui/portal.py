@@ -194,6 +194,11 @@ def procedure(code: str) -> str:
         notes=_list(meta, "notes"), lead_code=meta.get("lead_agency"), svg_url=svg_url, guide_forms=guide_forms)
 
 
+#: For the online application pages (webui.applications).
+display_name = _display_name
+public_procedure = _public_procedure
+
+
 @bp.route("/thu-tuc/<code>/so-do.svg")
 def flowchart_svg(code: str) -> Response:
     engine = get_engine()

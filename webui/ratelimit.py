@@ -28,6 +28,11 @@ def _address() -> str:
     return request.remote_addr or "-"
 
 
+def client_address() -> str:
+    """The client's address as the rate limits key it (behind trusted proxies: the forwarded one)."""
+    return _address()
+
+
 def check_public_lookup() -> None:
     """Abort with 429 when this client address has looked up too many dossiers lately."""
     try:

@@ -105,5 +105,15 @@ def xlsx():  # type: ignore[no-untyped-def]
     body = spreadsheet.report_xlsx(report(_facts(date_from, date_to), by), by,
                                    more={"Mức độ hài lòng": survey_sheet_rows(satisfaction),
                                          "Phản ánh, kiến nghị": feedback_stats.sheet_rows(
-                                             feedback_stats.figures(get_engine(), date_from, date_to))})
+                                             feedback_stats.figures(get_engine(), date_from, date_to)),
+                                         "Số hóa, trực tuyến": _reception_rows(date_from, date_to)})
     return _download(body, XLSX, f"thong-ke-{by}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.xlsx")
+
+
+def _reception_rows(date_from: date, date_to: date) -> list[dict[str, object]]:
+    """Digitisation and the online share (QĐ 766) per receiving agency and per procedure."""
+    by_agency, by_procedure = digitisation(get_engine(), date_from, date_to)
+    return [{"Theo": group, "Mã": r.code, "Tên": r.name, "Tiếp nhận": r.received, "Có danh mục giấy tờ": r.with_list,
+             "Số hóa đủ": r.digitised, "Tỷ lệ số hóa (%)": r.share, "Nộp trực tuyến": r.online,
+             "Tỷ lệ trực tuyến (%)": r.online_share}
+            for group, rows in (("cơ quan", by_agency), ("thủ tục", by_procedure)) for r in rows]

@@ -26,6 +26,8 @@ from engine.views import DossierView
 _SEQUENCES: Any = models.DossierSequence.__table__
 _DOSSIERS: Any = models.Dossier.__table__
 _DOSSIER_INSERT = insert(_DOSSIERS).returning(_DOSSIERS.c.id)
+#: How a dossier reaches the desk (``dossiers.channel``): in person, or an accepted online application.
+CHANNELS = ("counter", "online")
 
 
 class Reception:
@@ -51,47 +53,57 @@ class Reception:
         answers with the code and dates only); ``"open"`` gives only the steps now open.
         ``commune`` (a unit code; default: the desk's unit) is the commune the dossier concerns:
         lanes naming an agency kind resolve by it, and a commune lacking one is refused here."""
+        with self.core.unit() as unit:
+            return self.receive_in(unit, actor, procedure_code, applicant, data, with_history=with_history,
+                                   commune=commune)
+
+    def receive_in(self, unit: UnitOfWork, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],
+                   data: Mapping[str, Any] | None = None, *, with_history: bool | Literal["open"] = True,
+                   commune: str | None = None, channel: str = "counter") -> DossierView:
+        """``start_dossier`` inside the caller's unit of work (an online application accepted with it);
+        ``channel`` says how the dossier came: ``counter`` or ``online``."""
         if not actor.has("clerk"):
             raise PermissionDenied("Chỉ cán bộ một cửa được tiếp nhận hồ sơ")
+        if channel not in CHANNELS:
+            raise InvalidInput(f"Kênh tiếp nhận không hợp lệ: {channel!r}")
         person, wrong = check_applicant(applicant)
-        with self.core.unit() as unit:
-            session, now = unit.session, unit.now
-            row = definition_row(session, procedure_code)
-            definition = self.core.definition(session, row.id)
-            cleaned = validate_form(definition.start_fields, data or {}, today=unit.calendar.localize(now).date(),
-                                    pending=wrong)
-            commune_code = self.core.reception_commune(actor.agency_id, commune, definition)
-            counting_from = unit.calendar.counting_start(now)
-            due = unit.calendar.add(counting_from, days=definition.limit_working_days)
-            desk = session.get(models.Agency, actor.agency_id)
-            code = self.next_code(unit, (desk.unit_code if desk else "") or actor.agency_code)
-            values: dict[str, Any] = {
-                "code": code, "definition_id": row.id, "procedure_code": row.procedure_code,
-                "status": DossierStatus.RECEIVED, "applicant_name": person["name"],
-                "applicant_search": search_key(person["name"]), "applicant_id_number": person["id_number"],
-                "applicant_phone": person["phone"], "applicant_email": person["email"],
-                "applicant_address": person["address"], "data": cleaned, "receiving_agency_id": actor.agency_id,
-                "received_by": actor.id, "received_at": now, "counting_from": counting_from, "due_at": due,
-                "original_due_at": due, "finished_at": None, "outcome": "", "supplement_count": 0,
-                "lookup_secret": secrets.token_hex(3).upper(), "paused_at": None, "paused_seconds": 0,
-                "apology_count": 0, "state_version": 0, "incident": "",
-                "commune_code": commune_code}
-            values["id"] = unit.conn.execute(_DOSSIER_INSERT, values).scalar_one()
-            dossier = unit.track(values)
-            queries.record_participation(session, dossier, actor.agency_id)
-            unit.record("dossier.received", dossier_id=dossier.id, actor_id=actor.id,
-                        details={"procedure": row.procedure_code, "version": row.version,
-                                 "due_at": due.isoformat(), "data": cleaned})
-            wf = self.progress.new_workflow(definition)
-            for task in wf.get_tasks(state=TaskState.READY):
-                task.data.update(cleaned)
-            incident = ""
-            try:
-                self.progress.run(wf, definition, None)
-            except LoopRanOut:
-                incident = LOOP_INCIDENT.format(limit=MAX_ENGINE_TASKS)
-            self.progress.settle(unit, dossier, definition, wf, actor.id, new=True, incident=incident)
-            return unit.view(dossier, with_history=with_history)
+        session, now = unit.session, unit.now
+        row = definition_row(session, procedure_code)
+        definition = self.core.definition(session, row.id)
+        cleaned = validate_form(definition.start_fields, data or {}, today=unit.calendar.localize(now).date(),
+                                pending=wrong)
+        commune_code = self.core.reception_commune(actor.agency_id, commune, definition)
+        counting_from = unit.calendar.counting_start(now)
+        due = unit.calendar.add(counting_from, days=definition.limit_working_days)
+        desk = session.get(models.Agency, actor.agency_id)
+        code = self.next_code(unit, (desk.unit_code if desk else "") or actor.agency_code)
+        values: dict[str, Any] = {
+            "code": code, "definition_id": row.id, "procedure_code": row.procedure_code,
+            "status": DossierStatus.RECEIVED, "applicant_name": person["name"],
+            "applicant_search": search_key(person["name"]), "applicant_id_number": person["id_number"],
+            "applicant_phone": person["phone"], "applicant_email": person["email"],
+            "applicant_address": person["address"], "data": cleaned, "receiving_agency_id": actor.agency_id,
+            "received_by": actor.id, "received_at": now, "counting_from": counting_from, "due_at": due,
+            "original_due_at": due, "finished_at": None, "outcome": "", "supplement_count": 0,
+            "lookup_secret": secrets.token_hex(3).upper(), "paused_at": None, "paused_seconds": 0,
+            "apology_count": 0, "state_version": 0, "incident": "",
+            "commune_code": commune_code, "channel": channel}
+        values["id"] = unit.conn.execute(_DOSSIER_INSERT, values).scalar_one()
+        dossier = unit.track(values)
+        queries.record_participation(session, dossier, actor.agency_id)
+        unit.record("dossier.received", dossier_id=dossier.id, actor_id=actor.id,
+                    details={"procedure": row.procedure_code, "version": row.version,
+                             "due_at": due.isoformat(), "data": cleaned})
+        wf = self.progress.new_workflow(definition)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(cleaned)
+        incident = ""
+        try:
+            self.progress.run(wf, definition, None)
+        except LoopRanOut:
+            incident = LOOP_INCIDENT.format(limit=MAX_ENGINE_TASKS)
+        self.progress.settle(unit, dossier, definition, wf, actor.id, new=True, incident=incident)
+        return unit.view(dossier, with_history=with_history)
 
     # ------------------------------------------------------------------ desk notices (Mẫu 02, 03)
 
@@ -112,49 +124,57 @@ class Reception:
     def _desk_notice(self, actor: Actor, kind: str, procedure_code: str, applicant: Mapping[str, Any], *,
                      request: str, documents: list[dict[str, Any]], reasons: list[str],
                      guidance: Mapping[str, str] | None, dossier_code: str = "") -> DeskNoticeView:
+        with self.core.unit() as unit:
+            return self.notice_in(unit, actor, kind, procedure_code, applicant, request=request,
+                                  documents=documents, reasons=reasons, guidance=guidance, dossier_code=dossier_code)
+
+    def notice_in(self, unit: UnitOfWork, actor: Actor, kind: str, procedure_code: str,
+                  applicant: Mapping[str, Any], *, request: str, documents: list[dict[str, Any]],
+                  reasons: list[str], guidance: Mapping[str, str] | None, dossier_code: str = "") -> DeskNoticeView:
+        """A desk notice (Mẫu 02 ``supplement``, Mẫu 03 ``refusal``) inside the caller's unit of work
+        (documents and reasons already cleaned)."""
         if not actor.has("clerk"):
             raise PermissionDenied("Chỉ cán bộ một cửa được lập phiếu tại bộ phận một cửa")
         person = clean_applicant(applicant)
         request = clean_text(request, "nội dung yêu cầu", required=False)
-        with self.core.unit() as unit:
-            session = unit.session
-            year = unit.calendar.localize(unit.now).year
-            definition = definition_row(session, procedure_code)
-            dossier_id = None
-            if dossier_code:
-                dossier = session.scalar(select(models.Dossier).where(models.Dossier.code == dossier_code))
-                if dossier is None:
-                    raise NotFound(f"Không có hồ sơ {dossier_code!r}")
-                authorize_write(session, actor, Write.DESK_PAPERS, dossier=dossier)  # the desk that received it
-                dossier_id = dossier.id
-            agency = session.scalar(select(models.Agency).where(models.Agency.id == actor.agency_id)
-                                    .with_for_update())  # serialises numbering per agency
-            assert agency is not None
-            contacts = dict(agency.contacts or {})
-            given = dict(guidance or {})
-            guide = {"website": clean_text(given.get("website") or contacts.get("website"), "trang web", 255,
-                                           required=False),
-                     "official": clean_text(given.get("official") or actor.full_name, "cán bộ hướng dẫn", 255),
-                     "phone": clean_text(given.get("phone") or contacts.get("phone") or agency.phone, "điện thoại",
-                                         64, required=False)}
-            last = session.scalar(select(func.max(models.DeskNotice.number)).where(
-                models.DeskNotice.agency_id == actor.agency_id, models.DeskNotice.kind == kind,
-                models.DeskNotice.year == year)) or 0
-            row = models.DeskNotice(
-                kind=kind, agency_id=actor.agency_id, year=year, number=last + 1,
-                procedure_code=definition.procedure_code, procedure_name=definition.name, dossier_id=dossier_id,
-                applicant_name=person["name"], applicant_id_number=person["id_number"],
-                applicant_phone=person["phone"], applicant_email=person["email"],
-                applicant_address=person["address"], request=request or definition.name, documents=documents,
-                reasons=reasons, guidance=guide if kind == "supplement" else {}, official_id=actor.id,
-                created_at=unit.now)
-            session.add(row)
-            session.flush()
-            unit.record("desk.supplement_requested" if kind == "supplement" else "desk.refused",
-                        dossier_id=dossier_id, actor_id=actor.id,
-                        details={"notice_id": row.id, "number": row.number, "year": year,
-                                 "procedure": definition.procedure_code})
-            return notice_view(session, row)
+        session = unit.session
+        year = unit.calendar.localize(unit.now).year
+        definition = definition_row(session, procedure_code)
+        dossier_id = None
+        if dossier_code:
+            dossier = session.scalar(select(models.Dossier).where(models.Dossier.code == dossier_code))
+            if dossier is None:
+                raise NotFound(f"Không có hồ sơ {dossier_code!r}")
+            authorize_write(session, actor, Write.DESK_PAPERS, dossier=dossier)  # the desk that received it
+            dossier_id = dossier.id
+        agency = session.scalar(select(models.Agency).where(models.Agency.id == actor.agency_id)
+                                .with_for_update())  # serialises numbering per agency
+        assert agency is not None
+        contacts = dict(agency.contacts or {})
+        given = dict(guidance or {})
+        guide = {"website": clean_text(given.get("website") or contacts.get("website"), "trang web", 255,
+                                       required=False),
+                 "official": clean_text(given.get("official") or actor.full_name, "cán bộ hướng dẫn", 255),
+                 "phone": clean_text(given.get("phone") or contacts.get("phone") or agency.phone, "điện thoại",
+                                     64, required=False)}
+        last = session.scalar(select(func.max(models.DeskNotice.number)).where(
+            models.DeskNotice.agency_id == actor.agency_id, models.DeskNotice.kind == kind,
+            models.DeskNotice.year == year)) or 0
+        row = models.DeskNotice(
+            kind=kind, agency_id=actor.agency_id, year=year, number=last + 1,
+            procedure_code=definition.procedure_code, procedure_name=definition.name, dossier_id=dossier_id,
+            applicant_name=person["name"], applicant_id_number=person["id_number"],
+            applicant_phone=person["phone"], applicant_email=person["email"],
+            applicant_address=person["address"], request=request or definition.name, documents=documents,
+            reasons=reasons, guidance=guide if kind == "supplement" else {}, official_id=actor.id,
+            created_at=unit.now)
+        session.add(row)
+        session.flush()
+        unit.record("desk.supplement_requested" if kind == "supplement" else "desk.refused",
+                    dossier_id=dossier_id, actor_id=actor.id,
+                    details={"notice_id": row.id, "number": row.number, "year": year,
+                             "procedure": definition.procedure_code})
+        return notice_view(session, row)
 
     def desk_notice(self, notice_id: int, actor: Actor | None = None) -> DeskNoticeView:
         """One desk notice; an official sees only their own agency's."""

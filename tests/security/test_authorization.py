@@ -218,7 +218,8 @@ PUBLIC = {"portal.index", "portal.procedure", "portal.flowchart_svg", "portal.fa
           # feedback and petitions, filling guides (docs/citizens.md): no account needed
           "feedback.contacts", "feedback.send", "feedback.follow", "feedback.answers", "feedback_api.submit",
           "feedback_api.public_status", "feedback_api.rate", "feedback_api.published", "guides.index",
-          "guides.form_page", "guides.blank_pdf", "guides.sample_pdf", "guides.api_guides"}
+          "guides.form_page", "guides.blank_pdf", "guides.sample_pdf", "guides.api_guides",
+          "applications.new", "applications.status_form", "api_applications.public_status"}
 
 
 def test_every_page_but_the_public_ones_needs_a_login(app, client, scene_deployed):

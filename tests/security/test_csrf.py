@@ -95,7 +95,7 @@ def test_only_the_api_blueprints_are_exempt(app):
     """Only the bearer-token API (/api/v1) is exempt; every route of it is under /api/v1."""
     from webui.security import csrf as protector
 
-    api = {"api", "api_lifecycle", "api_procedures", "time_review_api", "feedback_api"}
+    api = {"api", "api_lifecycle", "api_procedures", "time_review_api", "feedback_api", "api_applications"}
     assert {bp.name for bp in protector._exempt_blueprints} == api
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] in api:
@@ -107,7 +107,8 @@ def api_rules(app: Any) -> list[Any]:
     open_to_all = {"api.create_token", "api.public_dossier", "api.openapi", "api.public_survey",
                    # a citizen's feedback: public, behind its own secret (tests/webui/test_feedback_api.py)
                    "feedback_api.submit", "feedback_api.public_status", "feedback_api.rate", "feedback_api.published",
-                   "guides.api_guides"}
+                   "guides.api_guides",
+                   "api_applications.submit", "api_applications.public_status", "api_applications.resubmit"}
     return [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/") and r.endpoint not in open_to_all]
 
 

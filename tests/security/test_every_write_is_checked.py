@@ -52,6 +52,18 @@ NOT_DOSSIER_WRITES = {
     "feedback_api.submit": "a citizen's feedback, a dossier proved by its secret (tests/webui/test_feedback_api.py)",
     "feedback_api.rate": "a rating behind the feedback's own secret (tests/webui/test_feedback_api.py)",
     "feedback_api.answer": "a feedback's answer, Write.FEEDBACK (tests/webui/test_feedback_api.py)",
+    # Online applications: no dossier until accepted; another agency's clerk is refused every decision
+    # (tests/engine/test_applications.py, tests/webui/test_applications_api.py and _pages.py).
+    "applications.status": "a read behind the application's secret",
+    "applications.resubmit": "the applicant's documents, behind the application's secret",
+    "api_applications.submit": "a new online application, no dossier",
+    "api_applications.resubmit": "the applicant's documents, behind the application's secret",
+    "desk_applications.accept": "receives a new dossier at the receiving desk (Write.APPLICATION)",
+    "desk_applications.supplement": "an online application, no dossier (Write.APPLICATION)",
+    "desk_applications.refuse": "an online application, no dossier (Write.APPLICATION)",
+    "api_applications.accept": "receives a new dossier at the receiving desk (Write.APPLICATION)",
+    "api_applications.supplement_request": "an online application, no dossier (Write.APPLICATION)",
+    "api_applications.refusal": "an online application, no dossier (Write.APPLICATION)",
 }
 #: Writes an agency taking part may make (the rules in engine/authorization.py).
 PARTICIPANT_MAY = {"documents.attach", "api.attach_document"}

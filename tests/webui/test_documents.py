@@ -203,7 +203,7 @@ def test_the_api_attaches_lists_downloads_and_searches(client, app, engine, worl
     stats = api("GET", "/stats?from=2026-03-01&to=2026-03-31", "leader").get_json()
     assert stats["digitisation"]["by_procedure"] == [{
         "procedure": "T.000001", "name": "Thủ tục thử nghiệm ba cơ quan", "received": 1, "with_list": 1,
-        "digitised": 0, "share": 0.0}]
+        "digitised": 0, "share": 0.0, "online": 0, "online_share": 0.0}]
     api("POST", f"/dossiers/{code}/documents", "clerk", data={
         "file": (io.BytesIO(PNG), "c.png"), "requirement": "giay-chung-tu"}, content_type="multipart/form-data")
     stats = api("GET", "/stats?from=2026-03-01&to=2026-03-31", "leader").get_json()

@@ -13,7 +13,7 @@ from alembic import op
 from engine.models import UTCDateTime
 
 revision: str = "0017_feedback"
-down_revision: str | None = "0015_citizen"
+down_revision: str | None = "0016_applications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
