@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from webui.openapi_feedback import FEEDBACK_PATHS, FEEDBACK_SCHEMAS
 from webui.openapi_applications import APPLICATION_PATHS, APPLICATION_SCHEMAS, ONLINE_SHARE
+from webui.openapi_feedback import FEEDBACK_PATHS, FEEDBACK_SCHEMAS
 from webui.openapi_review import REVIEW_PATHS, REVIEW_SCHEMAS
 
 VERSION = "1.0.0"
