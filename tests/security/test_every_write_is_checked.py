@@ -119,6 +119,7 @@ def _api(client: Any, rule: Any, path: str, token: str) -> Any:
         "api_lifecycle.apology": {"new_due_at": "2026-12-31T10:00:00+07:00", "reason": "Chậm do thiếu hồ sơ"},
         "api_lifecycle.withdrawal": {"reason": "Công dân rút"}, "api_lifecycle.result_collected": {"method": "desk"},
         "api_lifecycle.supplement_request": {"reason": "Thiếu giấy tờ"}, "api_lifecycle.reassign": {"to": "clerk"},
+        "api_lifecycle.refusal": {"reason": "Không đủ điều kiện"},
         "api.public_survey": {"secret": "WRONG1", "answers": {}},
         "time_review_api.api_what_if": {"changes": [{"legal_working_days": 3}]},
         "api_procedures.approve": {"decision_number": "1/QĐ", "decision_date": "2026-03-01"},
