@@ -9,6 +9,7 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import AgencyRef, DefinitionError, LienThongError, approval, validate_bpmn
@@ -38,7 +39,7 @@ def _page(xml: str, *, draft_id: int | None, filename: str, title: str) -> str:
 
 @bp.route("/designer/modeler")
 @roles_required("designer", "admin")
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     draft_id = request.args.get("draft", type=int)
     if draft_id is not None:
         found = approval.draft(get_engine(), draft_id)
@@ -51,7 +52,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/modeler/<code>")
 @roles_required("designer", "admin")
-def published(code: str):  # type: ignore[no-untyped-def]
+def published(code: str) -> ResponseReturnValue:
     engine = get_engine()
     summary = engine.procedure(code)
     xml = engine.definition(summary.definition_id).bpmn.decode("utf-8")
@@ -60,7 +61,7 @@ def published(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/api/agencies")
 @roles_required("designer", "admin")
-def agencies():  # type: ignore[no-untyped-def]
+def agencies() -> ResponseReturnValue:
     found = registry(get_engine())
     return jsonify(agencies=[{"code": a.code, "name": a.name, "level": a.level} for a in found])
 
@@ -86,7 +87,7 @@ def _json_diagram() -> tuple[bytes, int | None]:
 
 @bp.route("/designer/api/validate", methods=["POST"])
 @roles_required("designer", "admin")
-def validate():  # type: ignore[no-untyped-def]
+def validate() -> ResponseReturnValue:
     data = _diagram_bytes()
     refs = [AgencyRef(a.code, a.name) for a in registry(get_engine())]
     return jsonify(problems=[p.as_dict() for p in validate_bpmn(data, refs)])
@@ -94,7 +95,7 @@ def validate():  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/api/drafts", methods=["POST"])
 @roles_required("designer")
-def save():  # type: ignore[no-untyped-def]
+def save() -> ResponseReturnValue:
     data, draft_id = _json_diagram()
     try:
         saved = approval.save_draft(get_engine(), actor(), data, draft_id)
@@ -105,7 +106,7 @@ def save():  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/api/submit", methods=["POST"])
 @roles_required("designer")
-def submit():  # type: ignore[no-untyped-def]
+def submit() -> ResponseReturnValue:
     data, draft_id = _json_diagram()
     try:
         result = approval.submit(get_engine(), data, actor=actor(),
