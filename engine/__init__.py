@@ -53,12 +53,10 @@ from engine.directory import (
     usernames,
 )
 from engine.documents import (
-    ACCEPTED,
     KINDS,
     RESULT_STEP_KINDS,
     DocumentCorrupted,
     DocumentInfo,
-    DocumentRejected,
     Documents,
     content_disposition,
     requirements,
@@ -76,6 +74,7 @@ from engine.errors import (
     StateError,
     TooManyAttempts,
 )
+from engine.filetypes import ACCEPTED, DocumentRejected
 from engine.forms import FieldSpec, date_bound, prefill
 from engine.lifecycle import NOTICE_KINDS
 from engine.overrides import list_overrides, remove_override, set_override

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import models, tokens
-from engine.actor import Actor
+from engine.actor import Actor as Actor  # part of this module's interface (most callers import it here)
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.events import record
 from engine.statuses import StepState

@@ -542,7 +542,7 @@ def execute(script: str, context: MutableMapping[str, Any],
 
 # --- SpiffWorkflow integration --------------------------------------------------------------------
 
-class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """SpiffWorkflow script environment that evaluates everything in the sandbox (no globals, no eval)."""
 
     def evaluate(self, expression: str, context: Mapping[str, Any],
@@ -561,7 +561,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         raise ExpressionError("Không hỗ trợ service task")
 
 
-class SandboxScriptEngine(PythonScriptEngine):
+class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """PythonScriptEngine whose evaluation and validation go through the sandbox."""
 
     def __init__(self, environment: BasePythonScriptEngineEnvironment | None = None) -> None:

@@ -36,7 +36,7 @@ COMPACT_DEPTH = 40
 KEEP_LEVELS = 4
 
 
-class _LeanWorkflowConverter(BpmnWorkflowConverter):
+class _LeanWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """Serializes a top-level workflow without its specs; restores it onto given spec objects."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:

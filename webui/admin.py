@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import (
@@ -43,13 +44,13 @@ def _page(status: int = 200, form: dict[str, str] | None = None) -> tuple[str, i
 
 @bp.route("/admin")
 @roles_required("admin")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return _page()
 
 
 @bp.route("/admin/agencies", methods=["POST"])
 @roles_required("admin")
-def add_agency():  # type: ignore[no-untyped-def]
+def add_agency() -> ResponseReturnValue:
     f = request.form
     try:
         found = create_agency(get_engine(), f.get("code", ""), f.get("name", ""), parent=f.get("parent") or None,
@@ -64,7 +65,7 @@ def add_agency():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/officials", methods=["POST"])
 @roles_required("admin")
-def add_official():  # type: ignore[no-untyped-def]
+def add_official() -> ResponseReturnValue:
     f = request.form
     try:
         found = create_official(get_engine(), f.get("username", ""), full_name=f.get("full_name", ""),
@@ -79,7 +80,7 @@ def add_official():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/officials/<username>/active", methods=["POST"])
 @roles_required("admin")
-def set_official_active(username: str):  # type: ignore[no-untyped-def]
+def set_official_active(username: str) -> ResponseReturnValue:
     """Deactivate (active=0) or reactivate (active=1) an official."""
     value = request.form.get("active", "")
     if value not in ("0", "1"):
@@ -100,7 +101,7 @@ def set_official_active(username: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/officials/<username>/roles", methods=["POST"])
 @roles_required("admin")
-def set_official_roles(username: str):  # type: ignore[no-untyped-def]
+def set_official_roles(username: str) -> ResponseReturnValue:
     """Replace an official's roles with the checked ones."""
     try:
         found = change_official(get_engine(), username, by=actor(), roles=request.form.getlist("roles"))
@@ -114,7 +115,7 @@ def set_official_roles(username: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/calendar/<day>/delete", methods=["POST"])
 @roles_required("admin")
-def remove_override(day: str):  # type: ignore[no-untyped-def]
+def remove_override(day: str) -> ResponseReturnValue:
     try:
         when = date.fromisoformat(day)
     except ValueError:
@@ -129,7 +130,7 @@ def remove_override(day: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/calendar", methods=["POST"])
 @roles_required("admin")
-def add_override():  # type: ignore[no-untyped-def]
+def add_override() -> ResponseReturnValue:
     f = request.form
     try:
         day = date.fromisoformat(f.get("day", ""))

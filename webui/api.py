@@ -15,9 +15,10 @@ from datetime import datetime
 from decimal import Decimal
 from functools import wraps
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, ParamSpec
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import (
@@ -63,7 +64,7 @@ from webui.survey import api_answer
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 MAX_BPMN_BYTES = 5 * 1024 * 1024
 MAX_METADATA_BYTES = 256 * 1024
 
@@ -134,11 +135,11 @@ def _bearer_actor() -> Actor | None:
     return token_actor(get_engine(), _bearer_token())
 
 
-def token_required(view: F) -> F:
+def token_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     """Allow the view only with a valid ``Authorization: Bearer <token>``; the official is in g.api_actor."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         actor = _bearer_actor()
         if actor is None:
             return _error(401, _("Thiếu mã truy cập hoặc mã đã hết hạn"),
@@ -146,7 +147,7 @@ def token_required(view: F) -> F:
         g.api_actor = actor
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 def _actor() -> Actor:

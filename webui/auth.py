@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -22,7 +23,7 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Vui lòng đăng nhập."
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 
 
 class Official(UserMixin):
@@ -47,21 +48,22 @@ def _load(session_id: str) -> Official | None:
 
 def actor() -> Actor:
     """The engine Actor of the logged-in official (call inside login_required views)."""
-    return current_user.actor  # type: ignore[no-any-return]
+    official: Official = current_user
+    return official.actor
 
 
-def roles_required(*roles: str) -> Callable[[F], F]:
+def roles_required(*roles: str) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, ResponseReturnValue]]:
     """Allow the view only to officials holding one of ``roles``."""
 
-    def decorate(view: F) -> F:
+    def decorate(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
         @wraps(view)
         @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             if not actor().has(*roles):
                 abort(403, _("Bạn không có quyền vào trang này."))
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorate
 
@@ -85,7 +87,7 @@ def check_credentials(username: str, password: str) -> Actor | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         found = check_credentials(form.username.data or "", form.password.data or "")
@@ -99,7 +101,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     end_sessions(get_engine(), actor().id)  # on every browser and device, not only this one
     logout_user()
     session.clear()
@@ -107,7 +109,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/lang/<code>", methods=["POST"])
-def set_language(code: str):  # type: ignore[no-untyped-def]
+def set_language(code: str) -> ResponseReturnValue:
     if code in ("vi", "en"):
         session["lang"] = code
     return redirect(safe_target(request.form.get("next"), "/"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import Conflict, InvalidInput, NotFound, calendar_decisions
@@ -36,7 +37,7 @@ def parse_days(text: str, working: bool) -> list[tuple[date, bool, str]]:
 
 @bp.route("/admin/calendar/decisions", methods=["POST"])
 @roles_required("admin")
-def add_decision():  # type: ignore[no-untyped-def]
+def add_decision() -> ResponseReturnValue:
     f = request.form
     try:
         issued_text = f.get("issued_on", "").strip()
@@ -58,7 +59,7 @@ def add_decision():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/calendar/decisions/<key>/confirm", methods=["POST"])
 @roles_required("admin")
-def confirm_decision(key: str):  # type: ignore[no-untyped-def]
+def confirm_decision(key: str) -> ResponseReturnValue:
     try:
         calendar_decisions.confirm_decision(get_engine(), key, actor().username)
     except NotFound as exc:

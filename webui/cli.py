@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 @click.command()
@@ -20,7 +25,7 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
 
-        def load(self):  # type: ignore[no-untyped-def]
+        def load(self) -> Flask:
             from webui import create_app
 
             return create_app()

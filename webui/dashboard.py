@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 
 from engine import agencies, agency_dashboard, digitisation
 from webui.auth import actor, roles_required
@@ -13,7 +14,7 @@ bp = Blueprint("dashboard", __name__)
 
 @bp.route("/dashboard")
 @roles_required("leader", "admin")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     engine = get_engine()
     me = actor()
     listed = []

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import (
@@ -98,14 +99,14 @@ def _preview(data: bytes, filename: str, problems: list[Problem], status: int = 
 
 @bp.route("/designer")
 @roles_required("designer", "admin")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     engine = get_engine()
     return render_template("designer/index.html", versions=definition_versions(engine), drafts=approval.drafts(engine))
 
 
 @bp.route("/designer/upload", methods=["POST"])
 @roles_required("designer", "admin")
-def upload():  # type: ignore[no-untyped-def]
+def upload() -> ResponseReturnValue:
     file = request.files.get("bpmn")
     if file is None or not file.filename:
         flash(_("Hãy chọn một tệp BPMN."), "error")
@@ -122,7 +123,7 @@ def upload():  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/preview/<sha>.svg")
 @roles_required("designer", "admin")
-def preview_svg(sha: str):  # type: ignore[no-untyped-def]
+def preview_svg(sha: str) -> ResponseReturnValue:
     data = _stored(sha)
     _refs, names = _agencies()
     try:
@@ -134,7 +135,7 @@ def preview_svg(sha: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/submit", methods=["POST"])
 @roles_required("designer")
-def submit():  # type: ignore[no-untyped-def]
+def submit() -> ResponseReturnValue:
     """A designer sends the checked upload for approval by the owning agency's leader (engine.approval)."""
     sha = request.form.get("sha", "")
     data = _stored(sha)
@@ -150,7 +151,7 @@ def submit():  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/publish", methods=["POST"])
 @roles_required("admin")
-def publish():  # type: ignore[no-untyped-def]
+def publish() -> ResponseReturnValue:
     """An administrator publishes at once with the approving decision (as `lienthong deploy --decision`)."""
     sha = request.form.get("sha", "")
     data = _stored(sha)
@@ -180,7 +181,7 @@ def publish():  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/procedures/<code>/<int:version>.svg")
 @roles_required("designer", "admin")
-def version_svg(code: str, version: int):  # type: ignore[no-untyped-def]
+def version_svg(code: str, version: int) -> ResponseReturnValue:
     engine = get_engine()
     summary = engine.procedure(code, version)
     _refs, names = _agencies()

@@ -7,6 +7,7 @@ from typing import Any
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import (
@@ -109,13 +110,13 @@ def _commune(raw: str) -> str:
 
 @bp.route("/desk")
 @roles_required("clerk")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return _render(_chosen(request.args.get("procedure", "").strip()))
 
 
 @bp.route("/desk", methods=["POST"])
 @roles_required("clerk")
-def receive():  # type: ignore[no-untyped-def]
+def receive() -> ResponseReturnValue:
     engine = get_engine()
     summary = _chosen(request.form.get("procedure", "").strip())
     if summary is None:
@@ -177,7 +178,7 @@ def _lookup_url(code: str) -> str:
 
 @bp.route("/desk/receipt/<code>")
 @roles_required("clerk", "leader", "admin")
-def receipt(code: str):  # type: ignore[no-untyped-def]
+def receipt(code: str) -> ResponseReturnValue:
     engine = get_engine()
     dossier = engine.dossier(code, actor())
     summary = engine.procedure(dossier.procedure_code, dossier.definition_version)
@@ -199,7 +200,7 @@ def _receiving_agency_id(code: str) -> int | None:
 
 @bp.route("/desk/receipt/<code>/qr.svg")
 @roles_required("clerk", "leader", "admin")
-def receipt_qr(code: str):  # type: ignore[no-untyped-def]
+def receipt_qr(code: str) -> ResponseReturnValue:
     get_engine().dossier(code, actor())  # the dossier must exist and be visible
     if len(code) > 64:
         abort(404)

@@ -5,6 +5,7 @@ it (Mẫu 03, printed from the desk notices). Every action is a POST with its CS
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import ApplicationStatus, Conflict, FormInvalid, InvalidInput, requirements
@@ -20,7 +21,7 @@ STATUSES = ("submitted", "supplement_requested", "accepted", "refused")
 
 @bp.route("/desk/applications")
 @roles_required("clerk")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     engine = get_engine()
     chosen = request.args.get("status", ApplicationStatus.SUBMITTED)
     if chosen not in STATUSES:
@@ -37,19 +38,19 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/desk/applications/<reference>/documents/<int:document_id>")
 @roles_required("clerk")
-def document(reference: str, document_id: int):  # type: ignore[no-untyped-def]
+def document(reference: str, document_id: int) -> ResponseReturnValue:
     info, data = get_engine().application_document(actor(), reference[:MAX_REFERENCE], document_id, get_documents())
     return file_response_of(info.filename, info.media_type, data)
 
 
-def _refused(exc: Exception):  # type: ignore[no-untyped-def]
+def _refused(exc: Exception) -> ResponseReturnValue:
     flash(str(exc), "error")
     return redirect(url_for("desk_applications.index"))
 
 
 @bp.route("/desk/applications/<reference>/accept", methods=["POST"])
 @roles_required("clerk")
-def accept(reference: str):  # type: ignore[no-untyped-def]
+def accept(reference: str) -> ResponseReturnValue:
     try:
         dossier = get_engine().accept_application(actor(), reference[:MAX_REFERENCE])
     except (Conflict, FormInvalid, InvalidInput) as exc:
@@ -64,7 +65,7 @@ def _reason() -> str:
 
 @bp.route("/desk/applications/<reference>/supplement", methods=["POST"])
 @roles_required("clerk")
-def supplement(reference: str):  # type: ignore[no-untyped-def]
+def supplement(reference: str) -> ResponseReturnValue:
     keys = request.form.getlist("documents")[:30]
     try:
         app = get_engine().request_application_supplement(actor(), reference[:MAX_REFERENCE], _reason(), keys)
@@ -76,7 +77,7 @@ def supplement(reference: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/desk/applications/<reference>/refuse", methods=["POST"])
 @roles_required("clerk")
-def refuse(reference: str):  # type: ignore[no-untyped-def]
+def refuse(reference: str) -> ResponseReturnValue:
     try:
         app = get_engine().refuse_application(actor(), reference[:MAX_REFERENCE], _reason())
     except (Conflict, InvalidInput) as exc:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask
+from flask.sansio.app import App
 from flask_babel import lazy_gettext as _l
 
 from engine import steptable
@@ -176,7 +176,7 @@ def _label(table: dict[str, Any], value: str | None) -> str:
     return str(table.get(value, value))
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: App) -> None:
     app.add_template_filter(local_time, "vntime")
     app.add_template_filter(local_date, "vndate")
     app.add_template_filter(days, "days")

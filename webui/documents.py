@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
@@ -56,7 +57,7 @@ def read_upload(upload: FileStorage | None) -> bytes:
     """The bytes of an upload, reading at most one byte past the limit (the service refuses it)."""
     if upload is None:
         return b""
-    return upload.read(get_documents().max_bytes + 1)
+    return upload.stream.read(get_documents().max_bytes + 1)
 
 
 def file_response(info: DocumentInfo, data: bytes) -> Response:
@@ -94,7 +95,7 @@ def attach_from_form(code: str) -> DocumentInfo:
                                   requirement=request.form.get("requirement", "").strip())
 
 
-def _back(code: str) -> Any:
+def _back(code: str) -> ResponseReturnValue:
     step = request.form.get("step", "").strip()
     if step.isdigit() and request.form.get("back") == "step":
         return redirect(url_for("steps.show", step_id=int(step)))
@@ -103,7 +104,7 @@ def _back(code: str) -> Any:
 
 @bp.route("/dossiers/<code>/documents", methods=["POST"])
 @roles_required("clerk", "officer", "leader")
-def attach(code: str):  # type: ignore[no-untyped-def]
+def attach(code: str) -> ResponseReturnValue:
     try:
         info = attach_from_form(code)
         flash(_("Đã đính kèm %(name)s.", name=info.filename), "success")
@@ -116,7 +117,7 @@ def attach(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/documents/<int:document_id>")
 @roles_required("clerk", "officer", "leader", "admin")
-def download(document_id: int):  # type: ignore[no-untyped-def]
+def download(document_id: int) -> ResponseReturnValue:
     try:
         info, data = get_documents().read(actor(), document_id)
     except DocumentCorrupted as exc:
@@ -125,7 +126,7 @@ def download(document_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/tra-cuu/ket-qua", methods=["POST"])
-def public_result():  # type: ignore[no-untyped-def]
+def public_result() -> ResponseReturnValue:
     """The signed result for whoever has the dossier code and the secret printed on the receipt."""
     code = " ".join((request.form.get("code") or "").split())[:64]
     secret = (request.form.get("secret") or "").strip()[:16]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -29,13 +32,13 @@ from webui.extensions import get_engine
 bp = Blueprint("dossiers", __name__)
 
 
-def overlay(dossier: DossierView, now: object) -> dict[str, str]:
+def overlay(dossier: DossierView, now: datetime) -> dict[str, str]:
     """Element id → live state for the flowchart; an open step outranks earlier passes."""
     rank = {"cancelled": 0, "completed": 1, "late_completed": 1, "current": 2, "late": 2}
     out: dict[str, str] = {}
     for step in dossier.steps:
         if step.is_open():
-            state = "late" if step.is_overdue(now) else "current"  # type: ignore[arg-type]
+            state = "late" if step.is_overdue(now) else "current"
         elif step.state == "completed":
             state = "late_completed" if step.timeliness == "late" else "completed"
         else:
@@ -47,7 +50,7 @@ def overlay(dossier: DossierView, now: object) -> dict[str, str]:
 
 @bp.route("/dossiers")
 @roles_required("clerk", "leader", "admin")
-def search():  # type: ignore[no-untyped-def]
+def search() -> ResponseReturnValue:
     engine = get_engine()
     code = request.args.get("code", "").strip()
     message = ""
@@ -90,13 +93,13 @@ def render_show(code: str, status: int = 200, values: dict[str, str] | None = No
 
 @bp.route("/dossiers/<code>")
 @login_required
-def show(code: str):  # type: ignore[no-untyped-def]
+def show(code: str) -> ResponseReturnValue:
     return render_show(code)
 
 
 @bp.route("/dossiers/<code>/diagram.svg")
 @login_required
-def diagram(code: str):  # type: ignore[no-untyped-def]
+def diagram(code: str) -> ResponseReturnValue:
     engine = get_engine()
     dossier = engine.dossier(code, actor())
     definition = engine.definition(dossier.definition_id)

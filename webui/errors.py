@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -38,7 +39,7 @@ def wants_json() -> bool:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(LienThongError)
-    def _engine_error(exc: LienThongError):  # type: ignore[no-untyped-def]
+    def _engine_error(exc: LienThongError) -> ResponseReturnValue:
         code = status_of(exc)
         if wants_json():
             if isinstance(exc, FormInvalid):
@@ -55,14 +56,14 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", code=code, message=str(exc)), code
 
     @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf(exc: CSRFError) -> ResponseReturnValue:
         message = _("Phiên làm việc đã hết hạn hoặc thiếu mã bảo vệ CSRF; hãy tải lại trang.")
         if wants_json():
             return jsonify(error=message), 400
         return render_template("error.html", code=400, message=message), 400
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         message = http_message(exc)
         if wants_json():
             return jsonify(error=message), exc.code or 500

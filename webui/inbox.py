@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from webui import display
@@ -18,7 +19,7 @@ SORTS = ("due", "-due")
 
 @bp.route("/inbox")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     engine = get_engine()
     me = actor()
     procedure = request.args.get("procedure", "").strip() or None

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -48,7 +49,7 @@ def _kind() -> str:
 
 @bp.route("/desk/notices/new")
 @roles_required("clerk")
-def new_notice():  # type: ignore[no-untyped-def]
+def new_notice() -> ResponseReturnValue:
     return _notice_form(_kind(), request.args.get("procedure", "").strip())
 
 
@@ -66,7 +67,7 @@ def _documents(form: Any) -> list[dict[str, Any]]:
 
 @bp.route("/desk/notices/new", methods=["POST"])
 @roles_required("clerk")
-def create_notice():  # type: ignore[no-untyped-def]
+def create_notice() -> ResponseReturnValue:
     engine = get_engine()
     kind = _kind()
     form = request.form
@@ -97,7 +98,7 @@ def create_notice():  # type: ignore[no-untyped-def]
 
 @bp.route("/desk/notices")
 @roles_required("clerk", "leader", "admin")
-def notices():  # type: ignore[no-untyped-def]
+def notices() -> ResponseReturnValue:
     year = request.args.get("year", "")
     chosen = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else today().year
     return render_template("lifecycle/notices.html", notices=get_engine().desk_notices(actor(), year=chosen),
@@ -112,7 +113,7 @@ def _notice_html(notice_id: int) -> tuple[Any, str]:
 
 @bp.route("/desk/notices/<int:notice_id>")
 @roles_required("clerk", "leader", "admin")
-def notice(notice_id: int):  # type: ignore[no-untyped-def]
+def notice(notice_id: int) -> ResponseReturnValue:
     _notice, html = _notice_html(notice_id)
     return printing.printable(html, pdf_url=url_for("lifecycle.notice_pdf", notice_id=notice_id),
                               back_url=url_for("lifecycle.notices"))
@@ -120,7 +121,7 @@ def notice(notice_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/desk/notices/<int:notice_id>.pdf")
 @roles_required("clerk", "leader", "admin")
-def notice_pdf(notice_id: int):  # type: ignore[no-untyped-def]
+def notice_pdf(notice_id: int) -> ResponseReturnValue:
     found, html = _notice_html(notice_id)
     form = "mau02" if found.kind == "supplement" else "mau03"
     return printing.pdf(html, f"{form}-{found.number}-{found.year}")
@@ -152,7 +153,7 @@ def _form_html(code: str, form: str) -> str:
 
 @bp.route("/dossiers/<code>/forms/<form>")
 @login_required
-def dossier_form(code: str, form: str):  # type: ignore[no-untyped-def]
+def dossier_form(code: str, form: str) -> ResponseReturnValue:
     html = _form_html(code, form)
     return printing.printable(html, pdf_url=url_for("lifecycle.dossier_form_pdf", code=code, form=form),
                               back_url=url_for("dossiers.show", code=code))
@@ -160,14 +161,14 @@ def dossier_form(code: str, form: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/dossiers/<code>/forms/<form>.pdf")
 @login_required
-def dossier_form_pdf(code: str, form: str):  # type: ignore[no-untyped-def]
+def dossier_form_pdf(code: str, form: str) -> ResponseReturnValue:
     return printing.pdf(_form_html(code, form), f"{form}-{code}")
 
 
 # ---------------------------------------------------------------------- apology, withdrawal, collection
 
 
-def _refused(code: str, exc: LienThongError) -> Any:
+def _refused(code: str, exc: LienThongError) -> tuple[str, int]:
     """Show the dossier page again with the engine's reason; permission errors stay 403."""
     if isinstance(exc, PermissionDenied | NotFound):
         raise exc
@@ -177,7 +178,7 @@ def _refused(code: str, exc: LienThongError) -> Any:
 
 @bp.route("/dossiers/<code>/apology", methods=["POST"])
 @roles_required("leader")
-def apology(code: str):  # type: ignore[no-untyped-def]
+def apology(code: str) -> ResponseReturnValue:
     engine = get_engine()
     engine.dossier(code, actor())  # visible to this official, else 403/404
     try:
@@ -195,14 +196,14 @@ def apology(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/dossiers/<code>/withdraw")
 @roles_required("clerk")
-def confirm_withdraw(code: str):  # type: ignore[no-untyped-def]
+def confirm_withdraw(code: str) -> ResponseReturnValue:
     dossier = get_engine().dossier(code, actor())
     return render_template("lifecycle/withdraw.html", dossier=dossier)
 
 
 @bp.route("/dossiers/<code>/withdraw", methods=["POST"])
 @roles_required("clerk")
-def withdraw(code: str):  # type: ignore[no-untyped-def]
+def withdraw(code: str) -> ResponseReturnValue:
     engine = get_engine()
     engine.dossier(code, actor())
     try:
@@ -215,7 +216,7 @@ def withdraw(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/dossiers/<code>/collection", methods=["POST"])
 @roles_required("clerk")
-def collection(code: str):  # type: ignore[no-untyped-def]
+def collection(code: str) -> ResponseReturnValue:
     engine = get_engine()
     engine.dossier(code, actor())
     try:
@@ -240,16 +241,16 @@ def _register_html() -> tuple[str, date, date]:
 
 @bp.route("/dossiers/register")
 @roles_required("clerk", "leader")
-def register():  # type: ignore[no-untyped-def]
+def register() -> ResponseReturnValue:
     html, date_from, date_to = _register_html()
-    period = {"from": date_from.isoformat(), "to": date_to.isoformat()}
+    period: dict[str, Any] = {"from": date_from.isoformat(), "to": date_to.isoformat()}
     return printing.printable(html, pdf_url=url_for("lifecycle.register_pdf", **period),
                               back_url=url_for("dossiers.search"), register_from=date_from, register_to=date_to)
 
 
 @bp.route("/dossiers/register.pdf")
 @roles_required("clerk", "leader")
-def register_pdf():  # type: ignore[no-untyped-def]
+def register_pdf() -> ResponseReturnValue:
     html, date_from, date_to = _register_html()
     return printing.pdf(html, f"mau06-{date_from:%Y%m%d}-{date_to:%Y%m%d}")
 

@@ -9,6 +9,7 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import DefinitionError, LienThongError, approval, lane_refs, validate_bpmn
@@ -38,7 +39,7 @@ def _page(xml: str, *, draft_id: int | None, filename: str, title: str) -> str:
 
 @bp.route("/designer/modeler")
 @roles_required("designer", "admin")
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     draft_id = request.args.get("draft", type=int)
     if draft_id is not None:
         found = approval.draft(get_engine(), draft_id)
@@ -51,7 +52,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/modeler/<code>")
 @roles_required("designer", "admin")
-def published(code: str):  # type: ignore[no-untyped-def]
+def published(code: str) -> ResponseReturnValue:
     engine = get_engine()
     summary = engine.procedure(code)
     xml = engine.definition(summary.definition_id).bpmn.decode("utf-8")
@@ -60,7 +61,7 @@ def published(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/api/agencies")
 @roles_required("designer", "admin")
-def agencies():  # type: ignore[no-untyped-def]
+def agencies() -> ResponseReturnValue:
     """What a lane may name, for the lane picker: agency kinds (the lane resolves, per dossier, to the
     agency of that kind serving the dossier's commune) and agencies; the picker's own words."""
     engine = get_engine()
@@ -99,7 +100,7 @@ def _json_diagram() -> tuple[bytes, int | None]:
 
 @bp.route("/designer/api/validate", methods=["POST"])
 @roles_required("designer", "admin")
-def validate():  # type: ignore[no-untyped-def]
+def validate() -> ResponseReturnValue:
     data = _diagram_bytes()
     refs = lane_refs(get_engine().directory(fresh=True))  # a lane may name an agency kind too
     return jsonify(problems=[p.as_dict() for p in validate_bpmn(data, refs)])
@@ -107,7 +108,7 @@ def validate():  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/api/drafts", methods=["POST"])
 @roles_required("designer")
-def save():  # type: ignore[no-untyped-def]
+def save() -> ResponseReturnValue:
     data, draft_id = _json_diagram()
     try:
         saved = approval.save_draft(get_engine(), actor(), data, draft_id)
@@ -118,7 +119,7 @@ def save():  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/api/submit", methods=["POST"])
 @roles_required("designer")
-def submit():  # type: ignore[no-untyped-def]
+def submit() -> ResponseReturnValue:
     data, draft_id = _json_diagram()
     try:
         result = approval.submit(get_engine(), data, actor=actor(),

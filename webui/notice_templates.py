@@ -4,6 +4,7 @@ edit stored in the database (an empty text goes back to the template shipped wit
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import InvalidInput, citizen, notifications
@@ -23,13 +24,13 @@ def _page(status: int = 200, error_name: str = "", error: str = "", given: str =
 
 @bp.route("/admin/notifications")
 @roles_required("admin")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return _page()
 
 
 @bp.route("/admin/notifications/<name>", methods=["POST"])
 @roles_required("admin")
-def save(name: str):  # type: ignore[no-untyped-def]
+def save(name: str) -> ResponseReturnValue:
     body = request.form.get("body", "")[:notifications.MAX_TEMPLATE + 1]
     engine = get_engine()
     try:

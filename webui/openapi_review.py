@@ -11,7 +11,7 @@ _HOURS = {"type": ["number", "null"], "description": "Working hours"}
 _SPREAD = {"type": "object", "required": ["p50", "p90", "max"],
            "properties": {"p50": _HOURS, "p90": _HOURS, "max": _HOURS},
            "description": "Nearest-rank percentiles and the maximum, in working hours"}
-_OUTCOME = {"type": "object", "properties": {
+_OUTCOME: dict[str, Any] = {"type": "object", "properties": {
     "on_time_share": _SHARE, "judged": {"type": "integer"},
     "mean_days": {"type": ["number", "null"], "description": "Mean working days from counting start to finish"},
     "p90_days": {"type": ["number", "null"]}}}

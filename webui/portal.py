@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -92,7 +93,7 @@ def matches(entry: CatalogueEntry, query: str) -> bool:
 
 
 @bp.route("/favicon.ico")
-def favicon():  # type: ignore[no-untyped-def]
+def favicon() -> ResponseReturnValue:
     """Browsers ask for /favicon.ico whatever the page says: the SVG icon answers."""
     return redirect(url_for("static", filename="favicon.svg"), 301)
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import InvalidInput, approval, has_layout, steptable
@@ -44,13 +45,13 @@ def _marks(summary: approval.ChangeSummary) -> tuple[list[dict[str, Any]], list[
 
 @bp.route("/designer/reviews")
 @roles_required("leader")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("designer/reviews.html", pending=approval.pending(get_engine(), actor()))
 
 
 @bp.route("/designer/reviews/<code>/<int:version>")
 @roles_required("leader", "designer", "admin")
-def show(code: str, version: int):  # type: ignore[no-untyped-def]
+def show(code: str, version: int) -> ResponseReturnValue:
     engine = get_engine()
     summary = approval.change_summary(engine, code, version)
     new_xml = engine.definition(engine.procedure(code, version).definition_id).bpmn.decode("utf-8")
@@ -68,7 +69,7 @@ def show(code: str, version: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/reviews/<code>/<int:version>/approve", methods=["POST"])
 @roles_required("leader")
-def approve(code: str, version: int):  # type: ignore[no-untyped-def]
+def approve(code: str, version: int) -> ResponseReturnValue:
     try:
         decided = date.fromisoformat(request.form.get("decision_date", ""))
     except ValueError:
@@ -86,7 +87,7 @@ def approve(code: str, version: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/designer/reviews/<code>/<int:version>/send-back", methods=["POST"])
 @roles_required("leader")
-def send_back(code: str, version: int):  # type: ignore[no-untyped-def]
+def send_back(code: str, version: int) -> ResponseReturnValue:
     try:
         approval.send_back(get_engine(), actor(), code, version, reason=request.form.get("reason", ""))
     except InvalidInput as exc:

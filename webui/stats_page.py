@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import (
@@ -64,7 +65,7 @@ def _charts(reports: dict[str, list[dict[str, object]]]) -> dict[str, str]:
 
 @bp.route("/stats")
 @roles_required("leader", "admin")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     engine = get_engine()
     try:
         date_from, date_to = period_args()
@@ -89,7 +90,7 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
 
 @bp.route("/stats.csv")
 @roles_required("leader", "admin")
-def csv():  # type: ignore[no-untyped-def]
+def csv() -> ResponseReturnValue:
     by = _grouping()
     date_from, date_to = period_args()
     body = to_csv(report(_facts(date_from, date_to), by)).encode("utf-8")
@@ -98,7 +99,7 @@ def csv():  # type: ignore[no-untyped-def]
 
 @bp.route("/stats.xlsx")
 @roles_required("leader", "admin")
-def xlsx():  # type: ignore[no-untyped-def]
+def xlsx() -> ResponseReturnValue:
     by = _grouping()
     date_from, date_to = period_args()
     satisfaction = citizen.satisfaction(get_engine(), date_from, date_to)

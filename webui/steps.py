@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -70,13 +71,13 @@ def _render(form: StepForm, values: dict[str, Any] | None = None, errors: dict[s
 
 @bp.route("/steps/<int:step_id>")
 @login_required
-def show(step_id: int):  # type: ignore[no-untyped-def]
+def show(step_id: int) -> ResponseReturnValue:
     return _render(_load(step_id))
 
 
 @bp.route("/steps/<int:step_id>/claim", methods=["POST"])
 @login_required
-def claim(step_id: int):  # type: ignore[no-untyped-def]
+def claim(step_id: int) -> ResponseReturnValue:
     try:
         get_engine().claim(actor(), step_id)
         flash(_("Bạn đã nhận xử lý bước này."), "success")
@@ -87,7 +88,7 @@ def claim(step_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/steps/<int:step_id>/unclaim", methods=["POST"])
 @login_required
-def unclaim(step_id: int):  # type: ignore[no-untyped-def]
+def unclaim(step_id: int) -> ResponseReturnValue:
     try:
         get_engine().unclaim(actor(), step_id)
         flash(_("Đã trả bước về hàng chờ của cơ quan."), "success")
@@ -98,7 +99,7 @@ def unclaim(step_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/steps/<int:step_id>/reassign", methods=["POST"])
 @login_required
-def reassign(step_id: int):  # type: ignore[no-untyped-def]
+def reassign(step_id: int) -> ResponseReturnValue:
     target = request.form.get("to", "").strip()
     try:
         view = get_engine().reassign(actor(), step_id, target)
@@ -133,7 +134,7 @@ def _attach_uploads(form: StepForm, values: dict[str, Any]) -> dict[str, str]:
 
 @bp.route("/steps/<int:step_id>/complete", methods=["POST"])
 @login_required
-def complete(step_id: int):  # type: ignore[no-untyped-def]
+def complete(step_id: int) -> ResponseReturnValue:
     form = _load(step_id)
     values = forms_render.read_values(form.fields, request.form)
     note = request.form.get("note", "")

@@ -61,7 +61,7 @@ def ensure_tracking(session: Any, dossier_id: int) -> models.DossierTracking:
     """The dossier's tracking row, created if missing (safe against a concurrent worker)."""
     session.execute(db.insert_ignoring(session, models.DossierTracking.__table__, index_elements=["dossier_id"]),
                     {"dossier_id": dossier_id})
-    row = session.get(models.DossierTracking, dossier_id, populate_existing=True)
+    row: models.DossierTracking | None = session.get(models.DossierTracking, dossier_id, populate_existing=True)
     assert row is not None
     return row
 

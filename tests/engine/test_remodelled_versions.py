@@ -11,7 +11,7 @@ from engine import accounts, succession
 from engine.demo import load_registry
 from engine.runtime import Engine
 from tests.conftest import DATA, PASSWORD, ROOT
-from tests.engine.test_procedure_paths import MTP_COMMUNE, MTP_GRANT, MTP_OK, MTP_START
+from tests.engine.procedure_paths import MTP_COMMUNE, MTP_GRANT, MTP_OK, MTP_START
 
 WORKFLOWS = ROOT / "workflows"
 OLD = {"OLD.PN": "UBND xã Phong Nẫm", "OLD.PT.P": "Phòng LĐ-TB&XH thành phố Phan Thiết",
