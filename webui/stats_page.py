@@ -72,12 +72,15 @@ def index() -> ResponseReturnValue:
     except InvalidInput as exc:  # reversed or unreadable dates: say so beside the form, nothing else
         today = engine.today()
         return render_template("stats/index.html", date_from=today.replace(day=1), date_to=today, reports={},
-                               digitised=None, total=0, charts={}, pakn=None, period_error=str(exc)), 400
+                               digitised=None, total=0, charts={}, pakn=None, satisfaction=None,
+                               period_error=str(exc)), 400
     facts = _facts(date_from, date_to)
     reports = {by: report(facts, by) for by in GROUPINGS}
     digitised = digitisation(engine, date_from, date_to)
     pakn = feedback_stats.figures(engine, date_from, date_to)
+    satisfaction = citizen.satisfaction(engine, date_from, date_to)
     return render_template("stats/index.html", date_from=date_from, date_to=date_to, reports=reports,
+                           satisfaction=satisfaction,
                            digitised=digitised, total=len(facts), charts=_charts(reports), pakn=pakn)
 
 

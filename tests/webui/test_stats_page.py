@@ -127,3 +127,21 @@ def test_stats_page_draws_the_on_time_rate_with_the_tables_figures(client, engin
     assert len(ids) == len(set(ids))  # several charts on one page, each title and description its own id
     empty = client.get("/stats?from=2025-01-01&to=2025-01-31").get_data(as_text=True)
     assert 'class="chart"' not in empty
+
+
+def test_stats_page_shows_the_satisfaction_index(client, engine, world, deployed, clock):
+    from tests.webui.test_survey import secret_of
+
+    a, _b = journey(engine, world, deployed, clock)
+    secret = secret_of(engine, a)
+    login(client, "leader")
+    assert "Chưa có phiếu khảo sát trong kỳ." in client.get(f"/stats?{PERIOD}").get_data(as_text=True)
+    from engine import citizen, survey
+
+    answers = {q.key: 5 for q in survey.questionnaire().questions}
+    answers[survey.questionnaire().questions[0].key] = 2  # one answer not satisfied
+    citizen.submit_survey(engine, a, secret, answers)
+    text = client.get(f"/stats?{PERIOD}").get_data(as_text=True)
+    n = len(answers)
+    expected = f"{100 * (n - 1) / n:.1f}".replace(".", ",") + "%"
+    assert f'<th class="num satisfaction-index">{expected}</th>' in text
