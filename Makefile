@@ -34,19 +34,14 @@ sysdeps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# bpmn-moddle for the tests that read diagrams as bpmn-js does (only where node and npm exist).
-tests/node/node_modules/.installed: tests/node/package-lock.json
-	@if command -v npm >/dev/null; then npm ci --prefix tests/node --no-audit --no-fund --silent && touch $@; \
-	else echo "npm not found: the bpmn-moddle checks will be skipped"; fi
-
-setup: sysdeps $(VENV)/.installed tests/node/node_modules/.installed webui/frontend/node_modules/.package-lock.json
+setup: sysdeps $(VENV)/.installed webui/frontend/node_modules/.package-lock.json
 	@mkdir -p var
 
-# bpmnlint for the tests (and esbuild for `make frontend`), exactly as pinned in the lock file. The
+# bpmnlint and bpmn-moddle for the tests (and esbuild for `make frontend`), exactly as pinned in the lock file. The
 # modeller's bundle itself is committed: serving needs no Node.js.
 webui/frontend/node_modules/.package-lock.json: webui/frontend/package-lock.json
 	@if command -v npm >/dev/null; then cd webui/frontend && npm ci --no-audit --no-fund --silent; \
-	else echo "npm is missing: the bpmnlint test needs Node.js 20 and npm"; fi
+	else echo "npm is missing: the bpmnlint and bpmn-moddle tests need Node.js 20 and npm"; fi
 
 run: setup
 	$(BIN)/lienthong init-db

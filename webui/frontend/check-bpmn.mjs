@@ -1,5 +1,6 @@
-// Read each BPMN file named on the command line with bpmn-moddle (+ the Camunda extension) and
-// print one JSON line per file: {"file", "warnings": [...], "error": null | "..."}.
+// For the Python tests: read each BPMN file named on the command line with bpmn-moddle (the parser
+// of bpmn-js and Camunda Modeler, + the Camunda extension) and print one JSON line per file:
+// {"file", "warnings": [...], "error": null | "..."}.
 import { readFileSync } from 'node:fs';
 import { BpmnModdle } from 'bpmn-moddle';
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json' with { type: 'json' };
