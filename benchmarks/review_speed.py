@@ -4,8 +4,9 @@
 
 A fresh database is created (and dropped at the end). The server writes the data itself (INSERT …
 SELECT over generate_series): the dossiers of one procedure received over the last year, each with
-six steps (ready, claimed and completed at spread-out times, 90 % of dossiers finished, the rest with
-one step open). Then it times, as a leader would ask them, the median of ``--rounds`` calls:
+six steps (the diagram's own, one after another; ready, claimed and completed at spread-out times, 90 %
+of dossiers finished, the rest with one step open). Then it times, as a leader would ask them, the
+median of ``--rounds`` calls:
 
 - review: ``reviewing.procedure_review`` for the year (the API's and page's figures);
 - what-if (budget): one step's budget halved, the history replayed;
@@ -65,7 +66,10 @@ STEPS_SQL = """
 INSERT INTO steps (id, dossier_id, element_id, task_id, name, lane, agency_id, step_kind, state, assignee_id,
     working_days, ready_at, claimed_at, completed_at, completed_by, due_at, overdue_marked_at, warned_at,
     form_data, note, timeliness)
-SELECT i * 10 + k, i, 'Step_' || k, '00000000-0000-0000-0000-000000000000', 'Bước ' || k, '',
+SELECT i * 10 + k, i, (ARRAY['Receive', 'Examine', 'Opinion_police', 'Opinion_div', 'Sign', 'Return'])[k + 1],
+    '00000000-0000-0000-0000-000000000000',
+    (ARRAY['Tiếp nhận, chuyển hồ sơ', 'Thẩm định hồ sơ', 'Công an cho ý kiến', 'Phòng tổng hợp ý kiến',
+           'Ký quyết định', 'Trả kết quả'])[k + 1], '',
     CAST(:a0 AS integer) + k % 4, '', st, NULL, 1, ready, CASE WHEN st <> 'ready' THEN ready + wait END,
     CASE WHEN st = 'completed' THEN ready + wait + work END, NULL, ready + interval '1 day', NULL, NULL, NULL, '',
     NULL

@@ -146,6 +146,15 @@ def json_array(session: Session, column: Any) -> Any:
     return cast(func.json_agg(column), Text)
 
 
+def integer_list(session: Session, column: Any) -> Any:
+    """An aggregate of a never-NULL integer ``column`` over the query's rows as comma-separated text (NULL when
+    none): a third cheaper than JSON for the database to build, and read by numpy without a Python int per value.
+    Its order is the rows' order, as :func:`json_array`'s over the same query."""
+    if is_sqlite(session):
+        return func.group_concat(column, ",")
+    return func.string_agg(cast(column, Text), ",")
+
+
 def epoch_seconds(session: Session, column: Any) -> Any:
     """The column's instant as whole epoch seconds, rounded up as the calendar rounds, computed by the database
     (reading a million timestamps as Python datetimes costs seconds; as integers, a fraction)."""

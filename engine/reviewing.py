@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine import accounts, models
 from engine.accounts import Actor
 from engine.calendar import WorkingCalendar
+from engine.definitions import Definition
 from engine.errors import NotFound, PermissionDenied
 from engine.eventlog import FORMATS, traces, write_csv, write_xes
 from engine.history_demo import Plan, SimClock, Summary, generate
@@ -30,6 +31,7 @@ class _Engine(Protocol):
     def now(self) -> Any: ...
     def calendar(self) -> WorkingCalendar: ...
     def Session(self) -> Session: ...
+    def definition(self, definition_id: int) -> Definition: ...
 
 
 def _allowed(actor: Actor | None) -> None:
@@ -40,7 +42,8 @@ def _allowed(actor: Actor | None) -> None:
 def history(engine: _Engine, actor: Actor | None, procedure: str, date_from: date, date_to: date) -> History:
     _allowed(actor)
     with engine.Session() as session:
-        return load(session, engine.calendar(), procedure, date_from, date_to, engine.now())
+        return load(session, engine.calendar(), procedure, date_from, date_to, engine.now(),
+                    lambda version: {e: spec.name for e, spec in engine.definition(version).steps.items()})
 
 
 def procedure_review(engine: _Engine, actor: Actor | None, procedure: str, date_from: date,
