@@ -33,8 +33,11 @@ def load_registry(session: Any, workflows_dir: Path, now: Any) -> list[AgencyRec
     for kind in load_kinds(registry_path):
         units.add_kind(session, kind.code, kind.name, level=kind.level, public_name=kind.public_name, update=True)
     for rec in registry:  # the registry lists parents before their children
-        contacts = {"feedback_officials": [f.__dict__ for f in rec.feedback_officials],
-                    "short_name": rec.short_name, "notes": list(rec.notes)}
+        # Who answers feedback is the administrator's once seeded (/admin/feedback-contacts): a re-seed keeps it.
+        kept = session.scalar(select(models.Agency.contacts).where(models.Agency.code == rec.code)) or {}
+        officials = kept["feedback_officials"] if "feedback_officials" in kept else [
+            f.__dict__ for f in rec.feedback_officials]
+        contacts = {"feedback_officials": officials, "short_name": rec.short_name, "notes": list(rec.notes)}
         accounts.add_agency(session, rec.code, rec.name, now=now, parent=rec.parent, level=rec.level,
                             address=rec.address, phone=rec.phone, email=rec.email, contacts=contacts,
                             unit_code=rec.unit_code, update=True, kind=rec.kind or None, admin_unit=rec.unit or None)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine import feedback_contacts
+from engine import accounts, feedback_contacts
 from engine.errors import FormInvalid, InvalidInput, NotFound
 from engine.feedback_stats import PaknFigures
 from engine.settings import RateLimit, Settings
@@ -46,3 +46,30 @@ def test_contacts_are_checked_bounded_and_replace_the_list(engine, world):
     assert [(a.code, [c.name for c in people]) for a, people in listing] == [("PCM", ["Lê Văn C"])]
     feedback_contacts.set_contacts(engine, "PCM", [])
     assert feedback_contacts.published_contacts(engine) == []
+
+
+def test_a_new_seed_keeps_the_contacts_the_admin_kept(engine):
+    # `make run` seeds the demo each time: the registry's list goes in once, then the admin's list stays.
+    from engine.demo import load_registry
+    from tests.conftest import ROOT
+
+    WORKFLOWS_DIR = ROOT / "workflows"
+
+    with engine.transaction() as s:
+        registry = load_registry(s, WORKFLOWS_DIR, engine.now())
+    seeded = next(r for r in registry if r.feedback_officials)
+    def names(code: str) -> list[str]:
+        with engine.Session() as s:
+            agency = next(a for a in accounts.list_agencies(s) if a.code == code)
+        return [c.name for c in feedback_contacts.contacts_of(agency)]
+
+    assert names(seeded.code) == [f.name for f in seeded.feedback_officials]
+    person = {"name": "Lê Văn C", "title": "Chuyên viên", "phone": "0263 3822 999", "email": "c@example.vn"}
+    feedback_contacts.set_contacts(engine, seeded.code, [person])
+    with engine.transaction() as s:
+        load_registry(s, WORKFLOWS_DIR, engine.now())
+    assert names(seeded.code) == ["Lê Văn C"]
+    feedback_contacts.set_contacts(engine, seeded.code, [])
+    with engine.transaction() as s:
+        load_registry(s, WORKFLOWS_DIR, engine.now())
+    assert names(seeded.code) == []  # an emptied list stays empty too
