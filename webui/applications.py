@@ -25,6 +25,7 @@ from engine import (
     ProcedureSummary,
     Upload,
     commune_units,
+    guides,
     requirements,
 )
 from webui import forms_render
@@ -92,7 +93,8 @@ def _render(summary: ProcedureSummary, *, applicant: dict[str, str] | None = Non
         "portal/apply.html", summary=summary, name=display_name(summary),
         widgets=forms_render.widgets(fields, values, errors, engine.today()), applicant=applicant or {},
         errors=errors, documents=requirements(summary.metadata), communes=commune_units(engine), commune=commune,
-        started=_started(), honeypot=HONEYPOT, file_prefix=FILE_PREFIX, problem=problem), status
+        started=_started(), honeypot=HONEYPOT, file_prefix=FILE_PREFIX, problem=problem,
+        guides=guides.guide_for(engine, summary.code)), status
 
 
 @bp.route("/thu-tuc/<code>/nop-truc-tuyen")

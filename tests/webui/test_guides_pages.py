@@ -73,3 +73,16 @@ def test_the_guides_as_json_for_the_online_application(client, engine, published
     for missing in ("BTH.NB.01", "1.001776", "NOPE"):
         r = client.get(f"/api/v1/public/procedures/{missing}/guides")
         assert r.status_code == 404 and r.get_json()["error"]
+
+
+def test_the_online_application_shows_each_fields_guide_beside_it(client, engine, published):
+    from html import escape
+
+    html = client.get("/thu-tuc/1.001731/nop-truc-tuyen").get_data(as_text=True)
+    found = guides.guide_for(engine, "1.001731")
+    for field_id, guide in found.items():
+        dom = f"applicant_{field_id.split('.', 1)[1]}" if field_id.startswith("applicant.") else f"f-{field_id}"
+        assert f'<p class="muted small field-guide" id="{dom}-guide">{escape(guide)}</p>' in html, field_id
+    assert 'href="/guides#1.001731"' in html
+    listing = client.get("/guides").get_data(as_text=True)
+    assert 'id="1.001731"' in listing
