@@ -270,6 +270,11 @@ def units_file(path: str | Path) -> Path | None:
     return path.parent / name if name else None
 
 
+def contacts_confirmed(path: str | Path) -> bool:
+    """False when the registry says its agencies' contact details are sample data (``contacts_confirmed``)."""
+    return bool(_load(Path(path)).get("contacts_confirmed", True))
+
+
 def load_agency_registry(path: str | Path) -> list[AgencyRecord]:
     """Read and check workflows/agencies.toml; raise DefinitionError listing every problem."""
     path = Path(path)

@@ -12,7 +12,14 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import accounts, models, units
-from engine.catalog import AgencyRecord, load_agency_registry, load_kinds, procedure_files, units_file
+from engine.catalog import (
+    AgencyRecord,
+    contacts_confirmed,
+    load_agency_registry,
+    load_kinds,
+    procedure_files,
+    units_file,
+)
 from engine.errors import DefinitionError
 from engine.problems import Problem
 
@@ -32,14 +39,21 @@ def load_registry(session: Any, workflows_dir: Path, now: Any) -> list[AgencyRec
         units.import_units(session, units_csv.read_text(encoding="utf-8"))
     for kind in load_kinds(registry_path):
         units.add_kind(session, kind.code, kind.name, level=kind.level, public_name=kind.public_name, update=True)
+    confirmed = contacts_confirmed(registry_path)
     for rec in registry:  # the registry lists parents before their children
-        # Who answers feedback is the administrator's once seeded (/admin/feedback-contacts): a re-seed keeps it.
-        kept = session.scalar(select(models.Agency.contacts).where(models.Agency.code == rec.code)) or {}
-        officials = kept["feedback_officials"] if "feedback_officials" in kept else [
-            f.__dict__ for f in rec.feedback_officials]
-        contacts = {"feedback_officials": officials, "short_name": rec.short_name, "notes": list(rec.notes)}
+        # Contact details are the administrator's once seeded (/admin/feedback-contacts, /admin): a re-seed keeps
+        # them; sample details (contacts_confirmed = false) are never seeded, so citizens never see them.
+        row = session.scalar(select(models.Agency).where(models.Agency.code == rec.code))
+        kept = dict(row.contacts or {}) if row is not None else {}
+        contacts: dict[str, Any] = {"short_name": rec.short_name, "notes": list(rec.notes)}
+        if "feedback_officials" in kept:
+            contacts["feedback_officials"] = kept["feedback_officials"]
+        elif confirmed:
+            contacts["feedback_officials"] = [f.__dict__ for f in rec.feedback_officials]
+        address, phone, email = (row.address, row.phone, row.email) if row is not None and not confirmed else (
+            (rec.address, rec.phone, rec.email) if confirmed else ("", "", ""))
         accounts.add_agency(session, rec.code, rec.name, now=now, parent=rec.parent, level=rec.level,
-                            address=rec.address, phone=rec.phone, email=rec.email, contacts=contacts,
+                            address=address, phone=phone, email=email, contacts=contacts,
                             unit_code=rec.unit_code, update=True, kind=rec.kind or None, admin_unit=rec.unit or None)
     return registry
 

@@ -1,7 +1,7 @@
 """The officials who receive and answer citizens' feedback (PAKN) for each agency, as the portal publishes
 them (plan task 7): name, title, phone, e-mail. The administrator keeps the list; only what they enter
-is published. Stored in the agency's ``contacts`` (``feedback_officials``), where the agency registry
-(workflows/agencies.toml) puts its own list at seeding.
+is published. Stored in the agency's ``contacts`` (``feedback_officials``); a registry with confirmed
+contacts (workflows/agencies.toml, ``contacts_confirmed``) seeds its list once (engine.demo).
 """
 
 from __future__ import annotations

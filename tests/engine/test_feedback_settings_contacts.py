@@ -48,28 +48,43 @@ def test_contacts_are_checked_bounded_and_replace_the_list(engine, world):
     assert feedback_contacts.published_contacts(engine) == []
 
 
-def test_a_new_seed_keeps_the_contacts_the_admin_kept(engine):
-    # `make run` seeds the demo each time: the registry's list goes in once, then the admin's list stays.
+def test_sample_contacts_are_never_seeded_and_a_new_seed_keeps_the_admins(engine, tmp_path):
+    # The shipped registry's addresses, phones and feedback officials are sample data (contacts_confirmed =
+    # false): never seeded, so citizens never see them. `make run` seeds each time: what the admin keeps stays.
+    import shutil
+
     from engine.demo import load_registry
     from tests.conftest import ROOT
 
-    WORKFLOWS_DIR = ROOT / "workflows"
+    def seed(folder) -> list:
+        with engine.transaction() as s:
+            return load_registry(s, folder, engine.now())
 
-    with engine.transaction() as s:
-        registry = load_registry(s, WORKFLOWS_DIR, engine.now())
-    seeded = next(r for r in registry if r.feedback_officials)
-    def names(code: str) -> list[str]:
+    def agency(code: str):
         with engine.Session() as s:
-            agency = next(a for a in accounts.list_agencies(s) if a.code == code)
-        return [c.name for c in feedback_contacts.contacts_of(agency)]
+            return next(a for a in accounts.list_agencies(s) if a.code == code)
 
-    assert names(seeded.code) == [f.name for f in seeded.feedback_officials]
+    registry = seed(ROOT / "workflows")
+    sample = next(r for r in registry if r.feedback_officials and r.phone)
+    assert feedback_contacts.published_contacts(engine) == []
+    assert (agency(sample.code).phone, agency(sample.code).address) == ("", "")
     person = {"name": "Lê Văn C", "title": "Chuyên viên", "phone": "0263 3822 999", "email": "c@example.vn"}
-    feedback_contacts.set_contacts(engine, seeded.code, [person])
-    with engine.transaction() as s:
-        load_registry(s, WORKFLOWS_DIR, engine.now())
-    assert names(seeded.code) == ["Lê Văn C"]
-    feedback_contacts.set_contacts(engine, seeded.code, [])
-    with engine.transaction() as s:
-        load_registry(s, WORKFLOWS_DIR, engine.now())
-    assert names(seeded.code) == []  # an emptied list stays empty too
+    feedback_contacts.set_contacts(engine, sample.code, [person])
+    seed(ROOT / "workflows")
+    assert [c.name for c in feedback_contacts.contacts_of(agency(sample.code))] == ["Lê Văn C"]
+    # A province's own registry with confirmed contacts seeds them, once; an emptied list stays empty.
+    confirmed = tmp_path / "workflows"
+    confirmed.mkdir()
+    shutil.copy(ROOT / "workflows" / "units.csv", confirmed / "units.csv")
+    text = (ROOT / "workflows" / "agencies.toml").read_text(encoding="utf-8")
+    (confirmed / "agencies.toml").write_text(text.replace("contacts_confirmed = false", "contacts_confirmed = true"),
+                                             encoding="utf-8")
+    other = next(r for r in registry if r.feedback_officials and r.code != sample.code)
+    seed(confirmed)
+    assert [c.name for c in feedback_contacts.contacts_of(agency(other.code))] == [
+        f.name for f in other.feedback_officials]
+    assert agency(other.code).phone == other.phone
+    assert [c.name for c in feedback_contacts.contacts_of(agency(sample.code))] == ["Lê Văn C"]
+    feedback_contacts.set_contacts(engine, other.code, [])
+    seed(confirmed)
+    assert feedback_contacts.contacts_of(agency(other.code)) == []
