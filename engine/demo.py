@@ -50,8 +50,12 @@ def load_registry(session: Any, workflows_dir: Path, now: Any) -> list[AgencyRec
             contacts["feedback_officials"] = kept["feedback_officials"]
         elif confirmed:
             contacts["feedback_officials"] = [f.__dict__ for f in rec.feedback_officials]
-        address, phone, email = (row.address, row.phone, row.email) if row is not None and not confirmed else (
-            (rec.address, rec.phone, rec.email) if confirmed else ("", "", ""))
+        if confirmed:
+            address, phone, email = rec.address, rec.phone, rec.email
+        elif row is not None:
+            address, phone, email = row.address, row.phone, row.email
+        else:
+            address, phone, email = "", "", ""
         accounts.add_agency(session, rec.code, rec.name, now=now, parent=rec.parent, level=rec.level,
                             address=address, phone=phone, email=email, contacts=contacts,
                             unit_code=rec.unit_code, update=True, kind=rec.kind or None, admin_unit=rec.unit or None)

@@ -132,8 +132,8 @@ def load(session: Session, calendar: WorkingCalendar, procedure: str, date_from:
     ready = _instants(s["ready"])
     order = np.lexsort((s["id"], ready, step_dossier))
     # A step of a dossier received after the dossiers were read (another statement) is left out.
-    known = (step_dossier < len(dossier_ids)) & (dossier_ids[np.minimum(step_dossier, max(len(dossier_ids) - 1, 0))]
-                                                 == s["dossier"]) if len(dossier_ids) else np.zeros(0, dtype=bool)
+    known = (dossier_ids[np.minimum(step_dossier, len(dossier_ids) - 1)] == s["dossier"]) if len(dossier_ids) \
+        else np.zeros(len(step_dossier), dtype=bool)
     order = order[known[order]]
     element_ids = [s["element"][i] for i in order.tolist()]
     elements: dict[str, int] = {}

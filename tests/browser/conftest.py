@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,6 @@ def procedure_metadata() -> dict[str, Any] | None:
 
 @pytest.fixture
 def server(tmp_path: Path, procedure_metadata: dict[str, Any] | None) -> Iterator[tuple[str, Engine, World]]:
-    from webui import create_app
 
     url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
     db.upgrade(url)
@@ -35,17 +35,28 @@ def server(tmp_path: Path, procedure_metadata: dict[str, Any] | None) -> Iterato
     world = World(engine)
     engine.deploy((DATA / "three_agencies.bpmn").read_bytes(), filename="three_agencies.bpmn",
                   metadata=procedure_metadata)
+    try:
+        with serving(engine, url, tmp_path) as base:
+            yield base, engine, world
+    finally:
+        engine.close()
+
+
+@contextmanager
+def serving(engine: Engine, url: str, tmp_path: Path) -> Iterator[str]:
+    """The web app on ``engine`` on a free loopback port, in a thread; its base URL."""
+    from webui import create_app
+
     app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test", "DATABASE_URL": url,
                       "DATA_DIR": str(tmp_path / "data")})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_port}", engine, world
+        yield f"http://127.0.0.1:{httpd.server_port}"
     finally:
         httpd.shutdown()
         thread.join(timeout=10)
-        engine.close()
 
 
 @pytest.fixture

@@ -5,16 +5,15 @@ e-mail, the citizen rates the service with the receipt's secret, and the leader'
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from engine import db, notifications, outbox, worker
 from engine.runtime import Engine
+from tests.browser.conftest import serving
 from tests.browser.test_journey import login, logout
 from tests.conftest import DATA, FakeClock, World
 from tests.engine.test_applications import METADATA, PDF, PNG
@@ -39,8 +38,6 @@ def smtp() -> Iterator[SmtpServer]:
 @pytest.fixture
 def server(tmp_path: Path, clock: FakeClock, smtp: SmtpServer) -> Iterator[tuple[str, Engine, World]]:
     """The browser tests' server, on the tests' clock, its notifications sent to the test's SMTP server."""
-    from webui import create_app
-
     url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
     db.upgrade(url)
     engine = Engine(url, clock=clock)
@@ -52,16 +49,10 @@ def server(tmp_path: Path, clock: FakeClock, smtp: SmtpServer) -> Iterator[tuple
     notifications.install(engine)
     world = World(engine)
     engine.deploy((DATA / "three_agencies.bpmn").read_bytes(), filename="three_agencies.bpmn", metadata=METADATA)
-    app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test", "DATABASE_URL": url,
-                      "DATA_DIR": str(tmp_path / "data")})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_port}", engine, world
+        with serving(engine, url, tmp_path) as base:
+            yield base, engine, world
     finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
         outbox.unsubscribe(notifications.SUBSCRIBER)
         for name, handler in before.items():
             outbox.subscribe(name, handler)
