@@ -6,10 +6,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from werkzeug.serving import make_server
 
 from engine import db
 from engine.runtime import Engine
@@ -42,14 +43,26 @@ def server(tmp_path: Path, procedure_metadata: dict[str, Any] | None) -> Iterato
         engine.close()
 
 
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 @contextmanager
 def serving(engine: Engine, url: str, tmp_path: Path) -> Iterator[str]:
-    """The web app on ``engine`` on a free loopback port, in a thread; its base URL."""
+    """The web app on ``engine`` on a free loopback port, one thread a request; its base URL.
+
+    The standard library's WSGI server closes a response (a static file, say) when the browser drops
+    the connection half-way, which werkzeug's development server does not always do."""
     from webui import create_app
 
     app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test", "DATABASE_URL": url,
                       "DATA_DIR": str(tmp_path / "data")})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    httpd = make_server("127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -57,6 +70,7 @@ def serving(engine: Engine, url: str, tmp_path: Path) -> Iterator[str]:
     finally:
         httpd.shutdown()
         thread.join(timeout=10)
+        httpd.server_close()
 
 
 @pytest.fixture

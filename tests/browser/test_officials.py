@@ -5,19 +5,17 @@ usable on a 390 px phone with a 255-character name in the data."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from engine import accounts, db
 from engine.demo import demo_username, seed
 from engine.runtime import Engine
-from tests.browser.conftest import ARGS, CHROMIUM
+from tests.browser.conftest import ARGS, CHROMIUM, serving
 from tests.conftest import PASSWORD, ROOT
 
 pytestmark = pytest.mark.browser
@@ -35,8 +33,6 @@ FIRST = {"co_to_khai_mau_04": True, "co_ban_sao_giay_chung_tu": True}
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    from webui import create_app
-
     url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
     db.upgrade(url)
     engine = Engine(url)
@@ -44,16 +40,10 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     with pytest.MonkeyPatch.context() as mp:  # one hash for every demo official
         mp.setattr(accounts, "hash_password", lambda _password: stored)
         seed(engine, ROOT / "workflows", PASSWORD)
-    app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test", "DATABASE_URL": url,
-                      "DATA_DIR": str(tmp_path / "data")})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_port}", engine
+        with serving(engine, url, tmp_path) as base:
+            yield base, engine
     finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
         engine.close()
 
 
