@@ -50,7 +50,6 @@ from engine.directory import (
     lane_agencies,
     officials,
     receiving_agency_id,
-    usernames,
 )
 from engine.documents import (
     KINDS,
@@ -227,6 +226,5 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "survey_sheet_rows",
     "to_csv",
     "token_actor",
-    "usernames",
     "validate_bpmn",
 ]

@@ -131,7 +131,14 @@ def dialect_insert(session: Session | Connection) -> Any:
 def insert_ignoring(session: Session | Connection, table: Any, *,
                     index_elements: Sequence[str] | None = None) -> Any:
     """INSERT … ON CONFLICT DO NOTHING (idempotent, safe under concurrency)."""
-    return dialect_insert(session)(table).on_conflict_do_nothing(index_elements=index_elements)
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    return insert_ignoring_in(dialect.name, table, index_elements=index_elements)
+
+
+def insert_ignoring_in(dialect_name: str, table: Any, *, index_elements: Sequence[str] | None = None) -> Any:
+    """``insert_ignoring`` for the dialect of this name (a statement built once per dialect)."""
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def is_sqlite(session: Session | Connection) -> bool:

@@ -1,4 +1,4 @@
-"""Who is who, for the web pages: agencies, officials, the agency bound to a diagram's lane, usernames."""
+"""Who is who, for the web pages: agencies, officials, the agency bound to a diagram's lane."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from engine.units import UnitInfo
 if TYPE_CHECKING:
     from engine.runtime import Engine
 
-__all__ = ["agencies", "agencies_named", "commune_units", "lane_agencies", "officials", "receiving_agency_id",
-           "usernames"]
+__all__ = ["agencies", "agencies_named", "commune_units", "lane_agencies", "officials", "receiving_agency_id"]
 
 
 def agencies(engine: Engine) -> list[AgencyInfo]:
@@ -53,17 +52,6 @@ def lane_agencies(engine: Engine, lanes: Iterable[str]) -> dict[str, AgencyInfo]
             if row is not None:
                 out[lane] = accounts.get_agency(session, row.code)
     return out
-
-
-def usernames(engine: Engine, ids: Iterable[int | None]) -> dict[int, str]:
-    """Usernames by official id (one query)."""
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    with engine.Session() as session:
-        rows = session.execute(select(models.Official.id, models.Official.username)
-                               .where(models.Official.id.in_(wanted)))
-        return {row.id: row.username for row in rows}
 
 
 def receiving_agency_id(engine: Engine, code: str) -> int | None:

@@ -10,11 +10,12 @@ from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from engine import models, outbox
+from engine.prepared import Prepared
 
 __all__ = ["OUTBOX_ACTIONS", "record"]
 
 _EVENTS: Any = models.Event.__table__
-_EVENT_INSERT = insert(_EVENTS)  # a plain Core insert: no ORM bulk-insert machinery
+_EVENT_INSERT = Prepared(insert(_EVENTS))
 
 #: Actions other parts of the system react to (statistics, notifications): they go to the outbox too.
 OUTBOX_ACTIONS = frozenset({
@@ -44,9 +45,9 @@ def write(session: Session | Connection, entries: list[dict[str, Any]]) -> None:
     if not entries:
         return
     conn = session.connection() if isinstance(session, Session) else session
-    conn.execute(_EVENT_INSERT, entries)
+    _EVENT_INSERT.executemany(conn, entries)
     messages = [outbox.message(e["action"], e["at"], dossier_id=e["dossier_id"], step_id=e["step_id"],
                                payload={"actor_id": e["actor_id"], **e["details"]})
                 for e in entries if e["action"] in OUTBOX_ACTIONS]
     if messages:
-        conn.execute(outbox.PUBLISH, messages)
+        outbox.PUBLISH.executemany(conn, messages)

@@ -28,13 +28,14 @@ from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import db, models
+from engine.prepared import Prepared
 
 __all__ = ["DeliveryReport", "Message", "deliver", "load_plugins", "publish", "subscribe", "subscribers", "unsubscribe"]
 
 _OUTBOX = models.OutboxMessage
 _DELIVERY = models.OutboxDelivery
 _OUTBOX_TABLE: Any = _OUTBOX.__table__
-PUBLISH = insert(_OUTBOX_TABLE)
+PUBLISH = Prepared(insert(_OUTBOX_TABLE))
 MAX_ERROR = 2000
 
 
@@ -92,8 +93,8 @@ def message(topic: str, at: datetime, *, dossier_id: int | None = None, step_id:
 def publish(session: Session, topic: str, at: datetime, *, dossier_id: int | None = None,
             step_id: int | None = None, payload: dict[str, Any] | None = None) -> None:
     """Write one outbox message in the caller's transaction."""
-    session.connection().execute(PUBLISH, message(topic, at, dossier_id=dossier_id, step_id=step_id,
-                                                  payload=payload))
+    PUBLISH.executemany(session.connection(), [message(topic, at, dossier_id=dossier_id, step_id=step_id,
+                                                       payload=payload)])
 
 
 @dataclass

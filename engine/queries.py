@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from engine import db, models
 from engine.accounts import Actor
 from engine.errors import NotFound, PermissionDenied
+from engine.prepared import Prepared
 from engine.statuses import OPEN_STATES
 from engine.views import DossierView, EventView, StepView
 
@@ -38,7 +39,8 @@ def _step_select() -> Any:
                models.Dossier.procedure_code.label("procedure_code"),
                models.Dossier.applicant_name.label("applicant_name"), models.Agency.code.label("agency_code"),
                models.Agency.name.label("agency_name"), _assignee.full_name.label("assignee_name"),
-               _completer.full_name.label("completer_name"))
+               _assignee.username.label("assignee_username"), _completer.full_name.label("completer_name"),
+               _completer.username.label("completer_username"))
         .join(models.Dossier, models.Dossier.id == models.Step.dossier_id)
         .join(models.Agency, models.Agency.id == models.Step.agency_id)
         .outerjoin(_assignee, _assignee.id == models.Step.assignee_id)
@@ -55,8 +57,10 @@ def _step_view(row: Any) -> StepView:
         state=step["state"], step_kind=step["step_kind"], role=step["role"] or "",
         working_days=Decimal(step["working_days"]),
         ready_at=step["ready_at"], due_at=step["due_at"], assignee_id=step["assignee_id"],
-        assignee_name=step["assignee_name"], claimed_at=step["claimed_at"], completed_at=step["completed_at"],
+        assignee_name=step["assignee_name"], assignee_username=step["assignee_username"],
+        claimed_at=step["claimed_at"], completed_at=step["completed_at"],
         completed_by=step["completed_by"], completed_by_name=step["completer_name"],
+        completed_by_username=step["completer_username"],
         timeliness=step["timeliness"], note=step["note"] or "", form_data=step["form_data"],
         applicant_name=step["applicant_name"],
     )
@@ -71,8 +75,8 @@ def _inbox_stmt(by_procedure: bool, mine: bool) -> Any:
         stmt = stmt.where(models.Dossier.procedure_code == bindparam("procedure"))
     if mine:  # an open step with an assignee is claimed: the partial index ix_steps_claimed_by
         stmt = stmt.where(models.Step.assignee_id == bindparam("mine"), text("steps.state = 'claimed'"))
-    return (stmt.order_by(models.Step.agency_id, models.Step.due_at, models.Step.id)
-            .limit(bindparam("limit")).offset(bindparam("offset")))
+    return Prepared(stmt.order_by(models.Step.agency_id, models.Step.due_at, models.Step.id)
+                    .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 def inbox(session: Reader, agency_id: int, roles: Mapping[str, str], *, procedure: str | None = None,
@@ -82,45 +86,46 @@ def inbox(session: Reader, agency_id: int, roles: Mapping[str, str], *, procedur
     stmt = _inbox_stmt(bool(procedure), mine_only_of is not None)
     params = {"agency_id": agency_id, "procedure": procedure, "mine": mine_only_of, "limit": limit,
               "offset": offset, **roles}
-    return [_step_view(r) for r in connection(session).execute(stmt, params)]
+    return [_step_view(r) for r in stmt.execute(connection(session), params)]
 
 
 @functools.cache
-def _by_step() -> Any:
-    return _step_select().where(models.Step.id == bindparam("step_id"))
+def _by_step() -> Prepared:
+    return Prepared(_step_select().where(models.Step.id == bindparam("step_id")))
 
 
 @functools.cache
-def _by_dossier() -> Any:
-    return _step_select().where(models.Step.dossier_id == bindparam("dossier_id")).order_by(
-        models.Step.ready_at, models.Step.id)
+def _by_dossier() -> Prepared:
+    return Prepared(_step_select().where(models.Step.dossier_id == bindparam("dossier_id")).order_by(
+        models.Step.ready_at, models.Step.id))
 
 
 @functools.cache
-def _open_by_dossier() -> Any:
-    return _step_select().where(models.Step.dossier_id == bindparam("dossier_id"), OPEN_SQL).order_by(
-        models.Step.ready_at, models.Step.id)
+def _open_by_dossier() -> Prepared:
+    return Prepared(_step_select().where(models.Step.dossier_id == bindparam("dossier_id"), OPEN_SQL).order_by(
+        models.Step.ready_at, models.Step.id))
 
 
 @functools.cache
-def _events_by_dossier() -> Any:
+def _events_by_dossier() -> Prepared:
     ev = models.Event.__table__.c
-    return (select(ev.id, ev.action, ev.at, ev.actor_id, models.Official.full_name, ev.step_id, ev.details)
-            .outerjoin(models.Official, models.Official.id == ev.actor_id)
-            .where(ev.dossier_id == bindparam("dossier_id")).order_by(ev.id))
+    return Prepared(select(ev.id, ev.action, ev.at, ev.actor_id, models.Official.full_name, ev.step_id, ev.details,
+                           models.Official.username)
+                    .outerjoin(models.Official, models.Official.id == ev.actor_id)
+                    .where(ev.dossier_id == bindparam("dossier_id")).order_by(ev.id))
 
 
 def step(session: Reader, step_id: int) -> StepView | None:
-    row = connection(session).execute(_by_step(), {"step_id": step_id}).first()
+    row = _by_step().execute(connection(session), {"step_id": step_id}).first()
     return _step_view(row) if row else None
 
 
 def steps_of(session: Reader, dossier_id: int) -> list[StepView]:
-    return [_step_view(r) for r in connection(session).execute(_by_dossier(), {"dossier_id": dossier_id})]
+    return [_step_view(r) for r in _by_dossier().execute(connection(session), {"dossier_id": dossier_id})]
 
 
 def events_of(session: Reader, dossier_id: int) -> list[EventView]:
-    return [event_view(r) for r in connection(session).execute(_events_by_dossier(), {"dossier_id": dossier_id})]
+    return [event_view(r) for r in _events_by_dossier().execute(connection(session), {"dossier_id": dossier_id})]
 
 
 def dossier_view(session: Reader, dossier: Any, *, with_history: bool | Literal["open"] = True,
@@ -129,7 +134,7 @@ def dossier_view(session: Reader, dossier: Any, *, with_history: bool | Literal[
     definition = _definition_label(session, dossier.definition_id)
     agency = _agency_label(session, dossier.receiving_agency_id) if dossier.receiving_agency_id else None
     if with_history == "open":
-        rows = connection(session).execute(_open_by_dossier(), {"dossier_id": dossier.id})
+        rows = _open_by_dossier().execute(connection(session), {"dossier_id": dossier.id})
         return build_dossier_view(dossier, definition, agency, [_step_view(r) for r in rows], [])
     steps = steps_of(session, dossier.id) if with_history else []
     return build_dossier_view(dossier, definition, agency, steps,
@@ -158,8 +163,8 @@ def build_dossier_view(dossier: Any, definition: _Label, agency: _Label | None, 
 
 
 def event_view(row: Any) -> EventView:
-    i, action, at, actor, name, step, details = row
-    return EventView(i, action, at, actor, name, step, dict(details or {}))
+    i, action, at, actor, name, step, details, username = row
+    return EventView(i, action, at, actor, name, step, dict(details or {}), username)
 
 
 class _Label:
@@ -203,18 +208,18 @@ def _engine_of(reader: Reader) -> Any:
     return getattr(bind, "engine", bind)
 
 
-_DEFINITION_LABEL = select(models.DefinitionVersion.id, models.DefinitionVersion.name,
-                           models.DefinitionVersion.version, models.DefinitionVersion.procedure_code).where(
-    models.DefinitionVersion.id == bindparam("id"))
-_AGENCY_LABEL = select(models.Agency.id, models.Agency.name, models.Agency.code).where(
-    models.Agency.id == bindparam("id"))
+_DEFINITION_LABEL = Prepared(select(models.DefinitionVersion.id, models.DefinitionVersion.name,
+                                    models.DefinitionVersion.version, models.DefinitionVersion.procedure_code).where(
+    models.DefinitionVersion.id == bindparam("id")))
+_AGENCY_LABEL = Prepared(select(models.Agency.id, models.Agency.name, models.Agency.code).where(
+    models.Agency.id == bindparam("id")))
 
 
 def _definition_label(reader: Reader, definition_id: int) -> _Label:
     cache = _labels_of(_engine_of(reader)).definitions
     hit = cache.get(definition_id)
     if hit is None:  # definition versions never change once deployed
-        row = connection(reader).execute(_DEFINITION_LABEL, {"id": definition_id}).one()
+        row = _DEFINITION_LABEL.execute(connection(reader), {"id": definition_id}).one()
         hit = cache[definition_id] = _Label(row.id, row.name, row.version, row.procedure_code)
     return hit
 
@@ -224,7 +229,7 @@ def _agency_label(reader: Reader, agency_id: int) -> _Label:
     hit = cache.get(agency_id)
     if hit is not None and time.monotonic() - hit[1] < 30:
         return hit[0]
-    row = connection(reader).execute(_AGENCY_LABEL, {"id": agency_id}).one()
+    row = _AGENCY_LABEL.execute(connection(reader), {"id": agency_id}).one()
     label = _Label(row.id, row.name, code=row.code)
     cache[agency_id] = (label, time.monotonic())
     return label
@@ -243,13 +248,15 @@ def visible_condition(actor: Actor) -> Any:
                           models.DossierAgency.agency_id == actor.agency_id)
 
 
+_PARTICIPATION = Prepared(per_dialect=lambda name: db.insert_ignoring_in(
+    name, models.DossierAgency.__table__, index_elements=["dossier_id", "agency_id"]))
+
+
 def record_participation(session: Reader, dossier: Any, agency_id: int) -> None:
     """Note that an agency takes part in a dossier (idempotent, safe under concurrency)."""
-    stmt = db.insert_ignoring(connection(session), models.DossierAgency.__table__,
-                              index_elements=["dossier_id", "agency_id"])
-    connection(session).execute(stmt, {"dossier_id": dossier.id, "agency_id": agency_id,
-                                        "received_at": dossier.received_at,
-                                        "applicant_search": dossier.applicant_search})
+    _PARTICIPATION.execute(connection(session), columns=True, params={
+        "dossier_id": dossier.id, "agency_id": agency_id, "received_at": dossier.received_at,
+        "applicant_search": dossier.applicant_search})
 
 
 def can_view(session: Session, actor: Actor, dossier_id: int) -> bool:

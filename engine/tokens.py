@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine import models
 from engine.actor import Actor
+from engine.prepared import Prepared
 
 #: Random bytes in a token (urlsafe base64 text of about 43 characters).
 TOKEN_BYTES = 32
@@ -44,16 +45,17 @@ def issue(session: Session, official_id: int, now: datetime, ttl: timedelta = DE
 
 _OFFICIAL, _AGENCY = models.Official, models.Agency
 #: Plain columns, no ORM objects: this runs on every API request.
-_LOOKUP = (select(models.ApiToken.expires_at, _OFFICIAL.id, _OFFICIAL.username, _OFFICIAL.full_name, _OFFICIAL.roles,
-                  _OFFICIAL.active, _AGENCY.id, _AGENCY.code, _AGENCY.name)
-           .join(_OFFICIAL, _OFFICIAL.id == models.ApiToken.official_id)
-           .join(_AGENCY, _AGENCY.id == _OFFICIAL.agency_id)
-           .where(models.ApiToken.token_hash == bindparam("token_hash")))
+_LOOKUP = Prepared(select(models.ApiToken.expires_at, _OFFICIAL.id, _OFFICIAL.username, _OFFICIAL.full_name,
+                          _OFFICIAL.roles, _OFFICIAL.active, _AGENCY.id, _AGENCY.code, _AGENCY.name)
+                   .join(_OFFICIAL, _OFFICIAL.id == models.ApiToken.official_id)
+                   .join(_AGENCY, _AGENCY.id == _OFFICIAL.agency_id)
+                   .where(models.ApiToken.token_hash == bindparam("token_hash")))
 
 
 def lookup(session: Session | Connection, token_hash: str, now: datetime) -> tuple[Actor, datetime] | None:
     """The active official holding an unexpired token, and its expiry (one indexed query of plain columns)."""
-    row = session.execute(_LOOKUP, {"token_hash": token_hash}).first()
+    conn = session.connection() if isinstance(session, Session) else session
+    row = _LOOKUP.execute(conn, {"token_hash": token_hash}).first()
     if row is None:
         return None
     expires_at, official_id, username, full_name, roles, active, agency_id, agency_code, agency_name = row

@@ -31,10 +31,12 @@ class StepView:
     due_at: datetime | None
     assignee_id: int | None = None
     assignee_name: str | None = None
+    assignee_username: str | None = None
     claimed_at: datetime | None = None
     completed_at: datetime | None = None
     completed_by: int | None = None
     completed_by_name: str | None = None
+    completed_by_username: str | None = None
     timeliness: str | None = None
     note: str = ""
     form_data: dict[str, Any] | None = None
@@ -59,6 +61,7 @@ class EventView:
     actor_name: str | None
     step_id: int | None
     details: dict[str, Any]
+    actor_username: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from functools import wraps
@@ -43,7 +43,6 @@ from engine import (
     report,
     satisfaction_dict,
     token_actor,
-    usernames,
 )
 from engine import (
     revoke_token as end_token,
@@ -155,24 +154,19 @@ def _actor() -> Actor:
     return actor
 
 
-def _usernames(ids: Iterable[int | None]) -> dict[int, str]:
-    return usernames(get_engine(), ids)
-
-
-def _step_json(step: StepView, usernames: dict[int, str], iso: Callable[[datetime | None], str | None]
-               ) -> dict[str, Any]:
+def _step_json(step: StepView, iso: Callable[[datetime | None], str | None]) -> dict[str, Any]:
     return {"id": step.id, "name": step.name, "agency": step.agency_code, "state": step.state,
-            "assignee": usernames.get(step.assignee_id) if step.assignee_id else None,
+            "assignee": step.assignee_username if step.assignee_id else None,
             "ready_at": iso(step.ready_at), "due_at": iso(step.due_at), "completed_at": iso(step.completed_at),
             "timeliness": step.timeliness, "role": step.role,
-            "completed_by": usernames.get(step.completed_by) if step.completed_by else None,
+            "completed_by": step.completed_by_username if step.completed_by else None,
             "data": step.form_data if step.state == "completed" else None, "note": step.note or None}
 
 
-def _event_json(event: EventView, usernames: dict[int, str], iso: Callable[[datetime | None], str | None]
+def _event_json(event: EventView, iso: Callable[[datetime | None], str | None]
                 ) -> dict[str, Any]:
     return {"id": event.id, "action": event.action, "at": iso(event.at),
-            "actor": usernames.get(event.actor_id) if event.actor_id else None,
+            "actor": event.actor_username if event.actor_id else None,
             "step": event.step_id, "details": event.details}
 
 
@@ -206,24 +200,22 @@ def _dossier_json(d: DossierView, include: frozenset[str] = frozenset(DOSSIER_LI
     steps = d.steps if "steps" in include else []
     open_steps = d.open_steps if "open_steps" in include else []
     events = d.events if "events" in include else []
-    usernames = _usernames([s.assignee_id for s in steps or open_steps] + [s.completed_by for s in steps]
-                           + [e.actor_id for e in events])
     iso = _Times()
     out: dict[str, Any] = {"code": d.code, "procedure": d.procedure_code, "status": d.status,
                            "received_at": iso(d.received_at), "due_at": iso(d.due_at), "data": d.data}
     if d.commune_code:
         out["commune"] = d.commune_code
     if "steps" in include:
-        out["steps"] = [_step_json(s, usernames, iso) for s in steps]
+        out["steps"] = [_step_json(s, iso) for s in steps]
     if "open_steps" in include:
-        out["open_steps"] = [_step_json(s, usernames, iso) for s in open_steps]
+        out["open_steps"] = [_step_json(s, iso) for s in open_steps]
     if "events" in include:
-        out["events"] = [_event_json(e, usernames, iso) for e in events]
+        out["events"] = [_event_json(e, iso) for e in events]
     return out
 
 
 def _single_step(step: StepView) -> dict[str, Any]:
-    return _step_json(step, _usernames([step.assignee_id, step.completed_by]), _Times())
+    return _step_json(step, _Times())
 
 
 # --------------------------------------------------------------------------- tokens
@@ -407,10 +399,9 @@ def download_document(document_id: int) -> Response:
 @token_required
 def inbox() -> Response:
     steps = get_engine().inbox(_actor())
-    usernames = _usernames(s.assignee_id for s in steps)
     iso = _Times()
     return _json([{"id": s.id, "dossier": s.dossier_code, "name": s.name, "agency": s.agency_code,
-                   "state": s.state, "assignee": usernames.get(s.assignee_id) if s.assignee_id else None,
+                   "state": s.state, "assignee": s.assignee_username if s.assignee_id else None,
                    "due_at": iso(s.due_at), "role": s.role} for s in steps])
 
 

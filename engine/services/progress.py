@@ -26,6 +26,7 @@ from engine.calendar import parse_datetime
 from engine.definitions import Definition
 from engine.errors import ExpressionError, InvalidInput, NotFound, RetryableConflict
 from engine.expressions import make_script_engine
+from engine.prepared import Prepared
 from engine.services.unit import Core, DossierRow, UnitOfWork
 from engine.statuses import OPEN_STATES, DossierStatus, StepState
 from engine.store import compact
@@ -40,16 +41,17 @@ LOOP_INCIDENT = "Quy trình lặp quá {limit} bước tự động mà không �
 
 _STEPS: Any = models.Step.__table__
 _STATES: Any = models.WorkflowState.__table__
-_OPEN_STEPS = select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c.step_kind,
-                     _STEPS.c.element_id).where(_STEPS.c.dossier_id == bindparam("dossier_id"),
-                                                _STEPS.c.state.in_(OPEN_STATES))
-_STEP_INSERT = insert(_STEPS).returning(_STEPS.c.id)
-_CANCEL_STEP = update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(state=StepState.CANCELLED)
+_OPEN_STEPS = Prepared(select(_STEPS.c.id, _STEPS.c.task_id, _STEPS.c.agency_id, _STEPS.c.step_kind,
+                              _STEPS.c.element_id).where(_STEPS.c.dossier_id == bindparam("dossier_id"),
+                                                         _STEPS.c.state.in_(OPEN_STATES)))
+_STEP_INSERT = Prepared(insert(_STEPS).returning(_STEPS.c.id))
+_CANCEL_STEP = Prepared(update(_STEPS).where(_STEPS.c.id == bindparam("step_id")).values(state=StepState.CANCELLED))
 _DOSSIERS: Any = models.Dossier.__table__
-_LOCK_DOSSIER = select(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("dossier_id")).with_for_update(key_share=True)
-_STATE_INSERT = insert(_STATES)
-_SAVE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("b_dossier"),
-                                    _STATES.c.version == bindparam("b_version"))
+_LOCK_DOSSIER = Prepared(select(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("dossier_id"))
+                         .with_for_update(key_share=True))
+_STATE_INSERT = Prepared(insert(_STATES))
+_SAVE_STATE = Prepared(update(_STATES).where(_STATES.c.dossier_id == bindparam("b_dossier"),
+                                             _STATES.c.version == bindparam("b_version")))
 _TIMER_EVENTS = (DurationTimerEventDefinition, TimeDateEventDefinition)
 
 
@@ -75,7 +77,7 @@ class Progress:
     def lock_dossier(self, unit: UnitOfWork, dossier_id: int) -> DossierRow:
         # FOR NO KEY UPDATE: writers of one dossier queue, but inserts that merely reference the
         # dossier (an event: its foreign-key check takes KEY SHARE) do not wait for it.
-        row = unit.conn.execute(_LOCK_DOSSIER, {"dossier_id": dossier_id}).first()
+        row = _LOCK_DOSSIER.execute(unit.conn, {"dossier_id": dossier_id}).first()
         if row is None:
             raise NotFound("Không có hồ sơ")
         return unit.track(dict(row._mapping))
@@ -137,13 +139,13 @@ class Progress:
         compact(wf)
         ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
         conn = unit.conn
-        open_rows = conn.execute(_OPEN_STEPS, {"dossier_id": dossier.id}).all()
+        open_rows = _OPEN_STEPS.execute(conn, {"dossier_id": dossier.id}).all()
         open_tasks = {r.task_id for r in open_rows}
         open_kinds = [r.step_kind for r in open_rows if r.task_id in ready]
         seen_agencies = {r.agency_id for r in open_rows} | ({dossier.receiving_agency_id} - {None})
         for row in open_rows:
             if row.task_id not in ready:
-                conn.execute(_CANCEL_STEP, {"step_id": row.id})
+                _CANCEL_STEP.execute(conn, {"step_id": row.id})
                 unit.record("step.cancelled", dossier_id=dossier.id, step_id=row.id,
                             details={"element": row.element_id})
         for task_id, task in ready.items():
@@ -157,11 +159,11 @@ class Progress:
                 queries.record_participation(unit.conn, dossier, agency_id)
                 seen_agencies.add(agency_id)
             due_at = step_due(unit.calendar, unit.now, spec.working_days)
-            step_id = conn.execute(_STEP_INSERT, {
+            step_id = _STEP_INSERT.execute(conn, columns=True, params={
                 "dossier_id": dossier.id, "element_id": spec.element_id, "task_id": task_id, "name": spec.name,
                 "lane": spec.lane, "agency_id": agency_id, "step_kind": spec.step_kind, "role": spec.role,
                 "state": StepState.READY,
-                "working_days": spec.working_days, "ready_at": unit.now, "due_at": due_at, "note": ""}).scalar_one()
+                "working_days": spec.working_days, "ready_at": unit.now, "due_at": due_at, "note": ""}).scalar()
             unit.record("step.ready", dossier_id=dossier.id, step_id=step_id,
                         details={"element": spec.element_id, "name": spec.name, "agency": agency_code,
                                  "due_at": due_at.isoformat()})
@@ -270,10 +272,10 @@ class Progress:
         text = self.core.codec.dumps(wf)
         old = dossier.state_version
         if new:
-            unit.conn.execute(_STATE_INSERT, {"dossier_id": dossier.id, "version": 1, "state": text,
-                                                             "updated_at": unit.now})
+            _STATE_INSERT.execute(unit.conn, columns=True, params={"dossier_id": dossier.id, "version": 1,
+                                                                   "state": text, "updated_at": unit.now})
         else:
-            result = unit.conn.execute(_SAVE_STATE, {
+            result = _SAVE_STATE.execute(unit.conn, columns=True, params={
                 "b_dossier": dossier.id, "b_version": old, "version": old + 1, "state": text,
                 "updated_at": unit.now})
             if result.rowcount != 1:

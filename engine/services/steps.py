@@ -15,6 +15,7 @@ from engine.attached import check_attachments
 from engine.authorization import Write, authorize_write
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RetryableConflict, StateError
 from engine.forms import validate_form
+from engine.prepared import Prepared
 from engine.services.progress import LOOP_INCIDENT, MAX_ENGINE_TASKS, LoopRanOut, Progress
 from engine.services.unit import Core, UnitOfWork
 from engine.statuses import OPEN_STATES, DossierStatus, StepState
@@ -26,22 +27,23 @@ ROLE_REFUSED = "Bước này dành cho cán bộ có vai trò khác trong cơ qu
 
 _STEPS: Any = models.Step.__table__
 # One conditional update decides a claim race; only a refusal reads the row to say why.
-_CLAIM = update(_STEPS).where(
+_CLAIM = Prepared(update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == StepState.READY,
     _STEPS.c.agency_id == bindparam("b_agency"),
     _STEPS.c.role.in_([literal(""), bindparam("b_role1"), bindparam("b_role2"), bindparam("b_role3")]),
 ).values(state=StepState.CLAIMED, assignee_id=bindparam("actor"), claimed_at=bindparam("at")).returning(
-    _STEPS.c.dossier_id)
-_COMPLETE = update(_STEPS).where(
+    _STEPS.c.dossier_id))
+_COMPLETE = Prepared(update(_STEPS).where(
     _STEPS.c.id == bindparam("step_id"), _STEPS.c.state == StepState.CLAIMED,
     _STEPS.c.assignee_id == bindparam("by"),
 ).values(state=StepState.COMPLETED, completed_at=bindparam("at"), completed_by=bindparam("by"),
          form_data=bindparam("form_data", type_=_STEPS.c.form_data.type), note=bindparam("note"),
-         timeliness=bindparam("timeliness"))
+         timeliness=bindparam("timeliness")))
 
 
-_STEP_ROW = select(_STEPS).where(_STEPS.c.id == bindparam("step_id"))
-_STEP_ROW_LOCKED = _STEP_ROW.with_for_update(key_share=True)
+_STEP_BY_ID = select(_STEPS).where(_STEPS.c.id == bindparam("step_id"))
+_STEP_ROW = Prepared(_STEP_BY_ID)
+_STEP_ROW_LOCKED = Prepared(_STEP_BY_ID.with_for_update(key_share=True))
 
 
 def state_conflict(step: Any) -> Conflict:
@@ -80,7 +82,7 @@ class Steps:
         with self.core.unit() as unit:
             claimed = None
             if actor.has(*accounts.HANDLING_ROLES):
-                claimed = unit.conn.execute(_CLAIM, {"step_id": step_id, "b_agency": actor.agency_id,
+                claimed = _CLAIM.execute(unit.conn, {"step_id": step_id, "b_agency": actor.agency_id,
                                                         "actor": actor.id, "at": unit.now,
                                                         **accounts.role_params(actor)}).first()
             if claimed is None:
@@ -144,14 +146,14 @@ class Steps:
             raise InvalidInput(f"Ý kiến xử lý dài tối đa {MAX_NOTE} ký tự")
         with self.core.unit() as unit:
             conn = unit.conn
-            step = conn.execute(_STEP_ROW, {"step_id": step_id}).first()
+            step = _STEP_ROW.execute(conn, {"step_id": step_id}).first()
             if step is None:
                 raise NotFound(f"Không có bước {step_id}")
             if step.agency_id != actor.agency_id or not actor.has(*accounts.HANDLING_ROLES):
                 raise PermissionDenied("Bước này thuộc cơ quan khác")
             dossier = self.progress.lock_dossier(unit, step.dossier_id)
             if not db.is_sqlite(conn):  # read again under the dossier's lock (SQLite serialises writers)
-                step = conn.execute(_STEP_ROW_LOCKED, {"step_id": step_id}).one()
+                step = _STEP_ROW_LOCKED.execute(conn, {"step_id": step_id}).one()
             if step.state in (StepState.COMPLETED, StepState.CANCELLED):
                 raise state_conflict(step)
             if step.state != StepState.CLAIMED or step.assignee_id != actor.id:
@@ -175,7 +177,7 @@ class Steps:
             except LoopRanOut:
                 incident = LOOP_INCIDENT.format(limit=MAX_ENGINE_TASKS)
             judged = timeliness(unit.now, step.due_at, unit.calendar)
-            done = unit.conn.execute(_COMPLETE, {"step_id": step.id, "at": unit.now, "by": actor.id,
+            done = _COMPLETE.execute(unit.conn, {"step_id": step.id, "at": unit.now, "by": actor.id,
                                                "form_data": cleaned, "note": note, "timeliness": judged})
             if done.rowcount != 1:
                 raise RetryableConflict("Bước vừa thay đổi, hãy thử lại")

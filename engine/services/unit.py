@@ -24,6 +24,7 @@ from engine.calendar import WorkingCalendar
 from engine.db import WRITE_OPTION, database_errors, make_engine, make_session_factory
 from engine.definitions import Definition, load_definition
 from engine.errors import InvalidInput, NotFound
+from engine.prepared import Prepared
 from engine.settings import Settings
 from engine.store import WorkflowCache, WorkflowCodec
 from engine.views import DossierView
@@ -38,10 +39,10 @@ def system_clock() -> datetime:
 
 
 _DOSSIERS: Any = models.Dossier.__table__
-_DEFINITION_SOURCE = select(models.DefinitionVersion.bpmn, models.DefinitionVersion.filename).where(
-    models.DefinitionVersion.id == bindparam("id"))
+_DEFINITION_SOURCE = Prepared(select(models.DefinitionVersion.bpmn, models.DefinitionVersion.filename).where(
+    models.DefinitionVersion.id == bindparam("id")))
 #: The columns set are those of the parameters given (one compiled form per set of columns).
-_UPDATE_DOSSIER = _DOSSIERS.update().where(_DOSSIERS.c.id == bindparam("b_id"))
+_UPDATE_DOSSIER = Prepared(_DOSSIERS.update().where(_DOSSIERS.c.id == bindparam("b_id")))
 
 
 class DossierRow:
@@ -70,7 +71,8 @@ class DossierRow:
     def write(self, conn: Connection) -> None:
         """UPDATE the changed columns (nothing when none changed)."""
         if self._changed:
-            conn.execute(_UPDATE_DOSSIER, {"b_id": self._values["id"], **{n: self._values[n] for n in self._changed}})
+            _UPDATE_DOSSIER.execute(conn, columns=True,
+                                    params={"b_id": self._values["id"], **{n: self._values[n] for n in self._changed}})
             self._changed.clear()
 
 
@@ -231,7 +233,7 @@ class Core:
         found = self._definitions.get(definition_id)
         if found is not None:
             return found
-        row = queries.connection(reader).execute(_DEFINITION_SOURCE, {"id": definition_id}).first()
+        row = _DEFINITION_SOURCE.execute(queries.connection(reader), {"id": definition_id}).first()
         if row is None:
             raise NotFound(f"Không có phiên bản quy trình {definition_id}")
         loaded = load_definition(row.bpmn, row.filename)
