@@ -125,7 +125,12 @@ def begin_write(dbapi_conn: Any) -> None:
 def dialect_insert(session: Session | Connection) -> Any:
     """The dialect's INSERT construct (both offer ``on_conflict_do_nothing`` / ``_do_update``)."""
     dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
-    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    return insert_for(dialect.name)
+
+
+def insert_for(dialect_name: str) -> Any:
+    """The INSERT construct of the dialect of this name (for a statement built once per dialect)."""
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
 def insert_ignoring(session: Session | Connection, table: Any, *,
@@ -137,8 +142,7 @@ def insert_ignoring(session: Session | Connection, table: Any, *,
 
 def insert_ignoring_in(dialect_name: str, table: Any, *, index_elements: Sequence[str] | None = None) -> Any:
     """``insert_ignoring`` for the dialect of this name (a statement built once per dialect)."""
-    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    return insert_for(dialect_name)(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def is_sqlite(session: Session | Connection) -> bool:

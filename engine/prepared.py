@@ -113,8 +113,10 @@ class Prepared:
         return found
 
     def execute(self, conn: Connection, params: Params | None = None, *, columns: bool = False) -> Result:
-        """Run with ``params``; ``columns``: the parameters name the columns an INSERT/UPDATE sets
-        (one compiled form per set of names), else the statement's own columns and parameters hold."""
+        """Run with ``params``, in the connection's transaction; outside one, the statement runs on
+        its own as the driver runs it (a single read needs no more). ``columns``: the parameters
+        name the columns an INSERT/UPDATE sets (one compiled form per set of names), else the
+        statement's own columns and parameters hold."""
         params = params or {}
         form = self._form(conn.dialect, frozenset(params) if columns else None, False)
         values = _values(form, params)
@@ -184,8 +186,6 @@ def _values(form: _Form, params: Params) -> Any:
 
 
 def _run(conn: Connection, form: _Form, values: Any, *, many: bool) -> Result:
-    if not conn.in_transaction():
-        conn.begin()  # as SQLAlchemy's own execute begins one (its "begin" listeners run)
     dbapi_conn: Any = conn.connection.dbapi_connection
     dispatch: Any = conn.dispatch
     cursor = dbapi_conn.cursor()

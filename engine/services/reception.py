@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from engine import db, models, queries
 from engine.accounts import Actor
@@ -17,6 +17,7 @@ from engine.authorization import Write, authorize_write
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.forms import check_applicant, validate_form
 from engine.lifecycle import NOTICE_KINDS, DeskNoticeView, clean_documents, clean_reasons, clean_text, notice_view
+from engine.prepared import Prepared
 from engine.services.deployment import definition_row
 from engine.services.progress import LOOP_INCIDENT, MAX_ENGINE_TASKS, LoopRanOut, Progress
 from engine.services.unit import Core, UnitOfWork
@@ -25,7 +26,11 @@ from engine.views import DossierView
 
 _SEQUENCES: Any = models.DossierSequence.__table__
 _DOSSIERS: Any = models.Dossier.__table__
-_DOSSIER_INSERT = insert(_DOSSIERS).returning(_DOSSIERS.c.id)
+_DOSSIER_INSERT = Prepared(insert(_DOSSIERS).returning(_DOSSIERS.c.id))
+#: The day's next number for an agency's dossier codes: one upsert, unique under concurrency.
+_NEXT_NUMBER = Prepared(per_dialect=lambda name: db.insert_for(name)(_SEQUENCES).values(
+    agency_code=bindparam("agency"), day=bindparam("day"), last=1).on_conflict_do_update(
+    index_elements=["agency_code", "day"], set_={"last": _SEQUENCES.c.last + 1}).returning(_SEQUENCES.c.last))
 #: How a dossier reaches the desk (``dossiers.channel``): in person, or an accepted online application.
 CHANNELS = ("counter", "online")
 
@@ -38,10 +43,7 @@ class Reception:
     def next_code(self, unit: UnitOfWork, agency_code: str) -> str:
         """`<agency code>-<YYMMDD>-<NNNN>` (Circular 01/2018 art. 19), unique under concurrency."""
         day = unit.calendar.localize(unit.now).strftime("%y%m%d")
-        stmt = db.dialect_insert(unit.conn)(_SEQUENCES).values(agency_code=agency_code, day=day, last=1)
-        stmt = stmt.on_conflict_do_update(index_elements=["agency_code", "day"],
-                                          set_={"last": _SEQUENCES.c.last + 1}).returning(_SEQUENCES.c.last)
-        seq = unit.conn.execute(stmt).scalar_one()
+        seq = _NEXT_NUMBER.execute(unit.conn, {"agency": agency_code, "day": day}).scalar()
         return f"{agency_code}-{day}-{seq:04d}"
 
     def start_dossier(self, actor: Actor, procedure_code: str, applicant: Mapping[str, Any],
@@ -88,7 +90,7 @@ class Reception:
             "lookup_secret": secrets.token_hex(3).upper(), "paused_at": None, "paused_seconds": 0,
             "apology_count": 0, "state_version": 0, "incident": "",
             "commune_code": commune_code, "channel": channel}
-        values["id"] = unit.conn.execute(_DOSSIER_INSERT, values).scalar_one()
+        values["id"] = _DOSSIER_INSERT.execute(unit.conn, values, columns=True).scalar()
         dossier = unit.track(values)
         queries.record_participation(session, dossier, actor.agency_id)
         unit.record("dossier.received", dossier_id=dossier.id, actor_id=actor.id,
