@@ -38,10 +38,11 @@ class _Form:
     bind: dict[str, Callable[[Any], Any]]  # the types' bind processors, by parameter name
     columns: tuple[str, ...]  # result column names
     types: tuple[Any, ...]  # the result columns' types, in the dialect's implementation
-    row: type
-    #: The types' result processors, per result column: made at the first run, from the driver's
-    #: description of the columns (PostgreSQL's numeric types need it).
-    results: tuple[Callable[[Any], Any] | None, ...] | None = None
+    row: Any  # a namedtuple class
+    #: (column index, result processor) of the columns whose type converts what the driver gives:
+    #: made at the first run, from the driver's description of the columns (PostgreSQL's numeric
+    #: types need it).
+    results: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
 
 
 class Result:
@@ -200,16 +201,19 @@ def _run(conn: Connection, form: _Form, values: Any, *, many: bool) -> Result:
             dispatch.after_cursor_execute(conn, cursor, form.sql, values, None, many)
         rows: list[Any] = []
         if form.columns:
-            processors, row = form.results, form.row
+            processors, make = form.results, form.row._make
             if processors is None:
-                processors = form.results = tuple(
-                    kind.result_processor(conn.dialect, described[1])
-                    for kind, described in zip(form.types, cursor.description, strict=True))
-            if any(processors):
-                rows = [row(*[p(v) if p else v for p, v in zip(processors, raw, strict=True)])
-                        for raw in cursor.fetchall()]
+                found = (kind.result_processor(conn.dialect, described[1])
+                         for kind, described in zip(form.types, cursor.description, strict=True))
+                processors = form.results = tuple((i, p) for i, p in enumerate(found) if p is not None)
+            if processors:
+                for raw in cursor.fetchall():
+                    values = list(raw)
+                    for i, processor in processors:
+                        values[i] = processor(values[i])
+                    rows.append(make(values))
             else:
-                rows = [row(*raw) for raw in cursor.fetchall()]
+                rows = [make(raw) for raw in cursor.fetchall()]
         return Result(rows, cursor.rowcount)
     except conn.dialect.loaded_dbapi.Error as exc:
         invalidated = conn.dialect.is_disconnect(exc, dbapi_conn, cursor)

@@ -49,20 +49,19 @@ def _step_select() -> Any:
 
 
 def _step_view(row: Any) -> StepView:
-    step = row._mapping
     return StepView(
-        id=step["id"], dossier_id=step["dossier_id"], dossier_code=step["dossier_code"],
-        procedure_code=step["procedure_code"], element_id=step["element_id"], name=step["name"],
-        agency_id=step["agency_id"], agency_code=step["agency_code"], agency_name=step["agency_name"],
-        state=step["state"], step_kind=step["step_kind"], role=step["role"] or "",
-        working_days=Decimal(step["working_days"]),
-        ready_at=step["ready_at"], due_at=step["due_at"], assignee_id=step["assignee_id"],
-        assignee_name=step["assignee_name"], assignee_username=step["assignee_username"],
-        claimed_at=step["claimed_at"], completed_at=step["completed_at"],
-        completed_by=step["completed_by"], completed_by_name=step["completer_name"],
-        completed_by_username=step["completer_username"],
-        timeliness=step["timeliness"], note=step["note"] or "", form_data=step["form_data"],
-        applicant_name=step["applicant_name"],
+        id=row.id, dossier_id=row.dossier_id, dossier_code=row.dossier_code,
+        procedure_code=row.procedure_code, element_id=row.element_id, name=row.name,
+        agency_id=row.agency_id, agency_code=row.agency_code, agency_name=row.agency_name,
+        state=row.state, step_kind=row.step_kind, role=row.role or "",
+        working_days=Decimal(row.working_days),
+        ready_at=row.ready_at, due_at=row.due_at, assignee_id=row.assignee_id,
+        assignee_name=row.assignee_name, assignee_username=row.assignee_username,
+        claimed_at=row.claimed_at, completed_at=row.completed_at,
+        completed_by=row.completed_by, completed_by_name=row.completer_name,
+        completed_by_username=row.completer_username,
+        timeliness=row.timeliness, note=row.note or "", form_data=row.form_data,
+        applicant_name=row.applicant_name,
     )
 
 
