@@ -98,6 +98,7 @@ from engine.stats import (
     to_csv,
 )
 from engine.statuses import ApplicationStatus, DossierStatus, StepState
+from engine.units import UnitInfo
 from engine.validation import AgencyRef, lane_refs, validate_bpmn
 from engine.views import DeployResult, DossierView, EventView, ProcedureSummary, StepForm, StepView
 
@@ -158,6 +159,7 @@ __all__ = [  # noqa: RUF022 (plain sorted order, which tests/engine/test_archite
     "StepState",
     "StepView",
     "TooManyAttempts",
+    "UnitInfo",
     "Upload",
     "UploadedDocument",
     "WorkingCalendar",

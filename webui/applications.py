@@ -9,6 +9,7 @@ is refused and nothing is stored.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from engine import (
     FormInvalid,
     NotFound,
     ProcedureSummary,
+    UnitInfo,
     Upload,
     commune_units,
     guides,
@@ -97,6 +99,14 @@ def _render(summary: ProcedureSummary, *, applicant: dict[str, str] | None = Non
         guides=guides.guide_for(engine, summary.code)), status
 
 
+def _commune_code(text: str, units: Sequence[UnitInfo]) -> str:
+    """The unit code for what the citizen chose: the picker offers names only (the codes of the demo
+    data are not confirmed, and citizens do not use them); a code typed in is taken as it is, and a
+    name no unit has (or two share) is passed on for the engine to refuse with its message."""
+    named = [u.code for u in units if u.name.casefold() == text.casefold()]
+    return named[0] if len(named) == 1 else text[:64]
+
+
 @bp.route("/thu-tuc/<code>/nop-truc-tuyen")
 def new(code: str) -> tuple[str, int]:
     return _render(public_procedure(code[:64]))
@@ -110,9 +120,10 @@ def submit(code: str) -> tuple[str, int]:
     fields = engine.definition(summary.definition_id).start_fields
     applicant = {k: request.form.get(f"applicant_{k}", "")[:500] for k in APPLICANT_FIELDS}
     values = forms_render.read_values(fields, request.form)
-    commune = request.form.get("commune", "").split("—", 1)[0].strip()[:64]
+    typed = " ".join(request.form.get("commune", "")[:300].split())
+    commune = _commune_code(typed, commune_units(engine))
     if _looks_automated():
-        return _render(summary, applicant=applicant, values=values, commune=commune, status=400,
+        return _render(summary, applicant=applicant, values=values, commune=typed, status=400,
                        problem=_("Không gửi được hồ sơ: biểu mẫu đã quá hạn hoặc được gửi quá nhanh. "
                                  "Hãy kiểm tra lại thông tin và gửi lại."))
     files, errors = _files([r.key for r in requirements(summary.metadata)])
@@ -122,7 +133,7 @@ def submit(code: str) -> tuple[str, int]:
         done = engine.submit_application(summary.code, applicant, values, files, get_documents(), commune=commune)
     except FormInvalid as exc:
         return _render(summary, applicant=applicant, values=values, errors={**errors, **exc.errors},
-                       commune=commune, status=400,
+                       commune=typed, status=400,
                        problem=_("Thông tin chưa hợp lệ; hãy sửa các trường được đánh dấu."))
     return render_template("portal/applied.html", summary=summary, name=display_name(summary),
                            reference=done.reference, secret=done.secret), 201

@@ -207,3 +207,21 @@ def test_the_stats_page_and_workbook_show_the_online_share(client, engine, world
     rows = [dict(zip(values[0], r, strict=True)) for r in values[1:]]
     desk = next(r for r in rows if r["Theo"] == "cơ quan")
     assert (desk["Tiếp nhận"], desk["Nộp trực tuyến"], desk["Tỷ lệ trực tuyến (%)"]) == (4, 1, 25.0)
+
+
+def test_the_citizen_picks_the_commune_by_its_name_and_never_sees_its_code(client, engine, clock, procedure):
+    from engine import units
+
+    with engine.transaction() as s:
+        units.add_unit(s, "68", "tỉnh Lâm Đồng", "province")
+        units.add_unit(s, "68001", "xã Liên Hương", "commune", "68")
+        units.add_unit(s, "68002", "xã Bắc Bình", "commune", "68")
+    html = client.get(FORM).get_data(as_text=True)
+    assert '<option value="xã Liên Hương">' in html and '<option value="xã Bắc Bình">' in html
+    assert "68001" not in html and "68002" not in html  # the demo's codes are placeholders, not for citizens
+    assert apply(client, clock, commune="  Xã  Bắc Bình ").status_code == 201
+    with engine.Session() as s:
+        assert s.scalars(select(Application.commune_code)).all() == ["68002"]
+    refused = apply(client, clock, commune="xã Không Có")
+    assert refused.status_code == 400 and 'id="commune-err"' in refused.get_data(as_text=True)
+    assert 'value="xã Không Có"' in refused.get_data(as_text=True)  # what was typed stays
