@@ -100,11 +100,11 @@ class Prepared:
             raise TypeError("give a statement or a per_dialect function")
         self.statement = statement
         self.per_dialect = per_dialect
-        self._forms: dict[tuple[str, frozenset[str] | None, bool], _Form] = {}
+        self._forms: dict[tuple[str, str, str, frozenset[str] | None, bool], _Form] = {}
         self._lock = threading.Lock()
 
     def _form(self, dialect: Dialect, keys: frozenset[str] | None, many: bool) -> _Form:
-        key = (dialect.name, keys, many)
+        key = (dialect.name, dialect.driver, dialect.paramstyle, keys, many)
         found = self._forms.get(key)
         if found is None:
             statement = self.statement if self.per_dialect is None else self.per_dialect(dialect.name)
