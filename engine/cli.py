@@ -298,6 +298,13 @@ def seed_demo(password: str, history: bool) -> None:
     click.echo(f"Tài khoản demo (mật khẩu: {password}):")
     for username, roles, agency_name in logins:
         click.echo(f"  {username:<28} {roles:<22} {agency_name}")
+    from engine.demo_citizens import seed_applications
+    from engine.documents import Documents
+
+    settings = eng.settings
+    sent = seed_applications(eng, Documents(eng, settings.document_dir, max_bytes=settings.max_document_bytes))
+    if sent:
+        click.echo(f"Hồ sơ nộp trực tuyến demo chờ bộ phận một cửa xã Liên Hương: {', '.join(sent)}")
     if history:
         from engine import reviewing
 

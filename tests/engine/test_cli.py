@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ def run(*args: str, url: str | None = None, stdin: str | None = None) -> subproc
     env = dict(os.environ)
     if url:
         env["DATABASE_URL"] = url
+    # Files a command writes (the demo's uploaded documents) go to a folder of the test, not the checkout.
+    env.setdefault("LIENTHONG_DATA_DIR", tempfile.mkdtemp(prefix="lienthong-cli-"))
     return subprocess.run([str(BIN), *args], capture_output=True, text=True, input=stdin, env=env, timeout=300,
                           check=False)
 

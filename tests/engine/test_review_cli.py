@@ -11,7 +11,8 @@ from tests.engine.test_cli import run
 
 
 def test_demo_history_then_export_log(db_url: str, tmp_path: Path) -> None:
-    assert run("seed-demo", "--password", "mat-khau-demo", url=db_url).returncode == 0
+    seeded = run("seed-demo", "--password", "mat-khau-demo", url=db_url)
+    assert seeded.returncode == 0 and "Hồ sơ nộp trực tuyến demo" in seeded.stdout
     made = run("demo-history", "--days", "30", "--seed", "5", url=db_url)
     assert made.returncode == 0, made.stderr
     assert "hồ sơ" in made.stdout
@@ -36,3 +37,4 @@ def test_demo_history_then_export_log(db_url: str, tmp_path: Path) -> None:
     assert bad.returncode == 1 and bad.stderr.startswith("lỗi:")
     again = run("seed-demo", "--password", "mat-khau-demo", "--history", url=db_url)
     assert again.returncode == 0 and "đã có sẵn" in again.stdout  # the demo year is made once
+    assert "Hồ sơ nộp trực tuyến demo" not in again.stdout  # and so are its online applications
